@@ -1,0 +1,3 @@
+"""The leaders' team coordination bot."""
+
+__version__ = "0.1.0"

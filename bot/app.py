@@ -1,0 +1,119 @@
+"""build_application(): handlers, persistence, rate limiter, job queue, start-up work."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.request import BaseRequest, HTTPXRequest
+
+from bot import i18n
+from bot.config import Settings
+from bot.db import Database
+from bot.profile import Profile, apply_profile, load_profile
+from bot.runtime import KEY, Runtime, runtime
+from bot.services import members as members_service
+from bot.services import state as state_service
+
+log = logging.getLogger(__name__)
+# Our conversations key on (chat, user) on purpose: buttons of a draft belong to its user.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", category=UserWarning)
+HEARTBEAT = Path("data") / "heartbeat"
+
+
+class HeartbeatRequest(HTTPXRequest):
+    """getUpdates transport that records each successful poll, for the health check."""
+
+    def __init__(self, heartbeat: Path | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.heartbeat = heartbeat
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, payload = await super().do_request(*args, **kwargs)
+        if self.heartbeat is not None and code == 200:
+            try:
+                self.heartbeat.write_text(str(time.time()))
+            except OSError:
+                pass
+        return code, payload
+
+
+def build_application(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    profile: Profile | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limit: bool = True,
+    heartbeat: Path | None = None,
+) -> Application:  # type: ignore[type-arg]
+    from bot.persistence import DatabasePersistence
+    from handlers import register_all
+
+    i18n.setup(settings.bot_default_language, settings.timezone)
+    database = database or Database(settings.database_url)
+    profile = profile or load_profile(settings.bot_profile)
+    api = settings.telegram_api_url
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(f"{api}/bot")
+        .base_file_url(f"{api}/file/bot")
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .persistence(DatabasePersistence(database))
+        .post_init(startup)
+        .post_shutdown(_shutdown)
+    )
+    if rate_limit:
+        # Retries on 429 after Telegram's retry_after; overall and per-chat ceilings.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    elif heartbeat is not None:
+        builder = builder.get_updates_request(
+            HeartbeatRequest(heartbeat, read_timeout=30.0, connection_pool_size=1)
+        )
+    application = builder.build()
+    application.bot_data[KEY] = Runtime(settings=settings, db=database, profile=profile)
+    register_all(application)
+    return application
+
+
+async def startup(application: Application) -> None:  # type: ignore[type-arg]
+    """Everything that must happen before the first update; tests call it directly."""
+    from handlers.commands import publish_all
+
+    rt = runtime(application)
+    async with rt.db.session() as session:
+        await apply_profile(session, rt.profile)
+        for telegram_id in rt.settings.bot_coordinators:
+            member = await members_service.get_by_telegram_id(session, telegram_id)
+            if member is not None:
+                await members_service.raise_role(session, member, members_service.Role.COORDINATOR)
+    me = application.bot.bot  # fetched by initialize()
+    rt.bot_username = me.username or rt.bot_username
+    async with rt.db.session() as session:
+        await state_service.remember(session, "bot", "username", rt.bot_username)
+    # Commands are not needed for the first update: publish them without delaying polling.
+    application.bot_data["commands_task"] = asyncio.create_task(publish_all(application))
+    log.info("bot @%s ready", rt.bot_username)
+
+
+async def _shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    task = application.bot_data.get("commands_task")
+    if task is not None and not task.done():
+        task.cancel()
+    await runtime(application).db.dispose()
+
+
+ALLOWED_UPDATES = Update.ALL_TYPES

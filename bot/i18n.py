@@ -1,0 +1,215 @@
+"""Translations and locale-aware formatting.
+
+Catalogs live in ``locales/<lang>/LC_MESSAGES/<part>.po`` (one part per source module, so
+features never edit the same file); all parts of a language are merged when loaded.
+The current user's language sits in a ContextVar set once per update; jobs set it
+explicitly with :func:`use_language`.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.config import SUPPORTED_LANGUAGES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGE_NAMES = {"pl": "Polski", "en": "English", "uk": "Українська"}
+
+
+class CatalogError(RuntimeError):
+    """A catalog is missing or broken: the bot must not silently speak msgids."""
+
+
+_catalogs: dict[str, _gettext.GNUTranslations] = {}
+_default_language = "pl"
+_timezone = ZoneInfo("Europe/Warsaw")
+_current: ContextVar[str | None] = ContextVar("language", default=None)
+
+
+def merged_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
+    folder = locales_dir / language / "LC_MESSAGES"
+    parts = sorted(folder.glob("*.po"))
+    if not parts:
+        raise CatalogError(f"no catalog for language {language!r} in {folder}")
+    merged = Catalog(locale=language, domain="messages")
+    for part in parts:
+        with part.open("rb") as fh:
+            catalog = read_po(fh, locale=language, abort_invalid=True)
+        if merged.plural_forms != catalog.plural_forms and catalog.plural_forms:
+            merged._set_plural_forms(catalog.plural_forms)  # type: ignore[attr-defined]
+        for message in catalog:
+            if message.id and not message.fuzzy:
+                merged[message.id] = message
+    return merged
+
+
+def compile_language(language: str, locales_dir: Path = LOCALES_DIR) -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, merged_catalog(language, locales_dir), use_fuzzy=False)
+    return buffer.getvalue()
+
+
+def _mo_path(language: str, locales_dir: Path) -> Path:
+    return locales_dir / language / "LC_MESSAGES" / "messages.mo"
+
+
+def compile_all(locales_dir: Path = LOCALES_DIR) -> list[Path]:
+    """Write one merged messages.mo per language (the build and CI call this)."""
+    written = []
+    for language in SUPPORTED_LANGUAGES:
+        path = _mo_path(language, locales_dir)
+        path.write_bytes(compile_language(language, locales_dir))
+        written.append(path)
+    return written
+
+
+def _load_language(language: str, locales_dir: Path) -> _gettext.GNUTranslations:
+    mo = _mo_path(language, locales_dir)
+    sources = list((locales_dir / language / "LC_MESSAGES").glob("*.po"))
+    if not sources:
+        raise CatalogError(f"no catalog for language {language!r} in {locales_dir}")
+    newest_source = max(p.stat().st_mtime for p in sources)
+    if mo.exists() and mo.stat().st_mtime >= newest_source:
+        data = mo.read_bytes()
+    else:
+        # Missing or stale .mo: compile now, so a fresh checkout just works.
+        data = compile_language(language, locales_dir)
+        try:
+            mo.write_bytes(data)
+        except OSError:
+            pass
+    return _gettext.GNUTranslations(io.BytesIO(data))
+
+
+def setup(
+    default_language: str = "pl",
+    timezone: ZoneInfo | str = "Europe/Warsaw",
+    locales_dir: Path = LOCALES_DIR,
+) -> None:
+    """Load every catalog (raising CatalogError if one is missing) and set the defaults."""
+    global _default_language, _timezone
+    _catalogs.clear()
+    for language in SUPPORTED_LANGUAGES:
+        _catalogs[language] = _load_language(language, locales_dir)
+    _default_language = default_language
+    _timezone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
+
+
+def timezone() -> ZoneInfo:
+    return _timezone
+
+
+def default_language() -> str:
+    return _default_language
+
+
+def resolve_language(stored: str | None, telegram_code: str | None) -> str:
+    """The stored choice, else Telegram's language_code, else the default."""
+    if stored in SUPPORTED_LANGUAGES:
+        return stored
+    if telegram_code:
+        base = telegram_code.split("-")[0].lower()
+        if base in SUPPORTED_LANGUAGES:
+            return base
+    return _default_language
+
+
+def current_language() -> str:
+    return _current.get() or _default_language
+
+
+def set_language(language: str) -> None:
+    _current.set(language if language in SUPPORTED_LANGUAGES else _default_language)
+
+
+@contextmanager
+def use_language(language: str | None) -> Iterator[str]:
+    """For jobs and notifications to other people: speak the recipient's language."""
+    chosen = language if language in SUPPORTED_LANGUAGES else _default_language
+    token = _current.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _current.reset(token)
+
+
+def _translations() -> _gettext.GNUTranslations | _gettext.NullTranslations:
+    if not _catalogs:
+        setup(_default_language, _timezone)
+    return _catalogs.get(current_language()) or _gettext.NullTranslations()
+
+
+def gettext(message: str) -> str:
+    return _translations().gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations().ngettext(singular, plural, n)
+
+
+def pgettext(context: str, message: str) -> str:
+    return _translations().pgettext(context, message)
+
+
+_ = gettext
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; translate it later with gettext()."""
+    return message
+
+
+# --- formatting -----------------------------------------------------------------------
+
+
+def _locale() -> Locale:
+    return Locale.parse(current_language())
+
+
+def local(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(_timezone)
+
+
+def format_datetime(dt: datetime, format: str = "medium") -> str:
+    """A stored (UTC) datetime shown in BOT_TIMEZONE in the user's language."""
+    if format == "short_day":
+        return babel_dates.format_datetime(
+            local(dt), "EEE d MMM, HH:mm", tzinfo=_timezone, locale=_locale()
+        )
+    return babel_dates.format_datetime(local(dt), format, tzinfo=_timezone, locale=_locale())
+
+
+def format_date(value: date | datetime, format: str = "medium") -> str:
+    if isinstance(value, datetime):
+        value = local(value).date()
+    return babel_dates.format_date(value, format, locale=_locale())
+
+
+def format_time(value: datetime | time, format: str = "short") -> str:
+    if isinstance(value, datetime):
+        value = local(value)
+        return babel_dates.format_time(value, format, tzinfo=_timezone, locale=_locale())
+    return babel_dates.format_time(value, format, locale=_locale())
+
+
+def format_timedelta(delta: timedelta) -> str:
+    return babel_dates.format_timedelta(delta, locale=_locale(), threshold=1.0)
+
+
+def weekday_name(day: date, width: str = "wide") -> str:
+    return babel_dates.format_date(day, "EEEE" if width == "wide" else "EEE", locale=_locale())

@@ -1,0 +1,44 @@
+"""Logging that never prints the bot token."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+class RedactToken(logging.Filter):
+    """Replace the token wherever it would appear (httpx logs request URLs with it)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secret:
+            return True
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg = message.replace(self.secret, "<token>")
+            record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = str(record.exc_info[1])
+            if self.secret in text:
+                record.exc_text = (
+                    logging.Formatter()
+                    .formatException(record.exc_info)
+                    .replace(self.secret, "<token>")
+                )
+        return True
+
+
+def setup_logging(token: str, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # httpx logs every request URL, which contains the token, at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

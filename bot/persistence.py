@@ -1,0 +1,128 @@
+"""python-telegram-bot persistence in our own database (conversation states, user data).
+
+PTB only flushes every `update_interval`; the application flushes after every update
+instead (see app.py), so a crash loses at most the update being handled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from copy import deepcopy
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from bot.db import Database
+from models import BotState, utcnow
+
+USER = "user"
+CONVERSATION = "conv:"
+
+
+class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
+    def __init__(self, database: Database) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=3600,
+        )
+        self.database = database
+
+    async def _rows(self, kind: str) -> list[BotState]:
+        async with self.database.session() as session:
+            return list((await session.exec(select(BotState).where(BotState.kind == kind))).all())
+
+    async def _put(self, kind: str, key: str, data: Any) -> None:
+        async with self.database.session() as session:
+            row = await session.get(BotState, (kind, key))
+            if data is None:
+                if row is not None:
+                    await session.delete(row)
+                return
+            if row is None:
+                session.add(BotState(kind=kind, key=key, data=data))
+            elif row.data != data:
+                row.data, row.updated_at = data, utcnow()
+                session.add(row)
+
+    # user data ---------------------------------------------------------------------------
+    async def get_user_data(self) -> dict[int, dict[str, Any]]:
+        result: dict[int, dict[str, Any]] = defaultdict(dict)
+        for row in await self._rows(USER):
+            result[int(row.key)] = dict(row.data or {})
+        return result
+
+    async def update_user_data(self, user_id: int, data: dict[str, Any]) -> None:
+        await self._put(USER, str(user_id), deepcopy(data) or None)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await self._put(USER, str(user_id), None)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[str, Any]) -> None:
+        return None
+
+    # conversations -----------------------------------------------------------------------
+    async def get_conversations(self, name: str) -> ConversationDict:
+        conversations: ConversationDict = {}
+        for row in await self._rows(CONVERSATION + name):
+            key: ConversationKey = tuple(json.loads(row.key))
+            conversations[key] = row.data
+        return conversations
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        await self._put(CONVERSATION + name, json.dumps(list(key)), new_state)
+
+    async def drop_conversations_of(self, telegram_id: int) -> None:
+        """Forget every conversation of a user (used when they erase their data)."""
+        async with self.database.session() as session:
+            rows = (
+                await session.exec(
+                    select(BotState).where(col(BotState.kind).startswith(CONVERSATION))
+                )
+            ).all()
+            for row in rows:
+                if telegram_id in json.loads(row.key):
+                    await session.delete(row)
+            await session.exec(  # type: ignore[call-overload]
+                delete(BotState).where(
+                    col(BotState.kind) == USER, col(BotState.key) == str(telegram_id)
+                )
+            )
+
+    # unused stores -----------------------------------------------------------------------
+    async def get_chat_data(self) -> dict[int, dict[str, Any]]:
+        return defaultdict(dict)
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
+        return None
+
+    async def get_bot_data(self) -> dict[str, Any]:
+        return {}
+
+    async def update_bot_data(self, data: dict[str, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[str, Any]) -> None:
+        return None
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

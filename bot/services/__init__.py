@@ -1,0 +1,1 @@
+"""Domain operations: plain async functions that take a session, testable without Telegram."""

@@ -1,0 +1,178 @@
+"""Members: who they are, consent, names, languages, roles, reachability."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import N_
+from bot.services.audit import record
+from bot.services.errors import InvalidInput, NotFound
+from models import Group, Member, Membership, Role, utcnow
+
+NAME_MAX = 64
+INSTITUTION_MAX = 120
+
+
+async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
+    return (await session.exec(select(Member).where(Member.telegram_id == telegram_id))).first()
+
+
+async def get(session: AsyncSession, member_id: int) -> Member:
+    member = await session.get(Member, member_id)
+    if member is None:
+        raise NotFound(N_("This person is no longer in the bot."))
+    return member
+
+
+async def ensure_member(
+    session: AsyncSession, telegram_id: int, coordinators: tuple[int, ...] = ()
+) -> Member:
+    """The member row for a Telegram user, created with nothing but the id."""
+    member = await get_by_telegram_id(session, telegram_id)
+    if member is None:
+        member = Member(telegram_id=telegram_id)
+        session.add(member)
+    if telegram_id in coordinators and member.role != Role.COORDINATOR:
+        member.role = Role.COORDINATOR
+        session.add(member)
+    await session.flush()
+    return member
+
+
+def clean_text(text: str | None, limit: int, *, field: str) -> str:
+    """Strip control characters and check length; raise InvalidInput with a friendly msgid."""
+    if text is None:
+        raise InvalidInput(N_("Please send it as a text message."))
+    cleaned = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n").strip()
+    cleaned = " ".join(cleaned.split()) if field in ("name", "institution") else cleaned
+    if not cleaned:
+        raise InvalidInput(N_("That was empty. Please try again."))
+    if len(cleaned) > limit:
+        raise InvalidInput(
+            N_("That is too long: {length} characters, at most {limit}. Please shorten it."),
+            length=len(cleaned),
+            limit=limit,
+        )
+    return cleaned
+
+
+def clean_name(text: str | None) -> str:
+    name = clean_text(text, NAME_MAX, field="name")
+    if not any(ch.isalpha() for ch in name):
+        raise InvalidInput(N_("A name needs at least one letter. How should others call you?"))
+    return name
+
+
+async def give_consent(session: AsyncSession, member: Member, language: str | None) -> Member:
+    if member.consent_at is None:
+        member.consent_at = utcnow()
+    if language:
+        member.language = language
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def set_profile(
+    session: AsyncSession,
+    member: Member,
+    *,
+    display_name: str | None = None,
+    institution: str | None = None,
+    clear_institution: bool = False,
+) -> Member:
+    if member.consent_at is None:
+        raise InvalidInput(N_("Please accept the privacy terms first: send /start."))
+    if display_name is not None:
+        member.display_name = clean_name(display_name)
+    if institution is not None:
+        member.institution = clean_text(institution, INSTITUTION_MAX, field="institution")
+    elif clear_institution:
+        member.institution = None
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def set_language(session: AsyncSession, member: Member, language: str) -> Member:
+    member.language = language
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def set_reachable(session: AsyncSession, telegram_id: int, reachable: bool) -> bool:
+    """Mark a member (un)reachable; returns whether anything changed."""
+    member = await get_by_telegram_id(session, telegram_id)
+    if member is None or member.reachable == reachable:
+        return False
+    member.reachable = reachable
+    session.add(member)
+    await session.flush()
+    return True
+
+
+async def set_role(
+    session: AsyncSession, member: Member, role: Role, *, actor: Member | None = None
+) -> Member:
+    if member.role != role:
+        await record(
+            session, actor, "role.change", f"member:{member.id}", old=member.role, new=role.value
+        )
+        member.role = role
+        session.add(member)
+        await session.flush()
+    return member
+
+
+async def raise_role(
+    session: AsyncSession, member: Member, role: Role, *, actor: Member | None = None
+) -> Member:
+    """Give a role if it is higher than the current one; never demote."""
+    if Role(member.role).rank < role.rank:
+        await set_role(session, member, role, actor=actor)
+    return member
+
+
+async def privileged_members(session: AsyncSession) -> list[Member]:
+    """Members whose command list differs from a resident's."""
+    return list(
+        (
+            await session.exec(
+                select(Member).where(
+                    col(Member.role).in_([Role.LEADER, Role.LEAD, Role.COORDINATOR]),
+                    col(Member.consent_at).is_not(None),
+                )
+            )
+        ).all()
+    )
+
+
+async def coordinators(session: AsyncSession) -> list[Member]:
+    return list(
+        (
+            await session.exec(
+                select(Member).where(
+                    Member.role == Role.COORDINATOR, col(Member.consent_at).is_not(None)
+                )
+            )
+        ).all()
+    )
+
+
+async def led_groups(session: AsyncSession, member: Member) -> list[Group]:
+    return list(
+        (
+            await session.exec(
+                select(Group).where(Group.lead_id == member.id, col(Group.archived_at).is_(None))
+            )
+        ).all()
+    )
+
+
+async def membership_count(session: AsyncSession, member: Member) -> int:
+    rows = await session.exec(select(Membership.id).where(Membership.member_id == member.id))
+    return len(rows.all())

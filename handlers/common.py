@@ -1,0 +1,137 @@
+"""Helpers shared by handlers: the current member, role checks, replies."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, TypeVar
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes, ConversationHandler
+
+from bot.i18n import gettext as _
+from bot.runtime import Runtime, runtime
+from bot.services.errors import DomainError
+from bot.services.permissions import has_role
+from models import Member, Role
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
+
+_member: ContextVar[Member | None] = ContextVar("member", default=None)
+END = ConversationHandler.END
+
+
+def current_member() -> Member | None:
+    return _member.get()
+
+
+def set_current_member(member: Member | None) -> None:
+    _member.set(member)
+
+
+def rt(context: Context) -> Runtime:
+    return runtime(context)
+
+
+def esc(text: object) -> str:
+    """User-typed text inside our HTML messages."""
+    return html.escape(str(text), quote=False)
+
+
+def domain_message(error: DomainError) -> str:
+    return _(error.message).format(**error.params)
+
+
+async def reply(
+    update: Update,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    *,
+    edit: bool = True,
+) -> Message | None:
+    """Answer where the user is: edit the pressed message, or send a new one."""
+    query = update.callback_query
+    if query is not None and edit and query.message is not None:
+        try:
+            result = await query.edit_message_text(text, reply_markup=keyboard)
+            return result if isinstance(result, Message) else None
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            if "message to edit not found" not in str(exc).lower() and (
+                "can't be edited" not in str(exc).lower()
+            ):
+                raise
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    return await chat.send_message(text, reply_markup=keyboard)
+
+
+async def answer(update: Update, text: str | None = None, alert: bool = False) -> None:
+    """Answer a callback query (Telegram shows a spinner until we do)."""
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text[:200] if text else None, show_alert=alert)
+        except BadRequest:
+            log.debug("callback query too old to answer")
+
+
+async def refuse(update: Update, text: str) -> None:
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)
+    elif update.effective_chat is not None:
+        await update.effective_chat.send_message(text)
+
+
+def not_registered_text() -> str:
+    return _(
+        "First let me get to know you: send /start, accept the privacy terms and tell me "
+        "your name. It takes a minute."
+    )
+
+
+def role_refusal(role: Role) -> str:
+    if role == Role.COORDINATOR:
+        return _("Sorry, only coordinators can do this.")
+    if role == Role.LEAD:
+        return _("Sorry, only coordinators and group leads can do this.")
+    return _("Sorry, this is for members of the leaders' team. Ask a coordinator for an invite.")
+
+
+def requires(role: Role = Role.RESIDENT) -> Callable[[H], H]:
+    """Let the handler run only for a registered member with at least `role`."""
+
+    def decorator(handler: H) -> H:
+        @wraps(handler)
+        async def wrapper(update: Update, context: Context) -> Any:
+            member = current_member()
+            if member is None or not member.is_registered:
+                await refuse(update, not_registered_text())
+                return END
+            if not has_role(member, role):
+                await refuse(update, role_refusal(role))
+                return END
+            return await handler(update, context)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def private_only(handler: H) -> H:
+    @wraps(handler)
+    async def wrapper(update: Update, context: Context) -> Any:
+        chat = update.effective_chat
+        if chat is not None and chat.type != chat.PRIVATE:
+            return END
+        return await handler(update, context)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,476 @@
+"""/start onboarding (consent, name, institution, language), main menu, /help, /language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.i18n import N_, set_language, use_language
+from bot.i18n import gettext as _
+from bot.services import invites as invites_service
+from bot.services import members as members_service
+from bot.services.errors import DomainError
+from handlers import commands as commands_module
+from handlers import keyboards as kb
+from handlers.common import (
+    END,
+    Context,
+    answer,
+    current_member,
+    domain_message,
+    esc,
+    not_registered_text,
+    private_only,
+    reply,
+    rt,
+    set_current_member,
+)
+from handlers.registry import CommandSpec
+from models import Member, Role
+
+log = logging.getLogger(__name__)
+
+CONSENT, NAME, INSTITUTION = range(3)
+F = "ob"  # callback feature prefix for onboarding
+INVITE_KEY = "pending_invite"
+LANGUAGE_KEY = "language"
+
+COMMANDS = [
+    CommandSpec("start", N_("Start, or show the main menu"), min_role=None),
+    CommandSpec("help", N_("What I can do for you"), min_role=None),
+    CommandSpec("language", N_("Change the language"), min_role=None),
+    CommandSpec("cancel", N_("Stop what you are doing"), min_role=None),
+]
+
+
+def role_name(role: str) -> str:
+    names = {
+        Role.RESIDENT: _("resident"),
+        Role.LEADER: _("leader"),
+        Role.LEAD: _("group lead"),
+        Role.COORDINATOR: _("coordinator"),
+    }
+    return names[Role(role)]
+
+
+# --- screens ---------------------------------------------------------------------------
+
+
+def consent_screen() -> tuple[str, kb.InlineKeyboardMarkup]:
+    text = "\n\n".join(
+        [
+            _("Hello! I am the bot of the Local Development Leaders Team."),
+            _(
+                "I help the team between meetings: working groups, meetings and reminders, "
+                "ideas and local resources, volunteering."
+            ),
+            "<b>"
+            + _("Privacy")
+            + "</b>\n"
+            + _(
+                "To take part I need to store your name, optionally your institution, and what "
+                "you send me. Only the programme's coordinators and members of your groups see "
+                "it. You can see everything I keep with /mydata and erase it with /forget."
+            ),
+            _("Do you agree?"),
+        ]
+    )
+    keyboard = kb.markup(
+        [
+            [
+                kb.button(_("I agree"), F, "consent", "y"),
+                kb.button(_("I don't agree"), F, "consent", "n"),
+            ],
+            kb.language_buttons(F, "lang"),
+        ]
+    )
+    return text, keyboard
+
+
+def name_prompt(suggestion: str | None) -> tuple[str, kb.InlineKeyboardMarkup | None]:
+    text = _("How should others in the team see you? Send your name, for example: Anna Kowalska.")
+    if suggestion:
+        return text, kb.markup(
+            [[kb.button(_("Use “{name}”").format(name=suggestion[:40]), F, "tgname")]]
+        )
+    return text, None
+
+
+def institution_prompt(institutions: tuple[str, ...]) -> tuple[str, kb.InlineKeyboardMarkup]:
+    text = _(
+        "Which institution or organisation do you represent? Pick one, type its name, "
+        "or skip if you are here as a resident."
+    )
+    buttons = [kb.button(name, F, "inst", index) for index, name in enumerate(institutions)]
+    rows = [[b] for b in buttons]
+    rows.append([kb.button(_("Skip"), F, "inst", "skip")])
+    return text, kb.markup(rows)
+
+
+def main_menu(member: Member) -> tuple[str, kb.InlineKeyboardMarkup]:
+    from handlers import menu_entries
+
+    role = Role(member.role)
+    entries = [e for e in menu_entries() if role.at_least(e.min_role)]
+    entries.sort(key=lambda e: e.order)
+    buttons = [kb.button(_(e.label), *e.callback_data.split(kb.SEP)) for e in entries]
+    text = _("Hello, {name}! You are a {role}. What would you like to do?").format(
+        name=esc(member.display_name or ""), role=role_name(member.role)
+    )
+    return text, kb.markup(kb.grid(buttons, 2))
+
+
+def help_text(member: Member | None) -> str:
+    from handlers import all_commands
+
+    registered = member is not None and member.is_registered
+    role = Role(member.role) if member is not None else Role.RESIDENT
+    lines = ["<b>" + _("What I can do for you") + "</b>", ""]
+    for spec in all_commands():
+        if spec.scope != "private":
+            continue
+        if spec.min_role is not None and (not registered or not role.at_least(spec.min_role)):
+            continue
+        lines.append(f"/{spec.name} — {_(spec.description)}")
+    if not registered:
+        lines += ["", not_registered_text()]
+    else:
+        lines += ["", _("You can also use the buttons of the main menu: /start.")]
+    return "\n".join(lines)
+
+
+# --- the conversation -------------------------------------------------------------------
+
+
+def _telegram_name(update: Update) -> str | None:
+    user = update.effective_user
+    if user is None:
+        return None
+    return " ".join(p for p in (user.first_name, user.last_name) if p).strip() or None
+
+
+async def start(update: Update, context: Context) -> int:
+    """/start [payload]: onboarding for newcomers, the main menu for everyone else."""
+    user = update.effective_user
+    message = update.effective_message
+    assert user is not None and message is not None and context.user_data is not None
+    payload = context.args[0] if context.args else None
+    code = invites_service.code_from_payload(payload) if payload else None
+    if payload and code is None:
+        await message.reply_text(
+            _("This invite link is not valid. Ask the coordinator for a new one.")
+        )
+    runtime = rt(context)
+    async with runtime.db.session() as session:
+        member = await members_service.ensure_member(
+            session, user.id, runtime.settings.bot_coordinators
+        )
+    set_current_member(member)
+    if member.is_registered:
+        if code:
+            await _redeem(update, context, member, code)
+        text, keyboard = main_menu(member)
+        await message.reply_text(text, reply_markup=keyboard)
+        return END
+    if code:
+        context.user_data[INVITE_KEY] = code
+    if member.has_consented:
+        text, keyboard = name_prompt(_telegram_name(update))
+        await message.reply_text(text, reply_markup=keyboard)
+        return NAME
+    text, keyboard = consent_screen()
+    await message.reply_text(text, reply_markup=keyboard)
+    return CONSENT
+
+
+async def choose_language_in_onboarding(update: Update, context: Context) -> int:
+    query = kb.parse(update.callback_query.data if update.callback_query else None)
+    language = query.arg(0)
+    assert context.user_data is not None
+    if language in ("pl", "en", "uk"):
+        context.user_data[LANGUAGE_KEY] = language
+        set_language(language)
+    await answer(update)
+    text, keyboard = consent_screen()
+    await reply(update, text, keyboard)
+    return CONSENT
+
+
+async def consent(update: Update, context: Context) -> int:
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
+    await answer(update)
+    runtime = rt(context)
+    if choice != "y":
+        context.user_data.pop(INVITE_KEY, None)
+        await reply(
+            update,
+            _(
+                "All right. I keep nothing about you except your Telegram number, so that I "
+                "know not to ask again, and I can't send you anything about the team. If you "
+                "change your mind, send /start."
+            ),
+        )
+        return END
+    from bot.i18n import current_language
+
+    async with runtime.db.session() as session:
+        member = await members_service.ensure_member(
+            session, user.id, runtime.settings.bot_coordinators
+        )
+        await members_service.give_consent(session, member, current_language())
+    set_current_member(member)
+    context.user_data.pop(LANGUAGE_KEY, None)
+    await reply(update, _("Thank you!"))
+    text, keyboard = name_prompt(_telegram_name(update))
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(text, reply_markup=keyboard)
+    return NAME
+
+
+async def _save_name(update: Update, context: Context, name: str | None) -> int:
+    user = update.effective_user
+    assert user is not None and update.effective_chat is not None
+    runtime = rt(context)
+    try:
+        async with runtime.db.session() as session:
+            member = await members_service.ensure_member(session, user.id)
+            await members_service.set_profile(session, member, display_name=name)
+    except DomainError as error:
+        await update.effective_chat.send_message(domain_message(error))
+        return NAME
+    set_current_member(member)
+    text, keyboard = institution_prompt(runtime.profile.institutions)
+    await update.effective_chat.send_message(
+        _("Nice to meet you, {name}!").format(name=esc(member.display_name)) + "\n\n" + text,
+        reply_markup=keyboard,
+    )
+    return INSTITUTION
+
+
+async def typed_name(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    return await _save_name(update, context, update.effective_message.text)
+
+
+async def telegram_name(update: Update, context: Context) -> int:
+    await answer(update)
+    if update.callback_query and update.callback_query.message:
+        await update.callback_query.edit_message_reply_markup(None)
+    return await _save_name(update, context, _telegram_name(update))
+
+
+async def not_text(update: Update, context: Context) -> int | None:
+    """A sticker, photo or voice where we wait for text."""
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        _("I can only read text here. Please type your answer, or send /cancel to stop.")
+    )
+    return None
+
+
+async def press_a_button(update: Update, context: Context) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        _("Please answer with the buttons under my question above (or send /start again).")
+    )
+
+
+async def institution_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
+    institutions = rt(context).profile.institutions
+    if choice == "skip":
+        return await _finish(update, context, None, skip=True)
+    try:
+        name = institutions[int(choice)]
+    except (ValueError, IndexError):
+        await reply(update, _("This button is no longer available."))
+        return INSTITUTION
+    return await _finish(update, context, name)
+
+
+async def institution_typed(update: Update, context: Context) -> int:
+    assert update.effective_message is not None
+    return await _finish(update, context, update.effective_message.text)
+
+
+async def _finish(
+    update: Update, context: Context, institution: str | None, *, skip: bool = False
+) -> int:
+    user = update.effective_user
+    chat = update.effective_chat
+    assert user is not None and chat is not None and context.user_data is not None
+    runtime = rt(context)
+    try:
+        async with runtime.db.session() as session:
+            member = await members_service.ensure_member(session, user.id)
+            await members_service.set_profile(
+                session, member, institution=institution, clear_institution=skip
+            )
+    except DomainError as error:
+        await chat.send_message(domain_message(error))
+        return INSTITUTION
+    if update.callback_query and update.callback_query.message:
+        await reply(
+            update,
+            _("Institution: {name}").format(name=esc(member.institution))
+            if member.institution
+            else _("No institution."),
+        )
+    set_current_member(member)
+    code = context.user_data.pop(INVITE_KEY, None)
+    if code:
+        member = await _redeem(update, context, member, code) or member
+    await chat.send_message(
+        _("You're all set. You can change your language any time with /language.")
+    )
+    text, keyboard = main_menu(member)
+    await chat.send_message(text, reply_markup=keyboard)
+    await commands_module.refresh_member_commands(context.application, member)
+    return END
+
+
+async def _redeem(update: Update, context: Context, member: Member, code: str) -> Member | None:
+    chat = update.effective_chat
+    assert chat is not None
+    runtime = rt(context)
+    try:
+        async with runtime.db.session() as session:
+            fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
+            result = await invites_service.redeem(session, fresh, code)
+    except DomainError as error:
+        await chat.send_message(domain_message(error))
+        return None
+    set_current_member(fresh)
+    if result.already_used:
+        return fresh
+    if result.group is not None:
+        text = _("Welcome! You joined as a {role} in the group {group}.").format(
+            role=role_name(result.role),
+            group=esc(result.group.display_name(fresh.language or "pl")),
+        )
+    else:
+        text = _("Welcome! You joined as a {role}.").format(role=role_name(result.role))
+    await chat.send_message(text)
+    await commands_module.refresh_member_commands(context.application, fresh)
+    return fresh
+
+
+async def cancel(update: Update, context: Context) -> int:
+    assert update.effective_chat is not None
+    member = current_member()
+    text = _("Stopped. Nothing more was saved.")
+    if member is not None and member.is_registered:
+        text += " " + _("Send /start for the main menu.")
+    await update.effective_chat.send_message(text)
+    return END
+
+
+# --- menu, help, language --------------------------------------------------------------
+
+
+async def show_menu(update: Update, context: Context) -> None:
+    member = current_member()
+    await answer(update)
+    if member is None or not member.is_registered:
+        await reply(update, not_registered_text())
+        return
+    text, keyboard = main_menu(member)
+    await reply(update, text, keyboard)
+
+
+async def help_command(update: Update, context: Context) -> None:
+    member = current_member()
+    await answer(update)
+    keyboard = (
+        kb.markup([kb.back_to_menu_row()]) if member is not None and member.is_registered else None
+    )
+    await reply(update, help_text(member), keyboard)
+
+
+async def language_command(update: Update, context: Context) -> None:
+    await answer(update)
+    await reply(
+        update,
+        _("Choose your language:"),
+        kb.markup([kb.language_buttons("lg"), kb.back_to_menu_row()]),
+    )
+
+
+async def language_chosen(update: Update, context: Context) -> None:
+    user = update.effective_user
+    assert user is not None and context.user_data is not None
+    language = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
+    if language not in ("pl", "en", "uk"):
+        await answer(update, _("This button is no longer available."))
+        return
+    runtime = rt(context)
+    async with runtime.db.session() as session:
+        member = await members_service.get_by_telegram_id(session, user.id)
+        if member is not None and member.has_consented:
+            await members_service.set_language(session, member, language)
+        else:
+            # Before consent nothing goes to the members table; keep it with the conversation.
+            context.user_data[LANGUAGE_KEY] = language
+    with use_language(language):
+        await answer(update)
+        if member is not None and member.is_registered:
+            set_current_member(member)
+            text, keyboard = main_menu(member)
+            await reply(update, _("Language changed to English.") + "\n\n" + text, keyboard)
+        else:
+            await reply(update, _("Language changed to English."))
+    set_language(language)
+    if member is not None and member.has_consented:
+        await commands_module.refresh_member_commands(context.application, member)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    text = filters.TEXT & ~filters.COMMAND
+    not_text_filter = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    onboarding = ConversationHandler(
+        entry_points=[CommandHandler("start", private_only(start))],
+        states={
+            CONSENT: [
+                CallbackQueryHandler(consent, pattern=rf"^{F}:consent:"),
+                CallbackQueryHandler(choose_language_in_onboarding, pattern=rf"^{F}:lang:"),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, press_a_button),
+            ],
+            NAME: [
+                MessageHandler(text, typed_name),
+                CallbackQueryHandler(telegram_name, pattern=rf"^{F}:tgname$"),
+                MessageHandler(not_text_filter, not_text),
+            ],
+            INSTITUTION: [
+                CallbackQueryHandler(institution_chosen, pattern=rf"^{F}:inst:"),
+                MessageHandler(text, institution_typed),
+                MessageHandler(not_text_filter, not_text),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CommandHandler("start", private_only(start)),
+        ],
+        name="onboarding",
+        persistent=True,
+        allow_reentry=True,
+    )
+    application.add_handler(onboarding)
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CommandHandler("language", private_only(language_command)))
+    application.add_handler(CommandHandler("cancel", cancel))
+    application.add_handler(CallbackQueryHandler(show_menu, pattern=rf"^{kb.MENU}$"))
+    application.add_handler(CallbackQueryHandler(help_command, pattern=r"^hp$"))
+    application.add_handler(CallbackQueryHandler(language_command, pattern=r"^lg$"))
+    application.add_handler(CallbackQueryHandler(language_chosen, pattern=r"^lg:set:"))

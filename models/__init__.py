@@ -1,0 +1,23 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+
+from models.base import UTCDateTime, utcnow
+from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
+from models.invites import Invite, InviteUse
+from models.members import AuditEntry, Member, Role
+from models.state import BotState
+
+__all__ = [
+    "AuditEntry",
+    "BotState",
+    "Group",
+    "GroupKind",
+    "Invite",
+    "InviteUse",
+    "Member",
+    "Membership",
+    "MembershipStatus",
+    "ProblemArea",
+    "Role",
+    "UTCDateTime",
+    "utcnow",
+]

@@ -1,0 +1,74 @@
+"""People who talk to the bot, their roles, and the audit trail of what they changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String
+from sqlmodel import Field, SQLModel
+
+from models.base import UTCDateTime, utcnow
+
+
+class Role(StrEnum):
+    RESIDENT = "resident"
+    LEADER = "leader"
+    LEAD = "lead"
+    COORDINATOR = "coordinator"
+
+    @property
+    def rank(self) -> int:
+        return _RANKS[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_RANKS = {Role.RESIDENT: 0, Role.LEADER: 1, Role.LEAD: 2, Role.COORDINATOR: 3}
+
+
+class Member(SQLModel, table=True):
+    """Anyone who started the bot. Before consent only `telegram_id` holds anything."""
+
+    __tablename__ = "members"
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False, index=True))
+    display_name: str | None = Field(default=None, sa_type=String(64))
+    institution: str | None = Field(default=None, sa_type=String(120))
+    language: str | None = Field(default=None, sa_type=String(5))
+    role: str = Field(default=Role.RESIDENT, sa_type=String(16), index=True)
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reachable: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def has_consented(self) -> bool:
+        return self.consent_at is not None
+
+    @property
+    def is_registered(self) -> bool:
+        """Consented and named: may use the bot's features."""
+        return self.consent_at is not None and bool(self.display_name)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what and when: role changes, statuses, broadcasts, exports, erasures."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
+    )
+    action: str = Field(sa_type=String(48), index=True)
+    target: str | None = Field(default=None, sa_type=String(64))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

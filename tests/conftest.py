@@ -1,0 +1,95 @@
+"""Fixtures: a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL) per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import models  # noqa: F401
+from bot import i18n
+from bot.app import build_application, startup
+from bot.config import Settings
+from bot.db import Database, migrate
+from tests.harness import Harness, RecordingRequest
+
+TOKEN = "123456:TEST-token-that-must-never-be-logged"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session; tests get a copy (SQLite) or truncated tables (PG)."""
+    if PG_URL:
+        import asyncio
+
+        async def reset() -> None:
+            database = Database(PG_URL)
+            async with database.engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
+            await database.dispose()
+
+        asyncio.run(reset())
+        migrate(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    migrate(url)
+    return str(path)
+
+
+@pytest.fixture
+def database_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        yield PG_URL
+        return
+    target = tmp_path / "bot.db"
+    shutil.copy(_template_db, target)
+    yield f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    if PG_URL:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    i18n.setup("pl", "Europe/Warsaw")
+    return Settings(
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        database_url=database_url,
+        bot_coordinators=(900001,),
+        telegram_api_url="http://127.0.0.1:9",
+    )
+
+
+@pytest.fixture
+async def harness(settings: Settings, db: Database) -> AsyncIterator[Harness]:
+    request = RecordingRequest()
+    application = build_application(
+        settings,
+        database=db,
+        request=request,
+        get_updates_request=RecordingRequest(),
+        rate_limit=False,
+    )
+    async with application:
+        await startup(application)
+        task = application.bot_data.get("commands_task")
+        if task is not None:
+            await task
+        request.calls.clear()
+        yield Harness(application, request)
