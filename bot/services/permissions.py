@@ -17,6 +17,8 @@ class Action(StrEnum):
     DECIDE_JOIN_REQUEST = "decide_join_request"  # coordinator, or the lead of that group
     LINK_CHAT = "link_chat"  # coordinator, or the lead of that group
     SEE_MEMBERS = "see_members"  # coordinator, or a member of that group
+    SCHEDULE_MEETING = "schedule_meeting"  # coordinator, or the lead of that group
+    MANAGE_MEETING = "manage_meeting"  # move, cancel, attendance, summary: same people
 
 
 # The lowest role that may do an action anywhere.
@@ -30,9 +32,18 @@ _MINIMUM = {
     Action.DECIDE_JOIN_REQUEST: Role.COORDINATOR,
     Action.LINK_CHAT: Role.COORDINATOR,
     Action.SEE_MEMBERS: Role.COORDINATOR,
+    Action.SCHEDULE_MEETING: Role.COORDINATOR,
+    Action.MANAGE_MEETING: Role.COORDINATOR,
 }
 # Actions the lead of the group in question may do too.
-_LEAD_MAY = {Action.EDIT_GROUP, Action.DECIDE_JOIN_REQUEST, Action.LINK_CHAT, Action.SEE_MEMBERS}
+_LEAD_MAY = {
+    Action.EDIT_GROUP,
+    Action.DECIDE_JOIN_REQUEST,
+    Action.LINK_CHAT,
+    Action.SEE_MEMBERS,
+    Action.SCHEDULE_MEETING,
+    Action.MANAGE_MEETING,
+}
 
 
 def can(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:16:17.765264
+Create Date: 2026-11-26 12:25:07.737473
 
 """
 from typing import Sequence, Union
@@ -113,6 +113,34 @@ def upgrade() -> None:
     with op.batch_alter_table('invites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invites_code'), ['code'], unique=True)
 
+    op.create_table('meetings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('starts_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=True),
+    sa.Column('is_open', sa.Boolean(), nullable=False),
+    sa.Column('agenda', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('scheduled_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('followup_asked_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['members.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meetings_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meetings_starts_at'), ['starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meetings_status'), ['status'], unique=False)
+
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -138,17 +166,148 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('invite_id', 'member_id')
     )
+    op.create_table('meeting_action_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.Column('done_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_id'], ['members.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('meeting_action_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_action_items_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meeting_action_items_owner_id'), ['owner_id'], unique=False)
+
+    op.create_table('meeting_answers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.String(length=8), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=True),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('checked_in_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('marked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['marked_by_id'], ['members.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('meeting_id', 'member_id')
+    )
+    with op.batch_alter_table('meeting_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_answers_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meeting_answers_member_id'), ['member_id'], unique=False)
+
+    op.create_table('meeting_date_polls',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('topic', sa.String(length=200), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=True),
+    sa.Column('is_open', sa.Boolean(), nullable=False),
+    sa.Column('agenda', sa.Text(), nullable=True),
+    sa.Column('duration_minutes', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('meeting_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['members.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('meeting_date_polls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_date_polls_group_id'), ['group_id'], unique=False)
+
+    op.create_table('meeting_reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('offset_seconds', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('meeting_id', 'revision', 'chat_id', 'offset_seconds')
+    )
+    with op.batch_alter_table('meeting_reminders_sent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_reminders_sent_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('meeting_date_poll_options',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('poll_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['poll_id'], ['meeting_date_polls.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('meeting_date_poll_options', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_date_poll_options_poll_id'), ['poll_id'], unique=False)
+
+    op.create_table('meeting_date_poll_votes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('option_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['option_id'], ['meeting_date_poll_options.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('option_id', 'member_id')
+    )
+    with op.batch_alter_table('meeting_date_poll_votes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_date_poll_votes_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_meeting_date_poll_votes_option_id'), ['option_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('meeting_date_poll_votes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_date_poll_votes_option_id'))
+        batch_op.drop_index(batch_op.f('ix_meeting_date_poll_votes_member_id'))
+
+    op.drop_table('meeting_date_poll_votes')
+    with op.batch_alter_table('meeting_date_poll_options', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_date_poll_options_poll_id'))
+
+    op.drop_table('meeting_date_poll_options')
+    with op.batch_alter_table('meeting_reminders_sent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_reminders_sent_meeting_id'))
+
+    op.drop_table('meeting_reminders_sent')
+    with op.batch_alter_table('meeting_date_polls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_date_polls_group_id'))
+
+    op.drop_table('meeting_date_polls')
+    with op.batch_alter_table('meeting_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_answers_member_id'))
+        batch_op.drop_index(batch_op.f('ix_meeting_answers_meeting_id'))
+
+    op.drop_table('meeting_answers')
+    with op.batch_alter_table('meeting_action_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_action_items_owner_id'))
+        batch_op.drop_index(batch_op.f('ix_meeting_action_items_meeting_id'))
+
+    op.drop_table('meeting_action_items')
     op.drop_table('invite_uses')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_member_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_group_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meetings_status'))
+        batch_op.drop_index(batch_op.f('ix_meetings_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_meetings_group_id'))
+
+    op.drop_table('meetings')
     with op.batch_alter_table('invites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invites_code'))
 

@@ -1,0 +1,816 @@
+"""Meetings: scheduling, answers with a waiting list, attendance, follow-up, reminders claimed.
+
+Plain async functions over an AsyncSession; the handlers and the reminder jobs call them.
+Times are aware UTC; `now` is passed in so tests and jobs decide what time it is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import N_
+from bot.services import groups as groups_service
+from bot.services.audit import record
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.members import clean_text
+from bot.services.permissions import Action, can, has_role
+from models import (
+    ActionItem,
+    Answer,
+    DatePoll,
+    DatePollOption,
+    DatePollVote,
+    Group,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Membership,
+    MembershipStatus,
+    PollStatus,
+    ReminderSent,
+    Role,
+    Rsvp,
+)
+
+TOPIC_MAX = 200
+PLACE_MAX = 200
+AGENDA_MAX = 2000
+SUMMARY_MAX = 3000
+ITEM_MAX = 300
+CAPACITY_MAX = 1000
+CHECK_IN_BEFORE = timedelta(minutes=30)
+DURATIONS = (60, 90, 120, 180)  # minutes, the quick buttons
+POLL_MIN, POLL_MAX = 2, 5
+COMING = (Answer.YES, Answer.MAYBE)
+_NOT_LEAD = N_("Only a coordinator or the lead of this group can schedule its meetings.")
+
+
+@dataclass
+class MeetingDraft:
+    """What the /meeting conversation collected; validated again here."""
+
+    group_id: int
+    topic: str
+    place: str
+    starts_at: datetime | None = None
+    candidates: list[datetime] = field(default_factory=list)  # for a date poll
+    duration_minutes: int = 90
+    area_id: int | None = None
+    capacity: int | None = None
+    is_open: bool = False
+    agenda: str | None = None
+
+
+# --- lookups -------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, meeting_id: int | None) -> Meeting:
+    meeting = await session.get(Meeting, meeting_id) if meeting_id else None
+    if meeting is None:
+        raise NotFound(N_("This meeting no longer exists."))
+    return meeting
+
+
+async def get_scheduled(session: AsyncSession, meeting_id: int | None) -> Meeting:
+    meeting = await get(session, meeting_id)
+    if meeting.is_cancelled:
+        raise NotFound(N_("This meeting was cancelled."))
+    return meeting
+
+
+async def group_of(session: AsyncSession, meeting: Meeting) -> Group:
+    group = await session.get(Group, meeting.group_id)
+    if group is None:
+        raise NotFound(N_("This group no longer exists."))
+    return group
+
+
+async def schedulable_groups(session: AsyncSession, member: Member) -> list[Group]:
+    """Groups this member may schedule for: all for a coordinator, else the ones they lead."""
+    groups = await groups_service.active_groups(session)
+    return [g for g in groups if can(member, Action.SCHEDULE_MEETING, g)]
+
+
+async def is_group_member(session: AsyncSession, member: Member, group_id: int) -> bool:
+    row = await session.exec(
+        select(Membership.id).where(
+            Membership.member_id == member.id,
+            Membership.group_id == group_id,
+            Membership.status == MembershipStatus.MEMBER,
+        )
+    )
+    return row.first() is not None
+
+
+async def group_members(session: AsyncSession, group_id: int) -> list[Member]:
+    """Registered members of a group, the lead included."""
+    rows = await session.exec(
+        select(Member)
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(
+            Membership.group_id == group_id,
+            Membership.status == MembershipStatus.MEMBER,
+            col(Member.consent_at).is_not(None),
+        )
+        .order_by(col(Member.display_name))
+    )
+    members = list(rows.all())
+    group = await session.get(Group, group_id)
+    if group is not None and group.lead_id and all(m.id != group.lead_id for m in members):
+        lead = await session.get(Member, group.lead_id)
+        if lead is not None and lead.is_registered:
+            members.append(lead)
+    return members
+
+
+async def may_manage(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
+    return can(member, Action.MANAGE_MEETING, await group_of(session, meeting))
+
+
+async def _require_manage(session: AsyncSession, member: Member, meeting: Meeting) -> Group:
+    group = await group_of(session, meeting)
+    if not can(member, Action.MANAGE_MEETING, group):
+        raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
+    return group
+
+
+async def may_answer(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
+    if not member.is_registered:
+        return False
+    if meeting.is_open or has_role(member, Role.COORDINATOR):
+        return True
+    group = await session.get(Group, meeting.group_id)
+    if group is not None and group.lead_id == member.id:
+        return True
+    return await is_group_member(session, member, meeting.group_id)
+
+
+# --- scheduling ----------------------------------------------------------------------------
+
+
+def _check_draft(draft: MeetingDraft) -> None:
+    draft.topic = clean_text(draft.topic, TOPIC_MAX, field="topic")
+    draft.place = clean_text(draft.place, PLACE_MAX, field="place")
+    if draft.agenda is not None:
+        draft.agenda = clean_text(draft.agenda, AGENDA_MAX, field="agenda")
+    if draft.capacity is not None and not 1 <= draft.capacity <= CAPACITY_MAX:
+        raise InvalidInput(
+            N_("The number of places must be between 1 and {limit}."), limit=CAPACITY_MAX
+        )
+    if not 15 <= draft.duration_minutes <= 12 * 60:
+        raise InvalidInput(N_("A meeting lasts between 15 minutes and 12 hours."))
+
+
+def _future(starts_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise InvalidInput(N_("That time has already passed. Please choose another one."))
+
+
+async def create_meeting(
+    session: AsyncSession, actor: Member, draft: MeetingDraft, *, now: datetime
+) -> Meeting:
+    group = await groups_service.get_active(session, draft.group_id)
+    if not can(actor, Action.SCHEDULE_MEETING, group):
+        raise NotAllowed(_NOT_LEAD)
+    _check_draft(draft)
+    if draft.starts_at is None:
+        raise InvalidInput(N_("Please choose the date and time first."))
+    _future(draft.starts_at, now)
+    meeting = Meeting(
+        group_id=group.id,  # type: ignore[arg-type]
+        topic=draft.topic,
+        area_id=draft.area_id or group.area_id,
+        starts_at=draft.starts_at,
+        ends_at=draft.starts_at + timedelta(minutes=draft.duration_minutes),
+        place=draft.place,
+        capacity=draft.capacity,
+        is_open=draft.is_open,
+        agenda=draft.agenda,
+        created_by_id=actor.id,
+        scheduled_at=now,
+        created_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    await record(session, actor, "meeting.create", f"meeting:{meeting.id}", group=group.id)
+    return meeting
+
+
+async def move_meeting(
+    session: AsyncSession, actor: Member, meeting_id: int, starts_at: datetime, *, now: datetime
+) -> tuple[Meeting, datetime]:
+    """New start (same length); returns the meeting and the old start."""
+    meeting = await get_scheduled(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    _future(starts_at, now)
+    if meeting.ends_at <= now:
+        raise InvalidInput(N_("This meeting is already over."))
+    old = meeting.starts_at
+    length = meeting.ends_at - meeting.starts_at
+    meeting.starts_at, meeting.ends_at = starts_at, starts_at + length
+    meeting.revision += 1
+    meeting.scheduled_at = now
+    meeting.followup_asked_at = None
+    session.add(meeting)
+    await session.flush()
+    await record(
+        session, actor, "meeting.move", f"meeting:{meeting.id}", old=old.isoformat(),
+        new=starts_at.isoformat(),
+    )  # fmt: skip
+    return meeting, old
+
+
+async def cancel_meeting(
+    session: AsyncSession, actor: Member, meeting_id: int, *, now: datetime
+) -> Meeting:
+    meeting = await get_scheduled(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    if meeting.ends_at <= now:
+        raise InvalidInput(N_("This meeting is already over."))
+    meeting.status = MeetingStatus.CANCELLED
+    session.add(meeting)
+    await session.flush()
+    await record(session, actor, "meeting.cancel", f"meeting:{meeting.id}")
+    return meeting
+
+
+# --- answers and the waiting list ----------------------------------------------------------
+
+
+async def answers(session: AsyncSession, meeting_id: int) -> list[tuple[Rsvp, Member]]:
+    rows = await session.exec(
+        select(Rsvp, Member)
+        .join(Member, col(Member.id) == col(Rsvp.member_id))
+        .where(Rsvp.meeting_id == meeting_id)
+        .order_by(col(Rsvp.answered_at), col(Rsvp.id))
+    )
+    return list(rows.all())  # type: ignore[arg-type]
+
+
+async def counts(session: AsyncSession, meeting_id: int) -> Counter[str]:
+    rows = await session.exec(
+        select(Rsvp.answer, func.count()).where(Rsvp.meeting_id == meeting_id).group_by(Rsvp.answer)
+    )
+    return Counter({answer: n for answer, n in rows.all()})
+
+
+async def my_answer(session: AsyncSession, meeting_id: int, member_id: int) -> Rsvp | None:
+    row = await session.exec(
+        select(Rsvp).where(Rsvp.meeting_id == meeting_id, Rsvp.member_id == member_id)
+    )
+    return row.first()
+
+
+@dataclass
+class AnswerResult:
+    rsvp: Rsvp
+    promoted: list[Member]  # moved from the waiting list to "yes"; tell them
+
+
+async def answer(
+    session: AsyncSession, member: Member, meeting_id: int, choice: Answer, *, now: datetime
+) -> AnswerResult:
+    """Record yes/maybe/no; a yes over capacity waits; a freed place goes to the next waiting."""
+    if choice not in (Answer.YES, Answer.MAYBE, Answer.NO):
+        raise InvalidInput(N_("This button is no longer available."))
+    meeting = await _locked(session, meeting_id)
+    if meeting.starts_at <= now:
+        raise InvalidInput(N_("This meeting has already started; answers are closed."))
+    if not await may_answer(session, member, meeting):
+        raise NotAllowed(N_("This meeting is only for members of its group."))
+    rsvp = await my_answer(session, meeting_id, member.id)  # type: ignore[arg-type]
+    previous = rsvp.answer if rsvp else None
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting_id, member_id=member.id, answer=choice)  # type: ignore[arg-type]
+    target: str = choice
+    if choice == Answer.YES and previous not in (Answer.YES, Answer.WAITING):
+        taken = (await counts(session, meeting_id))[Answer.YES]
+        if meeting.capacity is not None and taken >= meeting.capacity:
+            target = Answer.WAITING
+    elif choice == Answer.YES and previous == Answer.WAITING:
+        target = Answer.WAITING  # pressing again keeps the place in the queue
+    if target == Answer.WAITING and previous != Answer.WAITING:
+        rsvp.position = await _last_position(session, meeting_id) + 1
+    elif target != Answer.WAITING:
+        rsvp.position = None
+    if previous != target:
+        rsvp.answered_at = now
+    rsvp.answer = target
+    session.add(rsvp)
+    await session.flush()
+    promoted = await _promote(session, meeting, now) if previous == Answer.YES else []
+    return AnswerResult(rsvp, promoted)
+
+
+async def _locked(session: AsyncSession, meeting_id: int) -> Meeting:
+    """The meeting row, locked on PostgreSQL so two answers cannot both take the last place."""
+    row = await session.exec(select(Meeting).where(Meeting.id == meeting_id).with_for_update())
+    meeting = row.first()
+    if meeting is None:
+        raise NotFound(N_("This meeting no longer exists."))
+    if meeting.is_cancelled:
+        raise NotFound(N_("This meeting was cancelled."))
+    return meeting
+
+
+async def _last_position(session: AsyncSession, meeting_id: int) -> int:
+    value = await session.exec(
+        select(func.max(Rsvp.position)).where(
+            Rsvp.meeting_id == meeting_id, Rsvp.answer == Answer.WAITING
+        )
+    )
+    return int(value.first() or 0)
+
+
+async def _promote(session: AsyncSession, meeting: Meeting, now: datetime) -> list[Member]:
+    """Fill free places from the waiting list, first come first served."""
+    if meeting.capacity is None:
+        return []
+    free = meeting.capacity - (await counts(session, meeting.id))[Answer.YES]  # type: ignore[arg-type]
+    if free <= 0:
+        return []
+    rows = await session.exec(
+        select(Rsvp, Member)
+        .join(Member, col(Member.id) == col(Rsvp.member_id))
+        .where(Rsvp.meeting_id == meeting.id, Rsvp.answer == Answer.WAITING)
+        .order_by(col(Rsvp.position))
+        .limit(free)
+    )
+    promoted = []
+    for rsvp, person in rows.all():
+        rsvp.answer, rsvp.position, rsvp.answered_at = Answer.YES, None, now
+        session.add(rsvp)
+        promoted.append(person)
+    await session.flush()
+    return promoted
+
+
+async def waiting_position(session: AsyncSession, rsvp: Rsvp) -> int:
+    """1-based place in the queue."""
+    ahead = await session.exec(
+        select(func.count()).where(
+            Rsvp.meeting_id == rsvp.meeting_id,
+            Rsvp.answer == Answer.WAITING,
+            col(Rsvp.position) < (rsvp.position or 0),
+        )
+    )
+    return int(ahead.one()) + 1
+
+
+async def attendees(
+    session: AsyncSession, meeting_id: int, kinds: tuple[str, ...] = COMING
+) -> list[Member]:
+    rows = await session.exec(
+        select(Member)
+        .join(Rsvp, col(Rsvp.member_id) == col(Member.id))
+        .where(Rsvp.meeting_id == meeting_id, col(Rsvp.answer).in_(kinds))
+    )
+    return list(rows.all())
+
+
+# --- listings ------------------------------------------------------------------------------
+
+
+async def my_group_ids(session: AsyncSession, member: Member) -> set[int]:
+    rows = await session.exec(
+        select(Membership.group_id).where(
+            Membership.member_id == member.id, Membership.status == MembershipStatus.MEMBER
+        )
+    )
+    ids = set(rows.all())
+    led = await session.exec(select(Group.id).where(Group.lead_id == member.id))
+    return ids | {i for i in led.all() if i is not None}
+
+
+async def upcoming_for(
+    session: AsyncSession, member: Member, *, now: datetime
+) -> list[tuple[Meeting, Rsvp | None]]:
+    """Not yet ended meetings of my groups or that I answered, with my answer."""
+    group_ids = await my_group_ids(session, member)
+    answered = select(Rsvp.meeting_id).where(Rsvp.member_id == member.id)
+    rows = await session.exec(
+        select(Meeting)
+        .where(
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.ends_at > now,
+            col(Meeting.group_id).in_(group_ids) | col(Meeting.id).in_(answered),
+        )
+        .order_by(col(Meeting.starts_at))
+    )
+    meetings = list(rows.all())
+    mine = await session.exec(
+        select(Rsvp).where(
+            Rsvp.member_id == member.id, col(Rsvp.meeting_id).in_([m.id for m in meetings])
+        )
+    )
+    by_meeting = {r.meeting_id: r for r in mine.all()}
+    return [(m, by_meeting.get(m.id)) for m in meetings]  # type: ignore[arg-type]
+
+
+async def open_meetings(session: AsyncSession, member: Member, *, now: datetime) -> list[Meeting]:
+    """Open meetings of other groups, not started yet, that I have not answered."""
+    group_ids = await my_group_ids(session, member)
+    answered = select(Rsvp.meeting_id).where(Rsvp.member_id == member.id)
+    rows = await session.exec(
+        select(Meeting)
+        .where(
+            Meeting.status == MeetingStatus.SCHEDULED,
+            col(Meeting.is_open).is_(True),
+            Meeting.starts_at > now,
+            col(Meeting.group_id).not_in(group_ids),
+            col(Meeting.id).not_in(answered),
+        )
+        .order_by(col(Meeting.starts_at))
+    )
+    return list(rows.all())
+
+
+async def scheduled_after(session: AsyncSession, moment: datetime) -> list[Meeting]:
+    """Scheduled meetings not ended by `moment`: what the job queue must know about."""
+    rows = await session.exec(
+        select(Meeting).where(
+            Meeting.status == MeetingStatus.SCHEDULED,
+            (Meeting.ends_at > moment) | col(Meeting.followup_asked_at).is_(None),
+        )
+    )
+    return list(rows.all())
+
+
+# --- reminders: claim before sending -------------------------------------------------------
+
+
+async def claim_reminders(
+    session: AsyncSession,
+    meeting: Meeting,
+    offset_seconds: int,
+    recipients: list[tuple[int, int | None]],
+    *,
+    now: datetime,
+) -> set[int]:
+    """Insert one row per (chat, member); returns the chats whose row is new, i.e. ours to send.
+
+    One statement with ON CONFLICT DO NOTHING: a second process (or a second run after a
+    restart) gets nothing back for rows already claimed, so nobody is reminded twice.
+    """
+    if not recipients:
+        return set()
+    rows = [
+        {
+            "meeting_id": meeting.id,
+            "revision": meeting.revision,
+            "chat_id": chat_id,
+            "member_id": member_id,
+            "offset_seconds": offset_seconds,
+            "claimed_at": now,
+        }
+        for chat_id, member_id in recipients
+    ]
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ReminderSent)
+        .values(rows)
+        .on_conflict_do_nothing(
+            index_elements=["meeting_id", "revision", "chat_id", "offset_seconds"]
+        )
+        .returning(col(ReminderSent.chat_id))
+    )
+    result = await session.execute(statement)
+    return {row[0] for row in result.all()}
+
+
+async def claimed_chats(session: AsyncSession, meeting: Meeting, offset_seconds: int) -> set[int]:
+    rows = await session.exec(
+        select(ReminderSent.chat_id).where(
+            ReminderSent.meeting_id == meeting.id,
+            ReminderSent.revision == meeting.revision,
+            ReminderSent.offset_seconds == offset_seconds,
+        )
+    )
+    return set(rows.all())
+
+
+# --- attendance ----------------------------------------------------------------------------
+
+
+async def check_in(
+    session: AsyncSession, member: Member, meeting_id: int, *, now: datetime
+) -> Rsvp:
+    meeting = await get_scheduled(session, meeting_id)
+    if now < meeting.starts_at - CHECK_IN_BEFORE:
+        raise InvalidInput(N_("Check-in opens 30 minutes before the start."))
+    if now > meeting.ends_at:
+        raise InvalidInput(N_("This meeting is already over."))
+    if not await may_answer(session, member, meeting):
+        raise NotAllowed(N_("This meeting is only for members of its group."))
+    rsvp = await my_answer(session, meeting_id, member.id)  # type: ignore[arg-type]
+    if rsvp is None:
+        # Whoever is in the room counts, even without an answer or over capacity.
+        rsvp = Rsvp(meeting_id=meeting_id, member_id=member.id, answer=Answer.YES, answered_at=now)  # type: ignore[arg-type]
+    if rsvp.checked_in_at is None:
+        rsvp.checked_in_at = now
+    if rsvp.answer != Answer.YES:
+        rsvp.answer, rsvp.position = Answer.YES, None
+    session.add(rsvp)
+    await session.flush()
+    return rsvp
+
+
+async def mark_attendance(
+    session: AsyncSession,
+    actor: Member,
+    meeting_id: int,
+    member_id: int,
+    present: bool,
+    *,
+    now: datetime,
+) -> Rsvp:
+    meeting = await get_scheduled(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    if now < meeting.starts_at - CHECK_IN_BEFORE:
+        raise InvalidInput(N_("Attendance can be marked from 30 minutes before the start."))
+    person = await session.get(Member, member_id)
+    if person is None:
+        raise NotFound(N_("This person is no longer in the bot."))
+    rsvp = await my_answer(session, meeting_id, member_id)
+    if rsvp is None:
+        rsvp = Rsvp(meeting_id=meeting_id, member_id=member_id, answer=Answer.YES, answered_at=now)
+    rsvp.checked_in_at = now if present else None
+    rsvp.marked_by_id = actor.id
+    if present:
+        rsvp.answer, rsvp.position = Answer.YES, None
+    session.add(rsvp)
+    await session.flush()
+    return rsvp
+
+
+async def attendance_roster(
+    session: AsyncSession, meeting: Meeting
+) -> list[tuple[Member, Rsvp | None]]:
+    """Everyone who answered, plus the group's members: the lead's checklist."""
+    by_member: dict[int, tuple[Member, Rsvp | None]] = {}
+    for person in await group_members(session, meeting.group_id):
+        by_member[person.id] = (person, None)  # type: ignore[index]
+    for rsvp, person in await answers(session, meeting.id):  # type: ignore[arg-type]
+        by_member[person.id] = (person, rsvp)  # type: ignore[index]
+    return sorted(by_member.values(), key=lambda pair: (pair[0].display_name or "").lower())
+
+
+async def present(session: AsyncSession, meeting_id: int) -> list[tuple[Member, Rsvp]]:
+    rows = await session.exec(
+        select(Member, Rsvp)
+        .join(Rsvp, col(Rsvp.member_id) == col(Member.id))
+        .where(Rsvp.meeting_id == meeting_id, col(Rsvp.checked_in_at).is_not(None))
+        .order_by(col(Rsvp.checked_in_at))
+    )
+    return list(rows.all())  # type: ignore[arg-type]
+
+
+# --- follow-up -----------------------------------------------------------------------------
+
+
+async def claim_followup(session: AsyncSession, meeting_id: int, *, now: datetime) -> bool:
+    """True once per meeting (and revision): the lead is asked for a summary only once."""
+    result = await session.execute(
+        update(Meeting)
+        .where(
+            col(Meeting.id) == meeting_id,
+            col(Meeting.followup_asked_at).is_(None),
+            col(Meeting.status) == MeetingStatus.SCHEDULED,
+        )
+        .values(followup_asked_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_summary(session: AsyncSession, actor: Member, meeting_id: int, text: str) -> Meeting:
+    meeting = await get_scheduled(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    meeting.summary = clean_text(text, SUMMARY_MAX, field="summary")
+    session.add(meeting)
+    await session.flush()
+    await record(session, actor, "meeting.summary", f"meeting:{meeting.id}")
+    return meeting
+
+
+async def add_action_item(
+    session: AsyncSession,
+    actor: Member,
+    meeting_id: int,
+    *,
+    text: str,
+    owner_id: int,
+    due_on: date,
+    today: date,
+) -> ActionItem:
+    meeting = await get_scheduled(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    if owner_id not in {m.id for m in await group_members(session, meeting.group_id)}:
+        raise InvalidInput(N_("The owner must be a member of the group."))
+    if due_on < today:
+        raise InvalidInput(N_("The due date has already passed. Please choose a later day."))
+    item = ActionItem(
+        meeting_id=meeting_id,
+        text=clean_text(text, ITEM_MAX, field="item"),
+        owner_id=owner_id,
+        due_on=due_on,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def action_items(session: AsyncSession, meeting_id: int) -> list[ActionItem]:
+    rows = await session.exec(
+        select(ActionItem).where(ActionItem.meeting_id == meeting_id).order_by(col(ActionItem.id))
+    )
+    return list(rows.all())
+
+
+async def my_open_items(session: AsyncSession, member: Member) -> list[ActionItem]:
+    rows = await session.exec(
+        select(ActionItem)
+        .where(ActionItem.owner_id == member.id, col(ActionItem.done_at).is_(None))
+        .order_by(col(ActionItem.due_on))
+    )
+    return list(rows.all())
+
+
+async def mark_done(
+    session: AsyncSession, member: Member, item_id: int, *, now: datetime
+) -> ActionItem:
+    item = await session.get(ActionItem, item_id)
+    if item is None:
+        raise NotFound(N_("This task no longer exists."))
+    if item.owner_id != member.id:
+        meeting = await get(session, item.meeting_id)
+        await _require_manage(session, member, meeting)
+    if item.done_at is None:
+        item.done_at = now
+        session.add(item)
+        await session.flush()
+    return item
+
+
+async def items_to_remind(session: AsyncSession, *, today: date) -> list[ActionItem]:
+    """Open items due tomorrow (or overdue by the time we got to them) not yet reminded."""
+    rows = await session.exec(
+        select(ActionItem).where(
+            col(ActionItem.done_at).is_(None),
+            col(ActionItem.reminded_at).is_(None),
+            col(ActionItem.owner_id).is_not(None),
+            col(ActionItem.due_on) <= today + timedelta(days=1),
+            col(ActionItem.due_on) >= today,
+        )
+    )
+    return list(rows.all())
+
+
+async def claim_item_reminder(session: AsyncSession, item_id: int, *, now: datetime) -> bool:
+    result = await session.execute(
+        update(ActionItem)
+        .where(col(ActionItem.id) == item_id, col(ActionItem.reminded_at).is_(None))
+        .values(reminded_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- date polls ----------------------------------------------------------------------------
+
+
+async def create_poll(
+    session: AsyncSession, actor: Member, draft: MeetingDraft, *, now: datetime
+) -> DatePoll:
+    group = await groups_service.get_active(session, draft.group_id)
+    if not can(actor, Action.SCHEDULE_MEETING, group):
+        raise NotAllowed(_NOT_LEAD)
+    _check_draft(draft)
+    times = sorted(set(draft.candidates))
+    if not POLL_MIN <= len(times) <= POLL_MAX:
+        raise InvalidInput(
+            N_("A date poll needs between {low} and {high} different times."),
+            low=POLL_MIN,
+            high=POLL_MAX,
+        )
+    for moment in times:
+        _future(moment, now)
+    poll = DatePoll(
+        group_id=group.id,  # type: ignore[arg-type]
+        topic=draft.topic,
+        area_id=draft.area_id or group.area_id,
+        place=draft.place,
+        capacity=draft.capacity,
+        is_open=draft.is_open,
+        agenda=draft.agenda,
+        duration_minutes=draft.duration_minutes,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(poll)
+    await session.flush()
+    for moment in times:
+        session.add(DatePollOption(poll_id=poll.id, starts_at=moment))  # type: ignore[arg-type]
+    await session.flush()
+    await record(session, actor, "meeting.poll", f"poll:{poll.id}", group=group.id)
+    return poll
+
+
+async def get_poll(session: AsyncSession, poll_id: int | None) -> DatePoll:
+    poll = await session.get(DatePoll, poll_id) if poll_id else None
+    if poll is None:
+        raise NotFound(N_("This date poll no longer exists."))
+    return poll
+
+
+async def poll_tallies(
+    session: AsyncSession, poll_id: int
+) -> list[tuple[DatePollOption, list[int]]]:
+    """Each option with the ids of members who ticked it."""
+    options = list(
+        (
+            await session.exec(
+                select(DatePollOption)
+                .where(DatePollOption.poll_id == poll_id)
+                .order_by(col(DatePollOption.starts_at))
+            )
+        ).all()
+    )
+    votes = await session.exec(
+        select(DatePollVote.option_id, DatePollVote.member_id).where(
+            col(DatePollVote.option_id).in_([o.id for o in options])
+        )
+    )
+    by_option: dict[int, list[int]] = {o.id: [] for o in options}  # type: ignore[misc]
+    for option_id, member_id in votes.all():
+        by_option[option_id].append(member_id)
+    return [(o, by_option[o.id]) for o in options]  # type: ignore[index]
+
+
+async def toggle_vote(
+    session: AsyncSession, member: Member, option_id: int
+) -> tuple[DatePoll, bool]:
+    """Tick or untick a time; returns the poll and whether it is now ticked."""
+    option = await session.get(DatePollOption, option_id)
+    if option is None:
+        raise NotFound(N_("This date poll no longer exists."))
+    poll = await get_poll(session, option.poll_id)
+    if poll.status != PollStatus.OPEN:
+        raise InvalidInput(N_("This date poll is closed."))
+    allowed = (
+        poll.is_open
+        or has_role(member, Role.COORDINATOR)
+        or await is_group_member(session, member, poll.group_id)
+        or (await session.get(Group, poll.group_id)).lead_id == member.id  # type: ignore[union-attr]
+    )
+    if not member.is_registered or not allowed:
+        raise NotAllowed(N_("This meeting is only for members of its group."))
+    vote = (
+        await session.exec(
+            select(DatePollVote).where(
+                DatePollVote.option_id == option_id, DatePollVote.member_id == member.id
+            )
+        )
+    ).first()
+    if vote is None:
+        session.add(DatePollVote(option_id=option_id, member_id=member.id))  # type: ignore[arg-type]
+        ticked = True
+    else:
+        await session.delete(vote)
+        ticked = False
+    await session.flush()
+    return poll, ticked
+
+
+async def decide_poll(
+    session: AsyncSession, actor: Member, option_id: int, *, now: datetime
+) -> Meeting:
+    """The chosen time becomes a meeting with the poll's details."""
+    option = await session.get(DatePollOption, option_id)
+    if option is None:
+        raise NotFound(N_("This date poll no longer exists."))
+    poll = await get_poll(session, option.poll_id)
+    if poll.status != PollStatus.OPEN:
+        raise InvalidInput(N_("This date poll is closed."))
+    draft = MeetingDraft(
+        group_id=poll.group_id,
+        topic=poll.topic,
+        place=poll.place,
+        starts_at=option.starts_at,
+        duration_minutes=poll.duration_minutes,
+        area_id=poll.area_id,
+        capacity=poll.capacity,
+        is_open=poll.is_open,
+        agenda=poll.agenda,
+    )
+    meeting = await create_meeting(session, actor, draft, now=now)
+    poll.status, poll.meeting_id = PollStatus.DECIDED, meeting.id
+    session.add(poll)
+    await session.flush()
+    return meeting
