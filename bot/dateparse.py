@@ -123,7 +123,13 @@ def _normalise(text: str, today: date) -> str | None:
                 return None
             out.append(f"{hour:02d}:{minute:02d}")
             continue
-        if (match := _BARE_HOUR.match(token)) and not _is_count(tokens, index):
+        # A bare number is the hour only when it is the last number ("wtorek 17"),
+        # not the day of "5 grudnia 18".
+        if (
+            (match := _BARE_HOUR.match(token))
+            and not later_numbers
+            and not _is_count(tokens, index)
+        ):
             hour = int(match.group(1))
             if hour > 23:
                 return None

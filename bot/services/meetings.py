@@ -482,7 +482,7 @@ async def claim_reminders(
         )
         .returning(col(ReminderSent.chat_id))
     )
-    result = await session.execute(statement)
+    result = await (await session.connection()).execute(statement)
     return {row[0] for row in result.all()}
 
 
@@ -578,7 +578,7 @@ async def present(session: AsyncSession, meeting_id: int) -> list[tuple[Member, 
 
 async def claim_followup(session: AsyncSession, meeting_id: int, *, now: datetime) -> bool:
     """True once per meeting (and revision): the lead is asked for a summary only once."""
-    result = await session.execute(
+    result = await (await session.connection()).execute(
         update(Meeting)
         .where(
             col(Meeting.id) == meeting_id,
@@ -674,7 +674,7 @@ async def items_to_remind(session: AsyncSession, *, today: date) -> list[ActionI
 
 
 async def claim_item_reminder(session: AsyncSession, item_id: int, *, now: datetime) -> bool:
-    result = await session.execute(
+    result = await (await session.connection()).execute(
         update(ActionItem)
         .where(col(ActionItem.id) == item_id, col(ActionItem.reminded_at).is_(None))
         .values(reminded_at=now)
