@@ -15,8 +15,8 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def local(text: str, language: str, now: datetime = NOW) -> str:
-    return parse_when(text, language, now=now, tz=WARSAW).astimezone(WARSAW).strftime(
-        "%Y-%m-%d %H:%M"
+    return (
+        parse_when(text, language, now=now, tz=WARSAW).astimezone(WARSAW).strftime("%Y-%m-%d %H:%M")
     )
 
 

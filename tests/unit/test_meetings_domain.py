@@ -157,7 +157,13 @@ async def test_followup_asked_once_and_items_need_a_group_owner(db: Database) ->
         today = after.astimezone(WARSAW).date()
         with pytest.raises(InvalidInput):
             await service.add_action_item(
-                session, t.lead, m.id, text="x", owner_id=t.outsider.id, due_on=today, today=today  # type: ignore[arg-type]
+                session,
+                t.lead,
+                m.id,
+                text="x",
+                owner_id=t.outsider.id,
+                due_on=today,
+                today=today,  # type: ignore[arg-type]
             )
         item = await service.add_action_item(
             session,
@@ -231,7 +237,11 @@ async def test_meetings_at_0230_on_clock_change_sundays(db: Database) -> None:
     t = await team(db)
     cases = [
         (datetime(2026, 3, 1, tzinfo=UTC), "29.03 2:30", datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
-        (datetime(2026, 10, 1, tzinfo=UTC), "25.10 2:30", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        (
+            datetime(2026, 10, 1, tzinfo=UTC),
+            "25.10 2:30",
+            datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+        ),
     ]
     for now, typed, expected in cases:
         starts = parse_when(typed, "pl", now=now, tz=WARSAW)

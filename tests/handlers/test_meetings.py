@@ -1,0 +1,248 @@
+"""Meetings through process_update: scheduling, answers, waiting list, move, cancel, polls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot import reminders
+from bot.db import Database
+from models import Answer, Meeting, Rsvp
+from tests.harness import Harness, User
+from tests.meeting_support import NOW, WARSAW, Team, meeting, team
+
+
+@pytest.fixture
+async def t(harness: Harness, db: Database) -> Team:
+    harness.app.bot_data[reminders.CLOCK_KEY] = lambda: NOW
+    return await team(db, chat_id=-100777)
+
+
+def user(member: object, language: str = "en") -> User:
+    return User(member.telegram_id, first_name="X", language_code=language)  # type: ignore[attr-defined]
+
+
+async def only_meeting(db: Database) -> Meeting:
+    async with db.session() as session:
+        rows = (await session.exec(select(Meeting))).all()
+    assert len(rows) == 1
+    return rows[0]
+
+
+async def schedule_by_buttons(harness: Harness, t: Team, *, capacity: str = "No limit") -> None:
+    lead = user(t.lead)
+    calls = await harness.send(lead, "/meeting")
+    await harness.press(lead, calls[-1].button("Playground group"))
+    await harness.send(lead, "Benches for the yard")
+    await harness.press(lead, harness.last(lead.id).button("group's own area"))
+    calls = await harness.press(lead, harness.last(lead.id).button("Tomorrow"))
+    await harness.press(lead, calls[-1].button("17:00"))
+    await harness.press(lead, harness.last(lead.id).button("90 minutes"))
+    await harness.press(lead, harness.last(lead.id).button("Hallera"))  # the profile's place
+    await harness.press(lead, harness.last(lead.id).button(capacity))
+    await harness.press(lead, harness.last(lead.id).button("Only the group"))
+    review = await harness.press(lead, harness.last(lead.id).button("Skip"))
+    assert "Please check" in review[-1].text and "Benches for the yard" in review[-1].text
+    await harness.press(lead, review[-1].button("Send the invitations"))
+
+
+async def test_lead_schedules_with_buttons_and_members_are_invited(
+    harness: Harness, db: Database, t: Team
+) -> None:
+    await schedule_by_buttons(harness, t)
+    m = await only_meeting(db)
+    assert m.starts_at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M") == "2026-11-27 17:00"
+    assert m.ends_at - m.starts_at == timedelta(minutes=90)
+    for member in t.members:
+        card = harness.last(member.telegram_id)
+        assert "Benches for the yard" in card.text
+        assert card.button("I'll come") and card.button("Maybe") and card.button("I can't")
+    chat_card = harness.last(-100777)
+    assert "Benches for the yard" in chat_card.text
+    assert "went to 3 people" in harness.texts(harness.sent_to(t.lead.telegram_id))
+    jobs = {j.name for j in harness.app.job_queue.jobs() if not j.removed}  # type: ignore[union-attr]
+    assert f"mt:{m.id}:r1:86400" in jobs and f"mt:{m.id}:r1:3600" in jobs
+
+    anna = user(t.members[0])
+    calls = await harness.press(anna, harness.last(anna.id).button("I'll come"))
+    edited = [c for c in calls if c.method == "editMessageText"][-1]
+    assert "✅ 1" in edited.text and "Your answer: I'll come" in edited.text
+    calls = await harness.press(anna, edited.button("I can't"))
+    edited = [c for c in calls if c.method == "editMessageText"][-1]
+    assert "✅ 0" in edited.text and "❌ 1" in edited.text
+    # From the group chat's card, too.
+    bob = user(t.members[1])
+    chat = {"id": -100777, "type": "supergroup", "title": "Playground"}
+    calls = await harness.press(bob, chat_card.button("Maybe"), chat=chat)
+    assert any(
+        c.method == "answerCallbackQuery" and "Maybe" in c.params.get("text", "") for c in calls
+    )
+    assert "❔ 1" in [c for c in calls if c.method == "editMessageText"][-1].text
+
+
+async def test_typed_dates_in_three_languages(harness: Harness, db: Database, t: Team) -> None:
+    expected = {"pl": "jutro 18:30", "en": "next Tuesday 5pm", "uk": "завтра 17:00"}
+    results = {}
+    for language, typed in expected.items():
+        t.lead.language = language
+        async with db.session() as session:
+            session.add(t.lead)
+        lead = user(t.lead, language)
+        calls = await harness.send(lead, "/meeting")
+        await harness.press(lead, calls[-1].button("Playground"))
+        await harness.send(lead, f"Topic {language}")
+        await harness.press(lead, harness.last(lead.id).buttons[-2][1])  # the group's own area
+        calls = await harness.send(lead, "banana")
+        assert calls[-1].method == "sendMessage" and "17:00" in calls[-1].text  # examples
+        calls = await harness.send(lead, typed)
+        assert calls[-1].buttons  # the duration step
+        results[language] = calls[-1].text
+        await harness.send(lead, "/cancel")
+    assert "long" in results["en"]
+    assert "Jak długo" in results["pl"] and "Скільки" in results["uk"]
+
+
+async def test_a_leader_who_is_not_the_lead_cannot_schedule(
+    harness: Harness, db: Database, t: Team
+) -> None:
+    calls = await harness.send(user(t.outsider), "/meeting")
+    assert "Only a coordinator or the lead" in harness.texts(calls)
+    # Nor with a forged button of that group.
+    calls = await harness.press(user(t.outsider), f"mc:g:{t.group.id}")
+    assert all("topic" not in c.text for c in calls)
+    async with db.session() as session:
+        assert (await session.exec(select(Meeting))).all() == []
+
+
+async def test_waiting_list_promotes_and_tells(harness: Harness, db: Database, t: Team) -> None:
+    m = await meeting(db, t, capacity=1)
+    a, b, _c = (user(x) for x in t.members)
+    await harness.press(a, f"mt:a:{m.id}:y")
+    calls = await harness.press(b, f"mt:a:{m.id}:y")
+    assert "number 1 on the waiting list" in harness.texts(calls)
+    calls = await harness.press(a, f"mt:a:{m.id}:n")
+    told = harness.last(b.id)
+    assert "A place freed up" in told.text
+    async with db.session() as session:
+        rsvp = (await session.exec(select(Rsvp).where(Rsvp.member_id == t.members[1].id))).one()
+    assert rsvp.answer == Answer.YES
+
+
+async def test_move_tells_attendees_and_cancel_stops_all(
+    harness: Harness, db: Database, t: Team
+) -> None:
+    m = await meeting(db, t)
+    await harness.press(user(t.members[0]), f"mt:a:{m.id}:y")
+    await harness.press(user(t.members[1]), f"mt:a:{m.id}:n")
+    lead = user(t.lead)
+    calls = await harness.press(lead, f"mt:v:{m.id}")
+    assert calls[-1].button("Move") and calls[-1].button("Cancel meeting")
+    await harness.press(lead, f"mt:mv:{m.id}")
+    calls = await harness.send(lead, "5.12 10:00")
+    assert "people were told" in harness.texts(calls) or "person was told" in harness.texts(calls)
+    moved = harness.last(t.members[0].telegram_id)
+    assert "has moved" in moved.text and "5 Dec" in moved.text
+    assert all("has moved" not in c.text for c in harness.sent_to(t.members[1].telegram_id))
+    stored = await only_meeting(db)
+    assert stored.revision == 2
+    live = {j.name for j in harness.app.job_queue.jobs() if not j.removed}  # type: ignore[union-attr]
+    assert f"mt:{m.id}:r2:3600" in live and f"mt:{m.id}:r1:3600" not in live
+
+    # Someone else cannot cancel it.
+    calls = await harness.press(user(t.outsider), f"mt:cxc:{m.id}:y")
+    assert "Only a coordinator" in harness.texts(calls)
+    calls = await harness.press(lead, f"mt:cx:{m.id}")
+    await harness.press(lead, calls[-1].button("Yes, cancel"))
+    assert "is cancelled" in harness.last(t.members[0].telegram_id).text
+    live = [j for j in harness.app.job_queue.jobs() if not j.removed and j.name.startswith("mt:")]  # type: ignore[union-attr]
+    assert live == []
+    calls = await harness.press(user(t.members[0]), f"mt:a:{m.id}:y")
+    assert "cancelled" in harness.texts(calls)
+
+
+async def test_date_poll_with_three_candidates_turns_into_a_meeting(
+    harness: Harness, db: Database, t: Team
+) -> None:
+    lead = user(t.lead)
+    calls = await harness.send(lead, "/meeting")
+    await harness.press(lead, calls[-1].button("Playground"))
+    await harness.send(lead, "When shall we meet?")
+    await harness.press(lead, harness.last(lead.id).button("group's own area"))
+    await harness.press(lead, harness.last(lead.id).button("vote"))
+    for typed in ("jutro 17:00", "next Monday 18:00", "3.12 17:30"):
+        calls = await harness.send(lead, typed)
+    await harness.press(lead, calls[-1].button("Done"))
+    await harness.press(lead, harness.last(lead.id).button("2 hours"))
+    await harness.send(lead, "Library, Hallera 2")
+    await harness.press(lead, harness.last(lead.id).button("No limit"))
+    await harness.press(lead, harness.last(lead.id).button("Open"))
+    review = await harness.press(lead, harness.last(lead.id).button("Skip"))
+    calls = await harness.press(lead, review[-1].button("date poll"))
+    assert "went to 3 people" in harness.texts(calls)
+
+    card = harness.last(t.members[0].telegram_id)
+    assert "When shall we meet?" in card.text and len(card.buttons) == 3
+    monday = card.buttons[1][1]
+    for member in t.members[:2]:
+        calls = await harness.press(user(member), monday)
+    assert "☑️" in calls[-1].buttons[1][0] and "(2)" in calls[-1].buttons[1][0]
+    # A member cannot pick the winner; the lead can.
+    poll_id = [d for _t, d in harness.last(lead.id).buttons if d.startswith("mp:pick")][0]
+    calls = await harness.press(user(t.members[0]), poll_id)
+    assert "Only a coordinator" in harness.texts(calls)
+    calls = await harness.press(lead, poll_id)
+    calls = await harness.press(lead, calls[-1].button("(2)"))
+    await harness.press(lead, calls[-1].button("Yes, schedule"))
+    m = await only_meeting(db)
+    assert m.starts_at.astimezone(WARSAW).strftime("%a %H:%M") == "Mon 18:00"
+    assert m.is_open and m.place == "Library, Hallera 2"
+    assert "I'll come" in str(harness.last(t.members[2].telegram_id).buttons)
+
+
+async def test_meetings_list_ics_and_attendance_xlsx(
+    harness: Harness, db: Database, t: Team
+) -> None:
+    m = await meeting(db, t, starts_in=timedelta(minutes=20))
+    anna = user(t.members[0])
+    await harness.press(anna, f"mt:a:{m.id}:y")
+    calls = await harness.send(anna, "/meetings")
+    assert "Playground repairs" in calls[-1].text and "I'll come" in calls[-1].text
+    calls = await harness.press(anna, f"mt:ics:{m.id}")
+    document = [c for c in calls if c.method == "sendDocument"][-1]
+    assert document.chat_id == anna.id
+    calls = await harness.press(anna, f"mt:v:{m.id}")
+    calls = await harness.press(anna, calls[-1].button("I'm here"))
+    assert "checked in" in harness.texts(calls)
+    lead = user(t.lead)
+    calls = await harness.press(lead, f"mt:att:{m.id}")
+    assert "1 person present" in calls[-1].text
+    calls = await harness.press(lead, calls[-1].button("Member 2"))
+    assert "2 people present" in calls[-1].text
+    calls = await harness.press(lead, calls[-1].button("XLSX"))
+    assert [c for c in calls if c.method == "sendDocument"]
+    calls = await harness.press(anna, f"mt:xl:{m.id}")
+    assert "Only a coordinator" in harness.texts(calls)
+
+
+async def test_followup_summary_and_action_item(harness: Harness, db: Database, t: Team) -> None:
+    m = await meeting(db, t, starts_in=timedelta(hours=1))
+    harness.app.bot_data[reminders.CLOCK_KEY] = lambda: m.ends_at + timedelta(minutes=5)
+    assert await reminders.ask_followup(harness.app, m.id)  # type: ignore[arg-type]
+    lead = user(t.lead)
+    prompt = harness.last(lead.id)
+    await harness.press(lead, prompt.button("summary"))
+    await harness.send(lead, "We agreed on new benches.")
+    calls = await harness.press(lead, f"mt:ai:{m.id}")
+    await harness.send(lead, "Ask ZGM for a quote")
+    calls = await harness.press(lead, harness.last(lead.id).button("Member 1"))
+    calls = await harness.press(lead, calls[-1].button("7 days"))
+    screen = harness.last(lead.id)
+    assert "Ask ZGM for a quote" in screen.text and "Member 1" in screen.text
+    await harness.press(lead, screen.button("Send the summary"))
+    assert "We agreed on new benches." in harness.last(t.members[1].telegram_id).text
+    owner = user(t.members[0])
+    calls = await harness.send(owner, "/meetings")
+    calls = await harness.press(owner, calls[-1].button("Done: Ask ZGM"))
+    assert "marked as done" in harness.texts(calls)
