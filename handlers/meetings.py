@@ -401,7 +401,7 @@ async def openness_chosen(update: Update, context: Context) -> int:
     await reply(
         update,
         _("Type the agenda if you like (what will be discussed), or skip."),
-        kb.markup([[kb.button(_("Skip"), C, "ag")], _cancel_row()]),
+        kb.markup([[kb.button(_("Skip the agenda"), C, "ag")], _cancel_row()]),
     )
     return AGENDA
 
@@ -535,7 +535,7 @@ async def cancel_draft(update: Update, context: Context) -> int:
 async def not_text(update: Update, context: Context) -> None:
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
-        _("I can only read text here. Please type your answer, or send /cancel to stop.")
+        _("Please type it as a message, or send /cancel to stop.")
     )
 
 
@@ -625,7 +625,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
     choice = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO}.get(data.arg(1))
     meeting_id = data.int_arg(0) or 0
     if choice is None:
-        await answer(update, _("This button is no longer available."))
+        await answer(update, _("Please use the buttons of the invitation."))
         return
     runtime = rt(context)
     try:

@@ -279,7 +279,7 @@ async def answer(
 ) -> AnswerResult:
     """Record yes/maybe/no; a yes over capacity waits; a freed place goes to the next waiting."""
     if choice not in (Answer.YES, Answer.MAYBE, Answer.NO):
-        raise InvalidInput(N_("This button is no longer available."))
+        raise InvalidInput(N_("Please use the buttons of the invitation."))
     meeting = await _locked(session, meeting_id)
     if meeting.starts_at <= now:
         raise InvalidInput(N_("This meeting has already started; answers are closed."))
@@ -538,7 +538,7 @@ async def mark_attendance(
         raise InvalidInput(N_("Attendance can be marked from 30 minutes before the start."))
     person = await session.get(Member, member_id)
     if person is None:
-        raise NotFound(N_("This person is no longer in the bot."))
+        raise NotFound(N_("This person has left the bot."))
     rsvp = await my_answer(session, meeting_id, member_id)
     if rsvp is None:
         rsvp = Rsvp(meeting_id=meeting_id, member_id=member_id, answer=Answer.YES, answered_at=now)

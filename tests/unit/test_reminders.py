@@ -38,7 +38,7 @@ async def app_on(
 
 
 def reminders_sent(request: RecordingRequest) -> list[int]:
-    return [c.chat_id for c in request.calls if c.method == "sendMessage" and "Reminder" in c.text]  # type: ignore[misc]
+    return [c.chat_id for c in request.calls if c.method == "sendMessage" and "⏰" in c.text]  # type: ignore[misc]
 
 
 async def run_due_jobs(application: Application) -> int:  # type: ignore[type-arg]
