@@ -10,6 +10,7 @@ started yet (only the latest one missed: no burst of stale reminders), else it i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 CLOCK_KEY = "clock"  # bot_data entry: a callable returning aware UTC (tests inject one)
 PREFIX = "mt:"
 ITEMS_JOB = "mt-items"
+LOCK_KEY = "meeting_claim_lock"
+PENDING_KEY = "meeting_reminders_pending"
 ITEM_REMINDER_HOUR = time(9, 0)  # owners are reminded from 9:00 local on the day before
 JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True}  # late is better than never
 
@@ -79,11 +82,16 @@ def schedule_meeting(
     meeting: Meeting,
     *,
     now: datetime | None = None,
+    replace: bool = True,
 ) -> list[str]:
-    """(Re)create the meeting's jobs; returns their names. Call after create, move, cancel."""
+    """(Re)create the meeting's jobs; returns their names. Call after create, move, cancel.
+
+    `replace=False` skips looking for old jobs (rebuild_jobs has just removed them all).
+    """
     queue = application.job_queue
     assert meeting.id is not None
-    unschedule(application, meeting.id)
+    if replace:
+        unschedule(application, meeting.id)
     if queue is None or meeting.is_cancelled:
         return []
     now = now or clock(application)
@@ -125,11 +133,18 @@ async def rebuild_jobs(application: Application, *, now: datetime | None = None)
             job.schedule_removal()
     async with runtime(application).db.session() as session:
         meetings = await meetings_service.scheduled_after(session, now)
-    count = sum(len(schedule_meeting(application, m, now=now)) for m in meetings)
+    count = sum(len(schedule_meeting(application, m, now=now, replace=False)) for m in meetings)
     queue.run_repeating(
         _items_job, interval=timedelta(hours=1), first=1.0, name=ITEMS_JOB, job_kwargs=JOB_KWARGS
     )
     return count + 1
+
+
+def _claim_lock(application: Application) -> asyncio.Lock:  # type: ignore[type-arg]
+    lock = application.bot_data.get(LOCK_KEY)
+    if lock is None:
+        lock = application.bot_data[LOCK_KEY] = asyncio.Lock()
+    return lock  # type: ignore[no-any-return]
 
 
 # --- the work --------------------------------------------------------------------------------
@@ -144,46 +159,54 @@ async def send_reminders(
     now: datetime | None = None,
 ) -> int:
     """Remind yes/maybe attendees (and the linked chat) once; returns how many were sent."""
+    now = now or clock(application)
+    async with _claim_lock(application):
+        due = await _claim(application, [(meeting_id, revision, offset_seconds)], now)
+    return await _deliver(application, due)
+
+
+async def _claim(
+    application: Application,  # type: ignore[type-arg]
+    keys: list[tuple[int, int, int]],
+    now: datetime,
+) -> list[meetings_service.DueReminder]:
+    async with runtime(application).db.session() as session:
+        return await meetings_service.claim_due_reminders(session, keys, now=now)
+    # Committed on leaving: from here on a crash loses a reminder rather than doubling it.
+
+
+async def _deliver(
+    application: Application,  # type: ignore[type-arg]
+    due: list[meetings_service.DueReminder],
+) -> int:
     from handlers import meeting_cards as cards
 
     rt = runtime(application)
-    now = now or clock(application)
-    async with rt.db.session() as session:
-        meeting = await session.get(Meeting, meeting_id)
-        if (
-            meeting is None
-            or meeting.is_cancelled
-            or meeting.revision != revision
-            or meeting.starts_at <= now
-        ):
-            return 0  # cancelled, moved (its new jobs remind) or started: nothing more
-        group = await meetings_service.group_of(session, meeting)
-        people = [
-            p
-            for p in await meetings_service.attendees(session, meeting_id)
-            if p.reachable and p.has_consented
-        ]
-        recipients: list[tuple[int, int | None]] = [(p.telegram_id, p.id) for p in people]
-        if group.chat_id is not None:
-            recipients.append((group.chat_id, None))
-        claimed = await meetings_service.claim_reminders(
-            session, meeting, offset_seconds, recipients, now=now
-        )
-    # Committed: from here on a crash loses a reminder rather than sending it twice.
-    offset = timedelta(seconds=offset_seconds)
     sent = 0
+    for item in due:
+        meeting, group = item.meeting, item.group
+        offset = timedelta(seconds=item.offset_seconds)
+        # The last reminder may fall inside the check-in window: offer "I'm here" there.
+        check_in = offset <= meetings_service.CHECK_IN_BEFORE
 
-    def render() -> tuple[str, Any]:
-        return cards.reminder_text(meeting, group, offset), cards.invitation_keyboard(meeting)
+        def render(
+            meeting: Meeting = meeting,
+            group: Any = group,
+            offset: timedelta = offset,
+            check_in: bool = check_in,
+        ) -> tuple[str, Any]:
+            keyboard = cards.meeting_keyboard(
+                meeting, manage=False, check_in=check_in, private=False
+            )
+            return cards.reminder_text(meeting, group, offset), keyboard
 
-    for person in people:
-        if person.telegram_id in claimed:
+        for person in item.people:
             if await notify.notify_member(application.bot, rt.db, person, render) is not None:
                 sent += 1
-    if group.chat_id is not None and group.chat_id in claimed:
-        language = rt.settings.bot_default_language
-        if await notify.post_to_group_chat(application.bot, group, render, language):
-            sent += 1
+        if item.to_chat:
+            language = rt.settings.bot_default_language
+            if await notify.post_to_group_chat(application.bot, group, render, language):
+                sent += 1
     return sent
 
 
@@ -263,10 +286,24 @@ async def _send_item(
 
 
 async def _reminder_job(context: CallbackContext) -> None:  # type: ignore[type-arg]
+    """Group commit: jobs due together queue their keys; whoever gets the lock claims them all.
+
+    One transaction for a whole burst instead of one per meeting keeps lateness flat
+    when thousands of reminders fall in the same minute (benchmarks/reminders.py).
+    """
     data = context.job.data if context.job else None
     if not isinstance(data, dict):
         return
-    await send_reminders(context.application, data["meeting"], data["revision"], data["offset"])
+    application = context.application
+    pending: list[tuple[int, int, int]] = application.bot_data.setdefault(PENDING_KEY, [])
+    pending.append((data["meeting"], data["revision"], data["offset"]))
+    async with _claim_lock(application):
+        if not pending:
+            return  # an earlier job took ours along with its own
+        batch = list(pending)
+        pending.clear()
+        due = await _claim(application, batch, clock(application))
+    await _deliver(application, due)
 
 
 async def _followup_job(context: CallbackContext) -> None:  # type: ignore[type-arg]

@@ -454,36 +454,129 @@ async def claim_reminders(
     *,
     now: datetime,
 ) -> set[int]:
-    """Insert one row per (chat, member); returns the chats whose row is new, i.e. ours to send.
+    """Claim one reminder for these (chat, member) pairs; returns the chats that are ours."""
+    wanted = [(meeting, offset_seconds, chat, member) for chat, member in recipients]
+    return {chat for _m, _r, chat, _o in await _claim_rows(session, wanted, now)}
 
-    One statement with ON CONFLICT DO NOTHING: a second process (or a second run after a
-    restart) gets nothing back for rows already claimed, so nobody is reminded twice.
+
+@dataclass
+class DueReminder:
+    """A reminder claimed for sending: the meeting, its group, and who is ours to remind."""
+
+    meeting: Meeting
+    group: Group
+    offset_seconds: int
+    people: list[Member]
+    to_chat: bool  # the group's linked chat too
+
+
+async def claim_due_reminders(
+    session: AsyncSession, keys: list[tuple[int, int, int]], *, now: datetime
+) -> list[DueReminder]:
+    """Claim the reminders for many (meeting, revision, offset) keys in one transaction.
+
+    Keys of cancelled, moved or started meetings are dropped. The caller commits, then sends.
     """
-    if not recipients:
-        return set()
-    rows = [
-        {
-            "meeting_id": meeting.id,
-            "revision": meeting.revision,
-            "chat_id": chat_id,
-            "member_id": member_id,
-            "offset_seconds": offset_seconds,
-            "claimed_at": now,
-        }
-        for chat_id, member_id in recipients
+    ids = {meeting_id for meeting_id, _rev, _off in keys}
+    meetings = {
+        m.id: m for m in (await session.exec(select(Meeting).where(col(Meeting.id).in_(ids)))).all()
+    }
+    live = [
+        (meetings[mid], off)
+        for mid, rev, off in dict.fromkeys(keys)
+        if mid in meetings
+        and not meetings[mid].is_cancelled
+        and meetings[mid].revision == rev
+        and meetings[mid].starts_at > now
     ]
+    if not live:
+        return []
+    group_ids = {m.group_id for m, _off in live}
+    groups = {
+        g.id: g
+        for g in (await session.exec(select(Group).where(col(Group.id).in_(group_ids)))).all()
+    }
+    rows = await session.exec(
+        select(Rsvp.meeting_id, Member)
+        .join(Member, col(Member.id) == col(Rsvp.member_id))
+        .where(
+            col(Rsvp.meeting_id).in_({m.id for m, _off in live}),
+            col(Rsvp.answer).in_(COMING),
+            col(Member.reachable).is_(True),
+            col(Member.consent_at).is_not(None),
+        )
+    )
+    people: dict[int, list[Member]] = {}
+    for meeting_id, person in rows.all():
+        people.setdefault(meeting_id, []).append(person)
+    wanted = []
+    for meeting, offset in live:
+        group = groups[meeting.group_id]
+        for person in people.get(meeting.id, []):  # type: ignore[arg-type]
+            wanted.append((meeting, offset, person.telegram_id, person.id))
+        if group.chat_id is not None:
+            wanted.append((meeting, offset, group.chat_id, None))
+    claimed = await _claim_rows(session, wanted, now)
+    result = []
+    for meeting, offset in live:
+        group = groups[meeting.group_id]
+        mine = [
+            p
+            for p in people.get(meeting.id, [])  # type: ignore[arg-type]
+            if (meeting.id, meeting.revision, p.telegram_id, offset) in claimed
+        ]
+        chat = group.chat_id is not None and (
+            (meeting.id, meeting.revision, group.chat_id, offset) in claimed
+        )
+        if mine or chat:
+            result.append(DueReminder(meeting, group, offset, mine, chat))
+    return result
+
+
+async def _claim_rows(
+    session: AsyncSession,
+    wanted: list[tuple[Meeting, int, int, int | None]],
+    now: datetime,
+) -> set[tuple[int, int, int, int]]:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the rows that came back are ours.
+
+    A second process (or a second run after a restart) gets nothing back for rows already
+    claimed, so nobody is reminded twice.
+    """
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(ReminderSent)
-        .values(rows)
-        .on_conflict_do_nothing(
-            index_elements=["meeting_id", "revision", "chat_id", "offset_seconds"]
+    claimed: set[tuple[int, int, int, int]] = set()
+    connection = await session.connection()
+    for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
+        chunk = wanted[start : start + 500]
+        statement = (
+            insert(ReminderSent)
+            .values(
+                [
+                    {
+                        "meeting_id": meeting.id,
+                        "revision": meeting.revision,
+                        "chat_id": chat_id,
+                        "member_id": member_id,
+                        "offset_seconds": offset,
+                        "claimed_at": now,
+                    }
+                    for meeting, offset, chat_id, member_id in chunk
+                ]
+            )
+            .on_conflict_do_nothing(
+                index_elements=["meeting_id", "revision", "chat_id", "offset_seconds"]
+            )
+            .returning(
+                col(ReminderSent.meeting_id),
+                col(ReminderSent.revision),
+                col(ReminderSent.chat_id),
+                col(ReminderSent.offset_seconds),
+            )
         )
-        .returning(col(ReminderSent.chat_id))
-    )
-    result = await (await session.connection()).execute(statement)
-    return {row[0] for row in result.all()}
+        result = await connection.execute(statement)
+        claimed.update(tuple(row) for row in result.all())  # type: ignore[misc]
+    return claimed
 
 
 async def claimed_chats(session: AsyncSession, meeting: Meeting, offset_seconds: int) -> set[int]:
@@ -540,6 +633,8 @@ async def mark_attendance(
     if person is None:
         raise NotFound(N_("This person has left the bot."))
     rsvp = await my_answer(session, meeting_id, member_id)
+    if rsvp is None and not await may_answer(session, person, meeting):
+        raise NotAllowed(N_("This meeting is only for members of its group."))
     if rsvp is None:
         rsvp = Rsvp(meeting_id=meeting_id, member_id=member_id, answer=Answer.YES, answered_at=now)
     rsvp.checked_in_at = now if present else None
