@@ -29,13 +29,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram.request import BaseRequest, RequestData  # noqa: E402
+from telegram.request import BaseRequest, RequestData
 
-from bot import reminders  # noqa: E402
-from bot.app import build_application  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.db import Database, migrate  # noqa: E402
-from models import Answer, Group, Meeting, Member, Rsvp  # noqa: E402
+from bot import reminders
+from bot.app import build_application
+from bot.config import Settings
+from bot.db import Database, migrate
+from models import Answer, Group, Meeting, Member, Rsvp
 
 OFFSET = timedelta(hours=1)
 ME = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
@@ -144,7 +144,7 @@ async def scenario(url: str, count: int, spread: float, restart: bool) -> dict[s
         reminder_offsets=(OFFSET,),
     )
     db = Database(url)
-    lead_in = 5.0
+    lead_in = 10.0  # seeding and start-up happen before the first reminder is due
     first_due = datetime.now(UTC) + timedelta(seconds=lead_in)
     due_by_chat = await seed(db, count, first_due, spread)
     sends: list[tuple[int, float]] = []

@@ -83,6 +83,7 @@ def schedule_meeting(
     *,
     now: datetime | None = None,
     replace: bool = True,
+    shift: timedelta | None = None,
 ) -> list[str]:
     """(Re)create the meeting's jobs; returns their names. Call after create, move, cancel.
 
@@ -95,6 +96,9 @@ def schedule_meeting(
     if queue is None or meeting.is_cancelled:
         return []
     now = now or clock(application)
+    # Absolute run times on the scheduler's (real) clock, so adding thousands of jobs does
+    # not push the later ones back; an injected clock is mapped by its fixed difference.
+    shift = utcnow() - now if shift is None else shift
     ahead, missed = plan(meeting, _offsets(application), now)
     names = []
     for offset, due in ahead + ([(missed, now)] if missed is not None else []):
@@ -102,8 +106,7 @@ def schedule_meeting(
         name = _job_name(meeting.id, f"r{meeting.revision}:{seconds}")
         queue.run_once(
             _reminder_job,
-            # Relative delay: the injected clock and APScheduler's real one may differ.
-            when=max((due - now).total_seconds(), 0.0),
+            when=max(due, now) + shift,
             data={"meeting": meeting.id, "revision": meeting.revision, "offset": seconds},
             name=name,
             job_kwargs=JOB_KWARGS,
@@ -113,7 +116,7 @@ def schedule_meeting(
         name = _job_name(meeting.id, "followup")
         queue.run_once(
             _followup_job,
-            when=max((meeting.ends_at - now).total_seconds(), 0.0),
+            when=max(meeting.ends_at, now) + shift,
             data={"meeting": meeting.id},
             name=name,
             job_kwargs=JOB_KWARGS,
@@ -133,7 +136,10 @@ async def rebuild_jobs(application: Application, *, now: datetime | None = None)
             job.schedule_removal()
     async with runtime(application).db.session() as session:
         meetings = await meetings_service.scheduled_after(session, now)
-    count = sum(len(schedule_meeting(application, m, now=now, replace=False)) for m in meetings)
+    shift = utcnow() - now
+    count = sum(
+        len(schedule_meeting(application, m, now=now, replace=False, shift=shift)) for m in meetings
+    )
     queue.run_repeating(
         _items_job, interval=timedelta(hours=1), first=1.0, name=ITEMS_JOB, job_kwargs=JOB_KWARGS
     )
