@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
@@ -72,7 +73,7 @@ def sync(root: Path = ROOT) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         old_parts = {p.stem for p in folder.glob("*.po")}
         # Translations can move between parts when code moves: look them up everywhere.
-        known: dict[str, object] = {}
+        known: dict[str, Any] = {}
         for path in folder.glob("*.po"):
             old = _read(path, language)
             for message in old or ():
@@ -125,7 +126,7 @@ def gaps(root: Path = ROOT) -> list[str]:
                     continue
                 singular = message.id if isinstance(message.id, str) else message.id[0]
                 present.add(singular)
-                strings: Iterable[str] = (
+                strings: Iterable[Any] = (
                     message.string if isinstance(message.string, tuple) else (message.string,)
                 )
                 if message.fuzzy or not all(strings):
