@@ -13,7 +13,9 @@ def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
     from handlers import contributions, invites, start
 
-    return [start, invites, contributions]
+    # Features with conversations come before start: its global /cancel would otherwise
+    # answer first (same handler group) and leave their conversation open.
+    return [contributions, start, invites]
 
 
 def all_commands() -> list[CommandSpec]:

@@ -220,7 +220,7 @@ async def ask_field(
     draft["asking"] = spec.key
     rows = []
     if spec.optional:
-        rows.append([kb.button(_("Skip"), F, "sk")])
+        rows.append([kb.button(_("Skip this question"), F, "sk")])
     rows.append(_cancel_row())
     text = _(spec.prompt)
     if spec.key == service.TITLE and not draft.get("editing"):
@@ -257,7 +257,7 @@ async def kind_button(update: Update, context: Context) -> int:
     await answer(update)
     kind = _data(update).arg(0)
     if kind not in service.kinds():
-        await reply(update, _("This button is no longer available."), kb.with_menu([]))
+        await reply(update, _("That choice is no longer offered."), kb.with_menu([]))
         return END
     return await start_kind(update, context, kind)
 
@@ -375,7 +375,7 @@ async def group_chosen(update: Update, context: Context) -> int:
 
 
 async def ask_attachment(update: Update, draft: dict[str, Any]) -> int:
-    rows = [[kb.button(_("Skip"), F, "ns")], _cancel_row()]
+    rows = [[kb.button(_("Skip, no photo"), F, "ns")], _cancel_row()]
     await reply(
         update,
         _("You can add a photo or a location (📎 → Location). Send one, or press Skip."),
@@ -854,7 +854,7 @@ async def change_status(update: Update, context: Context) -> None:
     contribution_id = data.int_arg(0) or 0
     status = STATUS_CODE.get(data.arg(1))
     if status is None or status == ContributionStatus.REJECTED:
-        await answer(update, _("This button is no longer available."))
+        await answer(update, _("That choice is no longer offered."))
         return
     try:
         async with rt(context).db.session() as session:
@@ -933,7 +933,9 @@ async def withdraw(update: Update, context: Context) -> None:
         await reply(
             update,
             _("Withdraw #{number}? It will be deleted.").format(number=contribution_id),
-            kb.yes_no(F, "w", contribution_id, yes=_("Yes, withdraw"), no=_("No, keep it")),
+            kb.yes_no(
+                F, "w", contribution_id, yes=_("Yes, withdraw it"), no=_("No, keep it as it is")
+            ),
         )
         return
     if choice != "y":
