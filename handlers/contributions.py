@@ -655,10 +655,10 @@ async def render_list(
         5,
     )
     if mine:
-        rows.append(kb.pager(F, "m", result.page, result.pages))
+        rows.append(kb.next_prev(F, "m", result.page, result.has_next))
     else:
         args = _filter_args(filters_)
-        rows.append(kb.pager(F, "b", result.page, result.pages, *args))
+        rows.append(kb.next_prev(F, "b", result.page, result.has_next, *args))
         rows.append(
             [
                 kb.button(_("Kind"), F, "bf", "k", *args),

@@ -176,12 +176,12 @@ async def test_browse_filters_sorts_pages_and_anonymises(world: Database) -> Non
         popular = await service.browse(session, service.Filters(by_support=True), 0, fan)
         none = await service.browse(session, service.Filters(kind="cause"))
         mine = await service.browse(session, service.Filters(author_id=fan.id))
-    assert (first.total, first.pages) == (7, 2)
+    assert (first.has_next, second.has_next) == (True, False)
     assert [c.contribution.id for c in first.cards] == ids[::-1][:5]
     assert [c.contribution.id for c in second.cards] == ids[1::-1]
     assert popular.cards[0].contribution.id == ids[2] and popular.cards[0].supported
     assert first.cards[0].author_name == "M1" and first.cards[0].group is not None
-    assert none.total == 0 and mine.total == 0
+    assert none.cards == [] and mine.cards == []
     # Erasing the author keeps the contribution, without a name.
     async with world.session() as session:
         await session.delete(await session.get(Member, author.id))
