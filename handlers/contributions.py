@@ -469,7 +469,7 @@ async def edit_menu(update: Update, context: Context) -> int:
         kb.button(_("Group"), F, "ef", "group"),
         kb.button(_("Photo or location"), F, "ef", "att"),
     ]
-    rows = [*kb.grid(buttons, 2), [kb.button("« " + _("Back"), F, "rv")]]
+    rows = [*kb.grid(buttons, 2), [kb.button("« " + _("Back"), F, "rv"), *_cancel_row()]]
     await reply(update, _("Which field would you like to change?"), kb.markup(rows))
     return REVIEW
 
