@@ -365,3 +365,19 @@ async def test_callback_data_stays_short_for_huge_ids(harness: Harness) -> None:
         ct.kb.cb("ct", "w", huge, "y"),
     ):
         assert len(data.encode()) <= 64
+
+
+async def test_the_menu_entry_asks_for_the_kind(harness: Harness) -> None:
+    anna = User(781, language_code="pl")
+    await sign_up(harness, anna, "Anna")
+    calls = await harness.send(anna, "/start")
+    calls = await harness.press(anna, calls[-1].button("Zgłoś"))
+    assert "Czym chcesz się podzielić" in calls[-1].text
+    calls = await harness.press(anna, calls[-1].button("Zasób"))
+    assert "Jaki to zasób" in calls[-1].text
+    # The cancel button ends the draft; typing afterwards starts nothing.
+    calls = await harness.press(anna, calls[-1].button("Anuluj"))
+    assert "Nic nie zostało zapisane" in calls[-1].text
+    calls = await harness.send(anna, "Sala gimnastyczna")
+    assert await contributions(harness) == []
+    assert "Sala" not in harness.texts(calls)
