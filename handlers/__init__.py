@@ -11,9 +11,11 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import invites, start
+    from handlers import contributions, invites, start
 
-    return [start, invites]
+    # Features with conversations come before start: its global /cancel would otherwise
+    # answer first (same handler group) and leave their conversation open.
+    return [contributions, start, invites]
 
 
 def all_commands() -> list[CommandSpec]:
