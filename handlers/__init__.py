@@ -13,9 +13,9 @@ def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
     from handlers import contributions, invites, start
 
-    # Features with conversations come before start: its global /cancel would otherwise
-    # answer first (same handler group) and leave their conversation open.
-    return [contributions, start, invites]
+    # The global /cancel and the stale-button handler come after all of these
+    # (handlers/system.py), so each conversation's own /cancel fallback answers first.
+    return [start, invites, contributions]
 
 
 def all_commands() -> list[CommandSpec]:

@@ -12,6 +12,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -955,7 +956,7 @@ async def withdraw(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    cancel_handlers = [
+    cancel_handlers: list[BaseHandler[Update, Any, Any]] = [
         CommandHandler("cancel", cancel),
         CallbackQueryHandler(cancel, pattern=rf"^{F}:x$"),
     ]
@@ -970,7 +971,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         persistent=True,
         allow_reentry=True,
     )
-    entry_points = [
+    entry_points: list[BaseHandler[Update, Any, Any]] = [
         CommandHandler(kind.value, _kind_command(kind.value)) for kind in ContributionKind
     ]
     entry_points += [

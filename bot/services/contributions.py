@@ -317,7 +317,7 @@ def _card_query(viewer: Member | None) -> Any:
     """Cards with author name, group, area and whether the viewer supports each: one query."""
     viewer_id = viewer.id if viewer is not None else None
     return (
-        select(Contribution, Member.display_name, Group, ProblemArea, Support.id)
+        select(Contribution, Member.display_name, Group, ProblemArea, Support.id)  # type: ignore[call-overload]
         .outerjoin(Member, col(Member.id) == col(Contribution.author_id))
         .outerjoin(Group, col(Group.id) == col(Contribution.group_id))
         .outerjoin(ProblemArea, col(ProblemArea.id) == col(Contribution.area_id))
