@@ -578,7 +578,7 @@ async def archive(update: Update, context: Context) -> None:
                 "Archive {group}? It disappears from the lists; its members, meetings and "
                 "contributions stay in the records."
             ).format(group=esc(group.display_name(_lang()))),
-            kb.yes_no(F, "arc", group_id, yes=_("Yes, archive"), no=_("No, keep it")),
+            kb.yes_no(F, "arc", group_id, yes=_("Yes, archive"), no=_("No, keep the group")),
         )
         return
     if data.arg(1) != "y":
