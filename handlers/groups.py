@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardMarkup, Update
@@ -82,6 +83,11 @@ def _me() -> Member:
     member = current_member()
     assert member is not None  # @requires ran first
     return member
+
+
+async def _tell(context: Context, member: Member, render: Callable[[], str]) -> None:
+    """A plain message to someone else, in their language."""
+    await notify.notify_member(context.bot, rt(context).db, member, lambda: (render(), None))
 
 
 async def _refuse_error(update: Update, error: DomainError) -> None:
@@ -253,7 +259,6 @@ async def group_page(update: Update, context: Context) -> None:
 @requires()
 async def join(update: Update, context: Context) -> None:
     group_id = _data(update).int_arg(0)
-    app = context.application
     try:
         async with rt(context).db.session() as session:
             joined = await groups_service.join(session, group_id, _me())
@@ -289,7 +294,7 @@ async def join(update: Update, context: Context) -> None:
                 ]
             )
 
-        await notify.notify_members(app, deciders, request_card)
+        await notify.notify_members(context.bot, rt(context).db, deciders, request_card)
     await _show_page(update, context, group_id)
 
 
@@ -359,7 +364,7 @@ async def decide(update: Update, context: Context) -> None:
             return _("Good news: you are now a member of {group}.").format(group=name)
         return _("Your request to join {group} was declined.").format(group=name)
 
-    await notify.notify_member(context.application, requester, told)
+    await _tell(context, requester, told)
     await answer(update)
     name = esc(requester.display_name)
     text = (
@@ -556,7 +561,7 @@ async def _tell_new_lead(context: Context, group: Group, lead: Member) -> None:
             "edit the group and link its group chat."
         ).format(group=esc(group.display_name(current_language())))
 
-    await notify.notify_member(context.application, lead, text)
+    await _tell(context, lead, text)
     await refresh_member_commands(context.application, lead)
 
 
@@ -915,7 +920,7 @@ async def role_change(update: Update, context: Context) -> None:
             role=role_name(role_value), new=role_name(changed.role)
         )
 
-    await notify.notify_member(context.application, changed, told)
+    await _tell(context, changed, told)
     await refresh_member_commands(context.application, changed)
     await answer(update, _("Done."))
     await reply(update, *_person_card(changed))
@@ -985,7 +990,12 @@ async def link_chosen(update: Update, context: Context) -> None:
             "contributions will also appear here."
         ).format(group=esc(group.display_name(current_language())))
 
-    await notify.post_to_group_chat(context.application, group, announcement)
+    await notify.post_to_group_chat(
+        context.bot,
+        group,
+        lambda: (announcement(), None),
+        rt(context).settings.bot_default_language,
+    )
 
 
 async def unlink_command(update: Update, context: Context) -> None:

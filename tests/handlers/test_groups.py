@@ -25,13 +25,13 @@ async def register(
     harness: Harness, user: User, role: Role | None = None, institution: str | None = None
 ) -> Member:
     """Onboard through the bot, then (for the test's set-up only) give a role."""
-    calls = await harness.send(user, "/start")
-    await harness.press(user, calls[-1].button("I agree"))
+    await harness.send(user, "/start")
+    await harness.press(user, "ob:consent:y")
     await harness.send(user, user.first_name)
     if institution:
         await harness.send(user, institution)
     else:
-        await harness.press(user, harness.last(user.id).button("Skip"))
+        await harness.press(user, "ob:inst:skip")
     async with runtime(harness).db.session() as session:
         member = (await session.exec(select(Member).where(Member.telegram_id == user.id))).one()
         if role is not None:
@@ -184,7 +184,9 @@ async def test_group_chat_is_linked_and_receives_a_post(harness: Harness) -> Non
     linked = await stored_group(harness, id=group.id)
     assert linked.chat_id == CHAT["id"]
 
-    await notify.post_to_group_chat(harness.app, linked, lambda: "Meeting on Friday at 17:00")
+    await notify.post_to_group_chat(
+        harness.app.bot, linked, lambda: ("Meeting on Friday at 17:00", None), "en"
+    )
     assert harness.last(CHAT["id"]).text == "Meeting on Friday at 17:00"
 
     calls = await harness.send(lena, "/unlink", chat=CHAT)
@@ -305,4 +307,4 @@ async def test_coordinator_grants_and_revokes_roles_with_confirmation(harness: H
         assert stored.role == Role.LEADER
     # A leader's forged grant changes nothing.
     calls = await harness.press(ola, f"gr:rgc:{stored.id}:coordinator:y")
-    assert "only coordinators" in answered(calls)
+    assert "tylko koordynatorzy" in answered(calls)
