@@ -308,3 +308,34 @@ async def test_coordinator_grants_and_revokes_roles_with_confirmation(harness: H
     # A leader's forged grant changes nothing.
     calls = await harness.press(ola, f"gr:rgc:{stored.id}:coordinator:y")
     assert "tylko koordynatorzy" in answered(calls)
+
+
+async def test_lead_renames_group_and_coordinator_hands_it_over(harness: Harness) -> None:
+    boss = User(COORDINATOR, "Boss", language_code="en")
+    lena = User(615, "Lena", language_code="en")
+    iza = User(616, "Iza", language_code="en")
+    await register(harness, boss)
+    lead = await register(harness, lena, Role.LEADER)
+    await register(harness, iza, Role.LEADER)
+    group = await closed_group_led_by(harness, lead)
+    page = (await harness.press(lena, f"gr:p:{group.id}:0"))[-1]
+    edit = (await harness.press(lena, page.button("Edit")))[-1]
+    prompt = (await harness.press(lena, edit.button("Rename")))[-1]
+    assert "new name" in prompt.text
+    calls = await harness.send(lena, "Homework club at the library")
+    assert "Saved" in calls[-1].text
+    assert (await stored_group(harness, id=group.id)).name == "Homework club at the library"
+    calls = await harness.press(lena, edit.button("Open to everyone"))
+    assert (await stored_group(harness, id=group.id)).is_open
+    # Iza joins the now open group; the coordinator makes her the lead.
+    await harness.press(iza, f"gr:j:{group.id}")
+    picker = (await harness.press(boss, f"gr:ld:{group.id}:0"))[-1]
+    question = (await harness.press(boss, picker.button("Iza")))[-1]
+    assert "Make Iza the lead" in question.text
+    await harness.press(boss, question.button("Yes"))
+    assert (await stored_group(harness, id=group.id)).lead_id != lead.id
+    assert "made you the lead" in harness.last(iza.id).text
+    # Lena's edit buttons went stale with her lead; they now change nothing.
+    calls = await harness.press(lena, f"gr:eo:{group.id}")
+    assert "Only the group's lead or a coordinator" in answered(calls)
+    assert (await stored_group(harness, id=group.id)).is_open
