@@ -476,11 +476,16 @@ async def edit_text_received(update: Update, context: Context) -> int:
     member = current_member()
     if member is None:
         return END
-    value = update.effective_message.text
+    value = update.effective_message.text or ""
+    renaming = editing.get("field") == "name"
     try:
         async with rt(context).db.session() as session:
             group = await groups_service.update_group(
-                session, member, editing.get("id"), **{editing.get("field", "name"): value}
+                session,
+                member,
+                editing.get("id"),
+                name=value if renaming else None,
+                purpose=None if renaming else value,
             )
     except DomainError as error:
         await update.effective_message.reply_text(domain_message(error))

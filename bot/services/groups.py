@@ -7,9 +7,10 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func
+from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from bot.i18n import N_
 from bot.services import members as members_service
@@ -77,7 +78,7 @@ async def is_member(session: AsyncSession, group: Group, member: Member | None) 
     return found is not None and found.status == MembershipStatus.MEMBER
 
 
-def _counted(groups_filter: object | None = None):  # type: ignore[no-untyped-def]
+def _counted(groups_filter: ColumnElement[bool] | None = None) -> Select[Group, int]:
     """Groups with their member count in one query (pending requests not counted)."""
     counted = func.count(col(Membership.id))
     query = (
@@ -94,7 +95,7 @@ def _counted(groups_filter: object | None = None):  # type: ignore[no-untyped-de
         .order_by(col(Group.kind).desc(), col(Group.position), col(Group.name))
     )
     if groups_filter is not None:
-        query = query.where(groups_filter)  # type: ignore[arg-type]
+        query = query.where(groups_filter)
     return query
 
 
@@ -124,7 +125,7 @@ async def my_groups(session: AsyncSession, member: Member) -> list[GroupSummary]
     if not statuses:
         return []
     rows = await session.exec(_counted(col(Group.id).in_(list(statuses))))
-    return [GroupSummary(group, count, statuses.get(group.id)) for group, count in rows.all()]
+    return [GroupSummary(group, count, statuses.get(group.id or 0)) for group, count in rows.all()]
 
 
 # --- the group page -------------------------------------------------------------------
@@ -322,7 +323,9 @@ async def lead_candidates(
     return await _people_page(session, query, page)
 
 
-async def _people_page(session: AsyncSession, query, page: int) -> tuple[list[Member], int]:  # type: ignore[no-untyped-def]
+async def _people_page(
+    session: AsyncSession, query: SelectOfScalar[Member], page: int
+) -> tuple[list[Member], int]:
     query = query.where(col(Member.display_name).is_not(None))
     total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
     pages = max(1, -(-total // PEOPLE_PER_PAGE))

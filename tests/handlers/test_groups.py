@@ -14,7 +14,8 @@ from models import Group, Member, Role
 from tests.harness import BOT_USER, Call, Harness, User
 
 COORDINATOR = 900001  # a coordinator from the settings
-CHAT = {"id": -1001234, "type": "supergroup", "title": "Skarbnicy"}
+CHAT_ID = -1001234
+CHAT: dict[str, Any] = {"id": CHAT_ID, "type": "supergroup", "title": "Skarbnicy"}
 
 
 def runtime(harness: Harness) -> Any:
@@ -176,18 +177,18 @@ async def test_group_chat_is_linked_and_receives_a_post(harness: Harness) -> Non
     assert (await stored_group(harness, id=group.id)).chat_id is None
 
     picker = (await harness.send(lena, "/link", chat=CHAT))[-1]
-    assert picker.chat_id == CHAT["id"]
+    assert picker.chat_id == CHAT_ID
     calls = await harness.press(lena, picker.button("Homework club"), chat=CHAT)
     # The announcement is posted in the programme's language (Polish by default).
-    post = harness.last(CHAT["id"], "sendMessage")
+    post = harness.last(CHAT_ID, "sendMessage")
     assert "podłączony do grupy Homework club" in post.text
     linked = await stored_group(harness, id=group.id)
-    assert linked.chat_id == CHAT["id"]
+    assert linked.chat_id == CHAT_ID
 
     await notify.post_to_group_chat(
         harness.app.bot, linked, lambda: ("Meeting on Friday at 17:00", None), "en"
     )
-    assert harness.last(CHAT["id"]).text == "Meeting on Friday at 17:00"
+    assert harness.last(CHAT_ID).text == "Meeting on Friday at 17:00"
 
     calls = await harness.send(lena, "/unlink", chat=CHAT)
     assert "no longer linked" in harness.texts(calls)
@@ -201,7 +202,7 @@ async def test_removing_the_bot_from_the_chat_unlinks_it(harness: Harness) -> No
     chat_admins(harness, {lena.id})
     picker = (await harness.send(lena, "/link", chat=CHAT))[-1]
     await harness.press(lena, picker.button("Homework club"), chat=CHAT)
-    assert (await stored_group(harness, id=group.id)).chat_id == CHAT["id"]
+    assert (await stored_group(harness, id=group.id)).chat_id == CHAT_ID
     await harness.feed(
         {
             "my_chat_member": {

@@ -17,10 +17,16 @@ from models import AuditEntry, Group, Member, Membership, MembershipStatus, Role
 _ids = itertools.count(7000)
 
 
-async def person(db: Database, name: str, role: Role = Role.LEADER, **extra: object) -> Member:
+async def person(
+    db: Database, name: str, role: Role = Role.LEADER, institution: str | None = None
+) -> Member:
     async with db.session() as session:
         member = Member(
-            telegram_id=next(_ids), display_name=name, role=role, consent_at=utcnow(), **extra
+            telegram_id=next(_ids),
+            display_name=name,
+            role=role,
+            consent_at=utcnow(),
+            institution=institution,
         )
         session.add(member)
     return member
