@@ -11,11 +11,11 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import contributions, invites, start
+    from handlers import contributions, groups, invites, start
 
     # The global /cancel and the stale-button handler come after all of these
     # (handlers/system.py), so each conversation's own /cancel fallback answers first.
-    return [start, invites, contributions]
+    return [start, invites, groups, contributions]
 
 
 def all_commands() -> list[CommandSpec]:
