@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, set_language, use_language
+from bot.i18n import N_, current_language, set_language, use_language
 from bot.i18n import gettext as _
 from bot.services import invites as invites_service
 from bot.services import members as members_service
@@ -222,7 +222,6 @@ async def consent(update: Update, context: Context) -> int:
             ),
         )
         return END
-    from bot.i18n import current_language
 
     async with runtime.db.session() as session:
         member = await members_service.ensure_member(
