@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, set_language, use_language
+from bot.i18n import N_, current_language, set_language, use_language
 from bot.i18n import gettext as _
 from bot.services import invites as invites_service
 from bot.services import members as members_service
@@ -184,8 +184,8 @@ async def start(update: Update, context: Context) -> int:
     if code:
         context.user_data[INVITE_KEY] = code
     if member.has_consented:
-        text, keyboard = name_prompt(_telegram_name(update))
-        await message.reply_text(text, reply_markup=keyboard)
+        prompt, suggestion = name_prompt(_telegram_name(update))
+        await message.reply_text(prompt, reply_markup=suggestion)
         return NAME
     text, keyboard = consent_screen()
     await message.reply_text(text, reply_markup=keyboard)
@@ -222,7 +222,6 @@ async def consent(update: Update, context: Context) -> int:
             ),
         )
         return END
-    from bot.i18n import current_language
 
     async with runtime.db.session() as session:
         member = await members_service.ensure_member(
@@ -284,6 +283,18 @@ async def press_a_button(update: Update, context: Context) -> None:
     await update.effective_chat.send_message(
         _("Please answer with the buttons under my question above (or send /start again).")
     )
+
+
+async def text_at_consent(update: Update, context: Context) -> int | None:
+    """Text while we wait for consent. If consent is already stored (the process died
+    between saving it and saving the conversation state), take the text as the name."""
+    member = current_member()
+    if member is not None and member.has_consented and update.effective_message is not None:
+        if update.effective_message.text:
+            return await typed_name(update, context)
+        return await not_text(update, context)
+    await press_a_button(update, context)
+    return None
 
 
 async def institution_chosen(update: Update, context: Context) -> int:
@@ -445,7 +456,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CONSENT: [
                 CallbackQueryHandler(consent, pattern=rf"^{F}:consent:"),
                 CallbackQueryHandler(choose_language_in_onboarding, pattern=rf"^{F}:lang:"),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, press_a_button),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_at_consent),
             ],
             NAME: [
                 MessageHandler(text, typed_name),
@@ -469,7 +480,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(onboarding)
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("language", private_only(language_command)))
-    application.add_handler(CommandHandler("cancel", cancel))
     application.add_handler(CallbackQueryHandler(show_menu, pattern=rf"^{kb.MENU}$"))
     application.add_handler(CallbackQueryHandler(help_command, pattern=r"^hp$"))
     application.add_handler(CallbackQueryHandler(language_command, pattern=r"^lg$"))

@@ -1,6 +1,12 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.base import UTCDateTime, utcnow
+from models.contributions import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    Support,
+)
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invites import Invite, InviteUse
 from models.meetings import (
@@ -23,6 +29,9 @@ __all__ = [
     "Answer",
     "AuditEntry",
     "BotState",
+    "Contribution",
+    "ContributionKind",
+    "ContributionStatus",
     "DatePoll",
     "DatePollOption",
     "DatePollVote",
@@ -40,6 +49,7 @@ __all__ = [
     "ReminderSent",
     "Role",
     "Rsvp",
+    "Support",
     "UTCDateTime",
     "utcnow",
 ]

@@ -19,6 +19,9 @@ class Action(StrEnum):
     SEE_MEMBERS = "see_members"  # coordinator, or a member of that group
     SCHEDULE_MEETING = "schedule_meeting"  # coordinator, or the lead of that group
     MANAGE_MEETING = "manage_meeting"  # move, cancel, attendance, summary: same people
+    SUBMIT_CONTRIBUTION = "submit_contribution"  # anyone registered
+    SUPPORT_CONTRIBUTION = "support_contribution"  # anyone registered
+    SET_CONTRIBUTION_STATUS = "set_contribution_status"  # coordinator, or the group's lead
 
 
 # The lowest role that may do an action anywhere.
@@ -34,6 +37,9 @@ _MINIMUM = {
     Action.SEE_MEMBERS: Role.COORDINATOR,
     Action.SCHEDULE_MEETING: Role.COORDINATOR,
     Action.MANAGE_MEETING: Role.COORDINATOR,
+    Action.SUBMIT_CONTRIBUTION: Role.RESIDENT,
+    Action.SUPPORT_CONTRIBUTION: Role.RESIDENT,
+    Action.SET_CONTRIBUTION_STATUS: Role.COORDINATOR,
 }
 # Actions the lead of the group in question may do too.
 _LEAD_MAY = {
@@ -43,6 +49,7 @@ _LEAD_MAY = {
     Action.SEE_MEMBERS,
     Action.SCHEDULE_MEETING,
     Action.MANAGE_MEETING,
+    Action.SET_CONTRIBUTION_STATUS,
 }
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:25:07.737473
+Create Date: 2026-11-26 12:50:26.831783
 
 """
 from typing import Sequence, Union
@@ -94,6 +94,40 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_groups_slug'), ['slug'], unique=True)
+
+    op.create_table('contributions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('photo_file_id', sa.String(length=255), nullable=True),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('rejection_reason', sa.Text(), nullable=True),
+    sa.Column('support_count', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['author_id'], ['members.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['group_id'], ['groups.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('contributions', schema=None) as batch_op:
+        batch_op.create_index('ix_contrib_area_id', ['area_id', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_area_support', ['area_id', 'support_count', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_author_id', ['author_id', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_created', ['created_at'], unique=False)
+        batch_op.create_index('ix_contrib_group_id', ['group_id', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_group_support', ['group_id', 'support_count', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_kind_id', ['kind', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_kind_support', ['kind', 'support_count', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_status_support', ['status', 'support_count', 'id'], unique=False)
+        batch_op.create_index('ix_contrib_support', ['support_count', 'id'], unique=False)
 
     op.create_table('invites',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -241,6 +275,19 @@ def upgrade() -> None:
     with op.batch_alter_table('meeting_reminders_sent', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_reminders_sent_meeting_id'), ['meeting_id'], unique=False)
 
+    op.create_table('supports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('contribution_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['contribution_id'], ['contributions.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('member_id', 'contribution_id')
+    )
+    with op.batch_alter_table('supports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supports_contribution_id'), ['contribution_id'], unique=False)
+
     op.create_table('meeting_date_poll_options',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('poll_id', sa.Integer(), nullable=False),
@@ -278,6 +325,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_meeting_date_poll_options_poll_id'))
 
     op.drop_table('meeting_date_poll_options')
+    with op.batch_alter_table('supports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supports_contribution_id'))
+
+    op.drop_table('supports')
     with op.batch_alter_table('meeting_reminders_sent', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_reminders_sent_meeting_id'))
 
@@ -312,6 +363,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_invites_code'))
 
     op.drop_table('invites')
+    with op.batch_alter_table('contributions', schema=None) as batch_op:
+        batch_op.drop_index('ix_contrib_support')
+        batch_op.drop_index('ix_contrib_status_support')
+        batch_op.drop_index('ix_contrib_status_id')
+        batch_op.drop_index('ix_contrib_kind_support')
+        batch_op.drop_index('ix_contrib_kind_id')
+        batch_op.drop_index('ix_contrib_group_support')
+        batch_op.drop_index('ix_contrib_group_id')
+        batch_op.drop_index('ix_contrib_created')
+        batch_op.drop_index('ix_contrib_author_id')
+        batch_op.drop_index('ix_contrib_area_support')
+        batch_op.drop_index('ix_contrib_area_id')
+
+    op.drop_table('contributions')
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_groups_slug'))
 
