@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import InputFile, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -23,7 +24,14 @@ from telegram.ext import (
 from bot import notify
 from bot import reminders as jobs
 from bot.dateparse import at, parse_when
-from bot.i18n import N_, current_language, format_date, format_datetime, ngettext
+from bot.i18n import (
+    N_,
+    current_language,
+    format_date,
+    format_datetime,
+    ngettext,
+    use_language,
+)
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import meetings as service
@@ -566,10 +574,35 @@ async def send_invitations(context: Context, meeting: Meeting, *, skip: int | No
         return cards.meeting_text(meeting, group, area, counts), cards.invitation_keyboard(meeting)
 
     delivered = await notify.notify_members(context.bot, runtime.db, people, render)
-    await notify.post_to_group_chat(
+    posted = await notify.post_to_group_chat(
         context.bot, group, render, runtime.settings.bot_default_language
     )
+    if posted is not None:
+        async with runtime.db.session() as session:
+            await service.remember_chat_card(session, meeting.id, posted.message_id)  # type: ignore[arg-type]
+        meeting.chat_message_id = posted.message_id
     return delivered
+
+
+async def refresh_chat_card(context: Context, meeting_id: int) -> None:
+    """Keep the linked chat's card current: counts, a new time, or "cancelled"."""
+    runtime = rt(context)
+    async with runtime.db.session() as session:
+        meeting = await service.get(session, meeting_id)
+        if meeting.chat_message_id is None:
+            return
+        group, area, counts = await _card_parts(session, meeting)
+    if group.chat_id is None:
+        return
+    with use_language(runtime.settings.bot_default_language):
+        text = cards.meeting_text(meeting, group, area, counts)
+        keyboard = None if meeting.is_cancelled else cards.invitation_keyboard(meeting)
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=group.chat_id, message_id=meeting.chat_message_id, reply_markup=keyboard
+        )
+    except TelegramError as exc:  # deleted, too old, not modified: the card just stays
+        log.info("could not refresh the chat card of meeting %s: %s", meeting_id, exc)
 
 
 async def _tell(context: Context, people: list[Member], group: Any, render: Any) -> int:
@@ -656,6 +689,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
             meeting, group, area, counts, mine=result.rsvp, waiting_place=place
         )
         await reply(update, text, cards.meeting_keyboard(meeting, manage=manage, check_in=window))
+        await refresh_chat_card(context, meeting_id)
     else:
         await reply(
             update,
@@ -897,6 +931,7 @@ async def move_typed(update: Update, context: Context) -> int:
         return cards.moved_text(meeting, old), cards.invitation_keyboard(meeting)
 
     told = await _tell(context, [p for p in people if p.id != actor.id], group, render)
+    await refresh_chat_card(context, meeting_id)
     await reply(
         update,
         _("The meeting is moved to {when}.").format(when=cards.when_text(meeting))
@@ -940,6 +975,7 @@ async def cancel_pressed(update: Update, context: Context) -> None:
         return cards.cancelled_text(meeting), None
 
     told = await _tell(context, [p for p in people if p.id != actor.id], group, render)
+    await refresh_chat_card(context, meeting_id)
     await reply(
         update,
         _("The meeting is cancelled.")

@@ -68,6 +68,8 @@ class Meeting(SQLModel, table=True):
         default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
     )
     summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The invitation card in the group's linked chat, kept current as people answer.
+    chat_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     followup_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

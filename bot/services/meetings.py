@@ -241,6 +241,30 @@ async def cancel_meeting(
     return meeting
 
 
+async def remember_chat_card(session: AsyncSession, meeting_id: int, message_id: int) -> None:
+    meeting = await get(session, meeting_id)
+    meeting.chat_message_id = message_id
+    session.add(meeting)
+    await session.flush()
+
+
+async def upcoming_in_group(
+    session: AsyncSession, group_id: int, *, now: datetime, limit: int = 5
+) -> list[Meeting]:
+    """The next scheduled meetings of a group (for its page)."""
+    rows = await session.exec(
+        select(Meeting)
+        .where(
+            Meeting.group_id == group_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.ends_at > now,
+        )
+        .order_by(col(Meeting.starts_at))
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
 # --- answers and the waiting list ----------------------------------------------------------
 
 

@@ -67,10 +67,13 @@ async def test_lead_schedules_with_buttons_and_members_are_invited(
 
     anna = user(t.members[0])
     calls = await harness.press(anna, harness.last(anna.id).button("I'll come"))
-    edited = [c for c in calls if c.method == "editMessageText"][-1]
+    edited = [c for c in calls if c.method == "editMessageText" and c.chat_id == anna.id][-1]
     assert "✅ 1" in edited.text and "Your answer: I'll come" in edited.text
+    # The card in the group's chat follows the counts (in the programme's language).
+    chat_edit = next(c for c in calls if c.method == "editMessageText" and c.chat_id == -100777)
+    assert "✅ 1" in chat_edit.text and "Przyjdę" in str(chat_edit.buttons)
     calls = await harness.press(anna, edited.button("I can't"))
-    edited = [c for c in calls if c.method == "editMessageText"][-1]
+    edited = [c for c in calls if c.method == "editMessageText" and c.chat_id == anna.id][-1]
     assert "✅ 0" in edited.text and "❌ 1" in edited.text
     # From the group chat's card, too.
     bob = user(t.members[1])
@@ -246,3 +249,16 @@ async def test_followup_summary_and_action_item(harness: Harness, db: Database, 
     calls = await harness.send(owner, "/meetings")
     calls = await harness.press(owner, calls[-1].button("Done: Ask ZGM"))
     assert "marked as done" in harness.texts(calls)
+
+
+async def test_cancel_in_the_middle_keeps_nothing(harness: Harness, db: Database, t: Team) -> None:
+    lead = user(t.lead)
+    calls = await harness.send(lead, "/meeting")
+    await harness.press(lead, calls[-1].button("Playground"))
+    await harness.send(lead, "Half-typed topic")
+    calls = await harness.send(lead, "/cancel")
+    assert "Nothing was sent" in harness.texts(calls)
+    calls = await harness.send(lead, "some text afterwards")
+    assert "problem area" not in harness.texts(calls)  # the draft did not go on
+    async with db.session() as session:
+        assert (await session.exec(select(Meeting))).all() == []

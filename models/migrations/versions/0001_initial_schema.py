@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:50:26.831783
+Create Date: 2026-11-26 12:56:50.959508
 
 """
 from typing import Sequence, Union
@@ -163,6 +163,7 @@ def upgrade() -> None:
     sa.Column('scheduled_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=True),
+    sa.Column('chat_message_id', sa.BigInteger(), nullable=True),
     sa.Column('followup_asked_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
