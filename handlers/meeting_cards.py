@@ -43,7 +43,7 @@ P = "mp"  # date polls
 
 
 def answer_label(answer: str) -> str:
-    labels = {
+    labels: dict[str, str] = {
         Answer.YES: _("I'll come"),
         Answer.MAYBE: _("Maybe"),
         Answer.NO: _("I can't"),
@@ -230,6 +230,16 @@ def item_reminder_text(item: ActionItem, meeting: Meeting) -> str:
     return "\n".join(
         [
             "⏰ " + _("Your task is due {day}:").format(day=format_date(item.due_on)),
+            "<b>" + esc(item.text) + "</b>",
+            _("From the meeting \u201c{topic}\u201d.").format(topic=esc(meeting.topic)),
+        ]
+    )
+
+
+def new_item_text(item: ActionItem, meeting: Meeting) -> str:
+    return "\n".join(
+        [
+            "📌 " + _("A new task for you, due {day}:").format(day=format_date(item.due_on)),
             "<b>" + esc(item.text) + "</b>",
             _("From the meeting \u201c{topic}\u201d.").format(topic=esc(meeting.topic)),
         ]

@@ -56,7 +56,7 @@ from handlers.common import (
     rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
-from models import Answer, Meeting, Member, Role
+from models import Answer, DatePoll, DatePollOption, Group, Meeting, Member, Role
 
 log = logging.getLogger(__name__)
 
@@ -1134,7 +1134,7 @@ async def _save_item(update: Update, context: Context, due: date) -> int:
     try:
         async with rt(context).db.session() as session:
             actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
-            await service.add_action_item(
+            item = await service.add_action_item(
                 session,
                 actor,
                 meeting_id,
@@ -1143,10 +1143,18 @@ async def _save_item(update: Update, context: Context, due: date) -> int:
                 due_on=due,
                 today=today,
             )
+            meeting = await service.get(session, meeting_id)
+            owner = await members_service.get(session, item.owner_id)  # type: ignore[arg-type]
     except DomainError as error:
         await reply(update, domain_message(error), edit=False)
         return ITEM_DUE
     context.user_data.pop(FOLLOW, None)
+    if owner.id != actor.id:
+
+        def render() -> tuple[str, Any]:
+            return cards.new_item_text(item, meeting), cards.item_keyboard(item)
+
+        await notify.notify_member(context.bot, rt(context).db, owner, render)
     await reply(update, _("The action item is added."), edit=False)
     await _followup_screen(update, context, meeting_id, edit=False)
     return END
@@ -1200,7 +1208,9 @@ async def item_done(update: Update, context: Context) -> None:
 # --- date polls ------------------------------------------------------------------------------
 
 
-async def _poll_view(context: Context, poll_id: int, voter: Member | None) -> tuple[str, Any, Any]:
+async def _poll_view(
+    context: Context, poll_id: int, voter: Member | None
+) -> tuple[DatePoll, Group, tuple[list[tuple[DatePollOption, list[int]]], bool]]:
     async with rt(context).db.session() as session:
         poll = await service.get_poll(session, poll_id)
         group = await groups_service.get_active(session, poll.group_id)
@@ -1322,7 +1332,7 @@ async def poll_win(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    cancel_handlers = [
+    cancel_handlers: list[Any] = [
         CommandHandler("cancel", cancel_draft),
         CallbackQueryHandler(cancel_draft, pattern=rf"^{C}:x$"),
     ]

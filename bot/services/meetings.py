@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -461,7 +461,7 @@ async def scheduled_after(session: AsyncSession, moment: datetime) -> list[Meeti
     rows = await session.exec(
         select(Meeting).where(
             Meeting.status == MeetingStatus.SCHEDULED,
-            (Meeting.ends_at > moment) | col(Meeting.followup_asked_at).is_(None),
+            or_(col(Meeting.ends_at) > moment, col(Meeting.followup_asked_at).is_(None)),
         )
     )
     return list(rows.all())

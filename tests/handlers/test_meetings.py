@@ -241,6 +241,8 @@ async def test_followup_summary_and_action_item(harness: Harness, db: Database, 
     await harness.send(lead, "Ask ZGM for a quote")
     calls = await harness.press(lead, harness.last(lead.id).button("Member 1"))
     calls = await harness.press(lead, calls[-1].button("7 days"))
+    assigned = harness.last(t.members[0].telegram_id)
+    assert "A new task for you" in assigned.text and assigned.button("Mark as done")
     screen = harness.last(lead.id)
     assert "Ask ZGM for a quote" in screen.text and "Member 1" in screen.text
     await harness.press(lead, screen.button("Send the summary"))
