@@ -19,17 +19,19 @@ from telegram.ext import (
     filters,
 )
 
-from bot import notify
+from bot import notify, reminders
 from bot.i18n import N_, current_language, ngettext
 from bot.i18n import gettext as _
 from bot.services import contributions as contributions_service
 from bot.services import groups as groups_service
+from bot.services import meetings as meetings_service
 from bot.services import members as members_service
 from bot.services.contributions import Card, Filters
 from bot.services.errors import DomainError
 from bot.services.groups import GroupPage, GroupSummary
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
+from handlers import meeting_cards
 from handlers.commands import refresh_member_commands
 from handlers.common import (
     END,
@@ -47,7 +49,7 @@ from handlers.common import (
 from handlers.contributions import browse_button, kind_name
 from handlers.registry import CommandSpec, MenuEntry
 from handlers.start import role_name
-from models import Group, GroupKind, Member, MembershipStatus, ProblemArea, Role
+from models import Group, GroupKind, Meeting, Member, MembershipStatus, ProblemArea, Role
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,10 @@ def _fit(head: list[str], tail: list[str]) -> str:
 
 
 def render_page(
-    page: GroupPage, viewer: Member, latest: list[Card] | None = None
+    page: GroupPage,
+    viewer: Member,
+    latest: list[Card] | None = None,
+    upcoming: list[Meeting] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     group = page.group
     language = _lang()
@@ -190,6 +195,8 @@ def render_page(
     elif page.viewer_status == MembershipStatus.PENDING:
         head += ["", "⏳ " + _("Your request to join is waiting for the lead's answer.")]
     tail: list[str] = []
+    if upcoming:
+        tail += meeting_cards.upcoming_lines(upcoming)
     if latest:
         tail += ["", "<b>" + _("Latest contributions") + "</b>"]
         for card in latest[:LATEST_CONTRIBUTIONS]:
@@ -216,6 +223,9 @@ def render_page(
     elif group.lead_id != viewer.id:
         rows.append([kb.button(_("Leave the group"), F, "l", group.id)])
     rows.append(kb.pager(F, "p", page.page, page.pages, group.id))
+    rows += kb.grid(
+        [kb.button(f"📅 {m.topic[:28]}", meeting_cards.F, "v", m.id) for m in upcoming or []], 2
+    )
     if latest:
         rows.append(
             [browse_button(_("All contributions of this group"), Filters(group_id=group.id))]
@@ -258,10 +268,15 @@ async def _show_page(update: Update, context: Context, group_id: int | None, pag
         async with rt(context).db.session() as session:
             info = await groups_service.group_page(session, group_id, _me(), page)
             latest = await contributions_service.browse(session, Filters(group_id=info.group.id))
+            upcoming = await meetings_service.upcoming_in_group(
+                session,
+                info.group.id,
+                now=reminders.clock(context.application),  # type: ignore[arg-type]
+            )
     except DomainError as error:
         await reply(update, domain_message(error), kb.with_menu(back_rows()))
         return
-    text, keyboard = render_page(info, _me(), latest.cards)
+    text, keyboard = render_page(info, _me(), latest.cards, upcoming)
     await reply(update, text, keyboard)
 
 

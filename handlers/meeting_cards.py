@@ -102,6 +102,13 @@ def meeting_text(
     return "\n".join(lines)
 
 
+def upcoming_lines(meetings: list[Meeting]) -> list[str]:
+    """The "upcoming meetings" section of a group's page."""
+    lines = ["", "<b>" + _("Upcoming meetings") + "</b>"]
+    lines += [f"📅 {format_datetime(m.starts_at, 'short_day')} — {esc(m.topic)}" for m in meetings]
+    return lines
+
+
 def invitation_rows(meeting: Meeting) -> list[list[kb.InlineKeyboardButton]]:
     mid = meeting.id
     return [

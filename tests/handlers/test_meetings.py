@@ -264,3 +264,12 @@ async def test_cancel_in_the_middle_keeps_nothing(harness: Harness, db: Database
     assert "problem area" not in harness.texts(calls)  # the draft did not go on
     async with db.session() as session:
         assert (await session.exec(select(Meeting))).all() == []
+
+
+async def test_group_page_lists_upcoming_meetings(harness: Harness, db: Database, t: Team) -> None:
+    m = await meeting(db, t)
+    calls = await harness.press(user(t.members[0]), f"gr:p:{t.group.id}:0")
+    page = calls[-1]
+    assert "Upcoming meetings" in page.text and "Playground repairs" in page.text
+    calls = await harness.press(user(t.members[0]), page.button("Playground repairs"))
+    assert calls[-1].button("I'll come") == f"mt:a:{m.id}:y"
