@@ -741,6 +741,7 @@ async def list_meetings(update: Update, context: Context) -> None:
         mine = await service.upcoming_for(session, member, now=current)
         others = await service.open_meetings(session, member, now=current)
         items = await service.my_open_items(session, member)
+        polls = await service.open_polls_for(session, member)
     lines = ["<b>" + _("Your upcoming meetings") + "</b>"]
     rows = []
     if not mine:
@@ -759,6 +760,11 @@ async def list_meetings(update: Update, context: Context) -> None:
                 f"{index}. {format_datetime(meeting.starts_at, 'short_day')} — {esc(meeting.topic)}"
             )
             rows.append(kb.button(f"{index}. {meeting.topic[:30]}", F, "v", meeting.id))
+    if polls:
+        lines += ["", "<b>" + _("Date polls: vote for a time") + "</b>"]
+        for poll in polls[:LIST_LIMIT]:
+            lines.append(f"🗳 {esc(poll.topic)}")
+            rows.append(kb.button(f"🗳 {poll.topic[:30]}", P, "v", poll.id))
     item_rows = []
     if items:
         lines += ["", "<b>" + _("Your tasks") + "</b>"]
@@ -1233,12 +1239,26 @@ async def send_poll(context: Context, poll_id: int, *, skip: int | None) -> int:
     return await _tell(context, people, group, render)
 
 
-async def _send_poll_card(update: Update, context: Context, poll_id: int, *, manage: bool) -> None:
+async def _send_poll_card(
+    update: Update, context: Context, poll_id: int, *, manage: bool, edit: bool = False
+) -> None:
     poll, group, (tallies, may) = await _poll_view(context, poll_id, _me())
     text = cards.poll_text(poll, group, tallies)
-    await reply(
-        update, text, cards.poll_keyboard(tallies, _me().id, manage=manage and may), edit=False
-    )
+    keyboard = cards.poll_keyboard(tallies, _me().id, manage=manage and may)
+    await reply(update, text, keyboard, edit=edit)
+
+
+@requires(Role.RESIDENT)
+async def poll_view(update: Update, context: Context) -> None:
+    await answer(update)
+    poll_id = _data(update).int_arg(0) or 0
+    try:
+        async with rt(context).db.session() as session:
+            if not await service.may_vote(session, _me(), await service.get_poll(session, poll_id)):
+                raise NotAllowed(N_("This meeting is only for members of its group."))
+        await _send_poll_card(update, context, poll_id, manage=True, edit=True)
+    except DomainError as error:
+        await refuse(update, domain_message(error))
 
 
 async def poll_toggle(update: Update, context: Context) -> None:
@@ -1435,6 +1455,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     }
     for pattern, callback in routes.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=rf"^{F}:{pattern}$"))
+    application.add_handler(CallbackQueryHandler(poll_view, pattern=rf"^{P}:v:\d+$"))
     application.add_handler(CallbackQueryHandler(poll_toggle, pattern=rf"^{P}:t:\d+$"))
     application.add_handler(CallbackQueryHandler(poll_pick, pattern=rf"^{P}:pick:\d+$"))
     application.add_handler(

@@ -848,6 +848,15 @@ async def get_poll(session: AsyncSession, poll_id: int | None) -> DatePoll:
     return poll
 
 
+async def open_polls_for(session: AsyncSession, member: Member) -> list[DatePoll]:
+    """Open date polls of my groups (and every open poll for a coordinator)."""
+    query = select(DatePoll).where(DatePoll.status == PollStatus.OPEN)
+    if not has_role(member, Role.COORDINATOR):
+        query = query.where(col(DatePoll.group_id).in_(await my_group_ids(session, member)))
+    rows = await session.exec(query.order_by(col(DatePoll.created_at)))
+    return list(rows.all())
+
+
 async def poll_tallies(
     session: AsyncSession, poll_id: int
 ) -> list[tuple[DatePollOption, list[int]]]:
@@ -872,6 +881,17 @@ async def poll_tallies(
     return [(o, by_option[o.id]) for o in options]  # type: ignore[index]
 
 
+async def may_vote(session: AsyncSession, member: Member, poll: DatePoll) -> bool:
+    if not member.is_registered:
+        return False
+    if poll.is_open or has_role(member, Role.COORDINATOR):
+        return True
+    group = await session.get(Group, poll.group_id)
+    if group is not None and group.lead_id == member.id:
+        return True
+    return await is_group_member(session, member, poll.group_id)
+
+
 async def toggle_vote(
     session: AsyncSession, member: Member, option_id: int
 ) -> tuple[DatePoll, bool]:
@@ -882,13 +902,7 @@ async def toggle_vote(
     poll = await get_poll(session, option.poll_id)
     if poll.status != PollStatus.OPEN:
         raise InvalidInput(N_("This date poll is closed."))
-    allowed = (
-        poll.is_open
-        or has_role(member, Role.COORDINATOR)
-        or await is_group_member(session, member, poll.group_id)
-        or (await session.get(Group, poll.group_id)).lead_id == member.id  # type: ignore[union-attr]
-    )
-    if not member.is_registered or not allowed:
+    if not await may_vote(session, member, poll):
         raise NotAllowed(N_("This meeting is only for members of its group."))
     vote = (
         await session.exec(

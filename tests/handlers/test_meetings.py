@@ -191,6 +191,13 @@ async def test_date_poll_with_three_candidates_turns_into_a_meeting(
     for member in t.members[:2]:
         calls = await harness.press(user(member), monday)
     assert "☑️" in calls[-1].buttons[1][0] and "(2)" in calls[-1].buttons[1][0]
+    # Lost the card? /meetings lists the open poll.
+    calls = await harness.send(user(t.members[2]), "/meetings")
+    poll_button = calls[-1].button("When shall we meet?")
+    calls = await harness.press(user(t.members[2]), poll_button)
+    assert "(2)" in calls[-1].buttons[1][0] and "Pick the time" not in str(calls[-1].buttons)
+    calls = await harness.press(user(t.outsider), "mp:v:999")
+    assert "no longer exists" in harness.texts(calls)
     # A member cannot pick the winner; the lead can.
     poll_id = next(d for _t, d in harness.last(lead.id).buttons if d.startswith("mp:pick"))
     calls = await harness.press(user(t.members[0]), poll_id)
