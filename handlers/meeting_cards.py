@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel import dates as babel_dates
 from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -20,7 +21,6 @@ from bot.i18n import (
     format_date,
     format_datetime,
     format_time,
-    format_timedelta,
     ngettext,
 )
 from bot.i18n import gettext as _
@@ -150,11 +150,17 @@ def meeting_keyboard(
     return kb.with_menu(rows) if private else kb.markup(rows)
 
 
+def _in(delta: timedelta) -> str:
+    """ "in 1 hour" / "za 1 godzinę" / "через 1 годину": Babel picks the right case."""
+    return babel_dates.format_timedelta(
+        delta, locale=current_language(), threshold=1.0, add_direction=True
+    )
+
+
 def reminder_text(meeting: Meeting, group: Group, offset: timedelta) -> str:
     return "\n".join(
         [
-            "⏰ "
-            + _("Reminder: the meeting starts in {delta}.").format(delta=format_timedelta(offset)),
+            "⏰ " + _("Reminder: the meeting starts {delta}.").format(delta=_in(offset)),
             "<b>" + esc(meeting.topic) + "</b>",
             _("Group: {group}").format(group=esc(group.display_name(current_language()))),
             _("When: {when}").format(when=when_text(meeting)),

@@ -75,6 +75,8 @@ async def test_reminders_go_to_yes_and_maybe_once(harness: Harness, db: Database
     assert sorted(reminders_sent(harness.request)) == sorted(
         [a.telegram_id, b.telegram_id, -100500]
     )
+    assert "starts in 1 hour" in harness.last(a.telegram_id).text
+    assert "zaczyna się za 1 godzinę" in harness.last(-100500).text  # the chat speaks Polish
     again = await reminders.send_reminders(harness.app, m.id, 1, HOUR, now=due)  # type: ignore[arg-type]
     assert again == 0 and len(reminders_sent(harness.request)) == 3
 
