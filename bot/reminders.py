@@ -137,9 +137,11 @@ async def rebuild_jobs(application: Application, *, now: datetime | None = None)
     async with runtime(application).db.session() as session:
         meetings = await meetings_service.scheduled_after(session, now)
     shift = utcnow() - now
-    count = sum(
-        len(schedule_meeting(application, m, now=now, replace=False, shift=shift)) for m in meetings
-    )
+    count = 0
+    for index, meeting in enumerate(meetings, start=1):
+        count += len(schedule_meeting(application, meeting, now=now, replace=False, shift=shift))
+        if index % 50 == 0:
+            await asyncio.sleep(0)  # thousands of meetings: let due jobs and updates run
     queue.run_repeating(
         _items_job, interval=timedelta(hours=1), first=1.0, name=ITEMS_JOB, job_kwargs=JOB_KWARGS
     )
