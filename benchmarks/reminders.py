@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -173,6 +174,9 @@ async def scenario(url: str, count: int, spread: float, restart: bool) -> dict[s
 
 
 def main() -> None:
+    # Stopping the first process cancels its in-flight jobs (their claims roll back and the
+    # second process sends them); APScheduler would print each cancellation as an error.
+    logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--spread", type=float, default=60.0, help="seconds the dues span")
