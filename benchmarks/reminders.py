@@ -174,8 +174,8 @@ async def scenario(url: str, count: int, spread: float, restart: bool) -> dict[s
 
 
 def main() -> None:
-    # Stopping the first process cancels its in-flight jobs (their claims roll back and the
-    # second process sends them); APScheduler would print each cancellation as an error.
+    # Stopping the first process cancels its jobs still in flight, which APScheduler prints
+    # as errors; whatever they had not claimed yet, the second process sends.
     logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
