@@ -100,6 +100,8 @@ def schedule_meeting(
     # not push the later ones back; an injected clock is mapped by its fixed difference.
     shift = utcnow() - now if shift is None else shift
     ahead, missed = plan(meeting, _offsets(application), now)
+    if missed is not None:
+        log.info("meeting %s: the %s reminder was missed; sending it late", meeting.id, missed)
     names = []
     for offset, due in ahead + ([(missed, now)] if missed is not None else []):
         seconds = int(offset.total_seconds())
