@@ -260,3 +260,23 @@ async def test_meetings_at_0230_on_clock_change_sundays(db: Database) -> None:
         assert "TZID=Europe/Warsaw" in ics and "BEGIN:VTIMEZONE" in ics
         local = expected.astimezone(WARSAW)
         assert f"DTSTART;TZID=Europe/Warsaw:{local:%Y%m%dT%H%M%S}" in ics
+
+
+async def test_attendance_xlsx_lists_names_institutions_and_local_check_in(db: Database) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from handlers.meeting_cards import attendance_xlsx
+
+    t = await team(db)
+    m = await meeting(db, t, starts_in=timedelta(hours=1))
+    async with db.session() as session:
+        await service.check_in(session, t.members[0], m.id, now=m.starts_at)  # type: ignore[arg-type]
+        rows = await service.present(session, m.id)  # type: ignore[arg-type]
+    book = load_workbook(io.BytesIO(attendance_xlsx(m, t.group, rows, WARSAW)))
+    values = [tuple(r) for r in book.active.iter_rows(values_only=True)]
+    assert ("Spotkanie", "Playground repairs") in [v[:2] for v in values]  # default: Polish
+    person = next(v for v in values if v[1] == "Member 1")
+    assert person[2] == "MOPS"
+    assert person[3] == m.starts_at.astimezone(WARSAW).replace(tzinfo=None)
