@@ -1,14 +1,20 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.base import UTCDateTime, utcnow
+from models.broadcasts import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientState
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invites import Invite, InviteUse
 from models.members import AuditEntry, Member, Role
 from models.state import BotState
+from models.volunteers import AVAILABILITY, Opportunity, OpportunitySignup, Volunteer
 
 __all__ = [
+    "AVAILABILITY",
     "AuditEntry",
     "BotState",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastStatus",
     "Group",
     "GroupKind",
     "Invite",
@@ -16,8 +22,12 @@ __all__ = [
     "Member",
     "Membership",
     "MembershipStatus",
+    "Opportunity",
+    "OpportunitySignup",
     "ProblemArea",
+    "RecipientState",
     "Role",
     "UTCDateTime",
+    "Volunteer",
     "utcnow",
 ]

@@ -17,6 +17,9 @@ class Action(StrEnum):
     DECIDE_JOIN_REQUEST = "decide_join_request"  # coordinator, or the lead of that group
     LINK_CHAT = "link_chat"  # coordinator, or the lead of that group
     SEE_MEMBERS = "see_members"  # coordinator, or a member of that group
+    BROADCAST = "broadcast"  # coordinator, or the lead of that group (to that group only)
+    POST_OPPORTUNITY = "post_opportunity"
+    SEE_VOLUNTEERS = "see_volunteers"
 
 
 # The lowest role that may do an action anywhere.
@@ -30,9 +33,18 @@ _MINIMUM = {
     Action.DECIDE_JOIN_REQUEST: Role.COORDINATOR,
     Action.LINK_CHAT: Role.COORDINATOR,
     Action.SEE_MEMBERS: Role.COORDINATOR,
+    Action.BROADCAST: Role.COORDINATOR,
+    Action.POST_OPPORTUNITY: Role.COORDINATOR,
+    Action.SEE_VOLUNTEERS: Role.COORDINATOR,
 }
 # Actions the lead of the group in question may do too.
-_LEAD_MAY = {Action.EDIT_GROUP, Action.DECIDE_JOIN_REQUEST, Action.LINK_CHAT, Action.SEE_MEMBERS}
+_LEAD_MAY = {
+    Action.EDIT_GROUP,
+    Action.DECIDE_JOIN_REQUEST,
+    Action.LINK_CHAT,
+    Action.SEE_MEMBERS,
+    Action.BROADCAST,
+}
 
 
 def can(

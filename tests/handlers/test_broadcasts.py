@@ -1,0 +1,222 @@
+"""Broadcasts through process_update: audience, preview, delivery at the ceiling, restarts."""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from telegram.error import Forbidden, RetryAfter
+from telegram.request import RequestData
+
+from bot.app import build_application, startup
+from bot.broadcasting import engine, resume_broadcasts
+from bot.config import Settings
+from bot.db import Database
+from bot.services import broadcasts as service
+from models import Broadcast, BroadcastRecipient, Member, RecipientState, Role
+from tests.harness import Harness, RecordingRequest, User
+from tests.helpers_volunteers import add_members, member_by_tid, register
+
+BOSS = User(900001, first_name="Boss", language_code="en")
+BLOCKED = set(range(20000, 20010))
+THROTTLED = {20050, 20100, 20150}
+MARK = "Saturday"  # every broadcast text of these tests has it; delivered counts those
+
+
+class FlakyRequest(RecordingRequest):
+    """Blocked users answer 403; a few chats answer 429 once. `delivered` counts successes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered: Counter[int] = Counter()
+        self.throttled: set[int] = set()
+
+    async def do_request(  # type: ignore[override]
+        self, url: str, method: str, request_data: RequestData | None = None, **kw: Any
+    ) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data is not None else {}
+        chat = int(params.get("chat_id", 0) or 0)
+        if name in ("sendMessage", "sendPhoto"):
+            if chat in BLOCKED:
+                raise Forbidden("Forbidden: bot was blocked by the user")
+            if chat in THROTTLED and chat not in self.throttled:
+                self.throttled.add(chat)
+                with warnings.catch_warnings():  # PTB 22 warns about the int/timedelta switch
+                    warnings.simplefilter("ignore")
+                    raise RetryAfter(timedelta(milliseconds=20))
+        result = await super().do_request(url, method, request_data, **kw)
+        if name in ("sendMessage", "sendPhoto") and MARK in str(
+            params.get("text") or params.get("caption")
+        ):
+            self.delivered[chat] += 1
+        return result
+
+
+@pytest.fixture
+async def flaky(settings: Settings, db: Database) -> AsyncIterator[Harness]:
+    request = FlakyRequest()
+    fast = settings.model_copy(update={"broadcast_rate": 5000.0})
+    application = build_application(
+        fast, database=db, request=request, get_updates_request=RecordingRequest(), rate_limit=False
+    )
+    async with application:
+        await startup(application)
+        await application.bot_data["commands_task"]
+        request.calls.clear()
+        yield Harness(application, request)
+        await engine(application).wait()
+
+
+async def _compose(h: Harness, text: str, audience_button: str = "Everyone") -> list[Any]:
+    await h.send(BOSS, "/broadcast")
+    await h.press(BOSS, h.last(BOSS.id).button("New broadcast"))
+    await h.press(BOSS, h.last(BOSS.id).button(audience_button))
+    return await h.send(BOSS, text)
+
+
+async def _recipients(db: Database, broadcast_id: int) -> list[BroadcastRecipient]:
+    async with db.session() as session:
+        rows = await session.exec(
+            select(BroadcastRecipient).where(BroadcastRecipient.broadcast_id == broadcast_id)
+        )
+        return list(rows.all())
+
+
+async def test_broadcast_to_200_with_blocked_and_throttled(flaky: Harness, db: Database) -> None:
+    await register(flaky, BOSS, "Boss")
+    await add_members(db, range(20000, 20200))
+    calls = await _compose(flaky, "<b>Clean-up</b> on Saturday at 10, bring gloves!")
+    preview, summary = calls[-2], calls[-1]
+    assert preview.params["text"].startswith("<b>Clean-up</b>")  # the real message, as preview
+    assert "201 people" in summary.text  # 200 residents and the coordinator
+    assert flaky.request.delivered[BOSS.id] == 1  # the preview; no one else got anything yet
+    await flaky.press(BOSS, summary.button("Send now"))
+    await engine(flaky.app).wait()
+
+    delivered: Counter[int] = flaky.request.delivered  # type: ignore[attr-defined]
+    assert all(delivered[tid] == 1 for tid in range(20010, 20200)), "nobody twice, nobody missed"
+    assert not any(delivered[tid] for tid in BLOCKED)
+    assert delivered[BOSS.id] == 2  # the preview and the broadcast
+    async with db.session() as session:
+        broadcast = (await session.exec(select(Broadcast))).one()
+    rows = await _recipients(db, broadcast.id)  # type: ignore[arg-type]
+    states = Counter(r.state for r in rows)
+    assert states == {RecipientState.SENT: 191, RecipientState.BLOCKED: 10}
+    assert all(r.message_id for r in rows if r.state == RecipientState.SENT)
+    assert {r.attempts for r in rows if r.chat_id in THROTTLED} == {2}
+    assert broadcast.status == "done" and (broadcast.sent, broadcast.blocked) == (191, 10)
+    assert not (await member_by_tid(db, 20003)).reachable
+    report = flaky.last(BOSS.id).text
+    assert "Delivered: 191 of 201" in report and "Blocked the bot: 10" in report
+
+    await flaky.send(BOSS, "/broadcast")
+    calls = await flaky.press(BOSS, flaky.last(BOSS.id).button("blocked the bot"))
+    assert "10 people blocked the bot" in calls[-1].text and "Person 20003" in calls[-1].text
+
+
+async def test_restart_marks_in_flight_uncertain_and_resends_nothing(
+    flaky: Harness, db: Database
+) -> None:
+    await register(flaky, BOSS, "Boss")
+    await add_members(db, range(30000, 30040))
+    async with db.session() as session:
+        boss = await member_by_tid(db, BOSS.id)
+        draft = await service.create_draft(
+            session, boss, service.audience_spec("everyone"), "Meeting moved to Saturday"
+        )
+        await service.start(session, draft.id, boss)  # type: ignore[arg-type]
+    rows = await _recipients(db, draft.id)  # type: ignore[arg-type]
+    # The crash: 15 were delivered and recorded, 3 were claimed but never settled.
+    done, in_flight = rows[:15], rows[15:18]
+    async with db.session() as session:
+        for row in done:
+            row.state, row.message_id, row.attempts = RecipientState.SENT, 1, 1
+            session.add(row)
+        for row in in_flight:
+            row.state, row.attempts = RecipientState.SENDING, 1
+            session.add(row)
+    await resume_broadcasts(flaky.app)
+    await engine(flaky.app).wait()
+
+    delivered: Counter[int] = flaky.request.delivered  # type: ignore[attr-defined]
+    resent = [r.chat_id for r in done + in_flight if r.chat_id != BOSS.id and delivered[r.chat_id]]
+    assert resent == []
+    final = {r.id: r.state for r in await _recipients(db, draft.id)}  # type: ignore[arg-type]
+    assert {final[r.id] for r in in_flight} == {RecipientState.UNCERTAIN}
+    assert Counter(final.values())[RecipientState.SENT] == 41 - 3
+    report = flaky.last(BOSS.id).text
+    assert "Uncertain: 3" in report
+    names = {(await _member_name(db, r.member_id)) for r in in_flight}
+    assert all(name in report for name in names)
+
+
+async def _member_name(db: Database, member_id: int | None) -> str:
+    async with db.session() as session:
+        member = await session.get(Member, member_id)
+        assert member is not None and member.display_name
+        return member.display_name
+
+
+async def test_bad_html_is_refused_before_anything_is_stored(flaky: Harness, db: Database) -> None:
+    await register(flaky, BOSS, "Boss")
+    calls = await _compose(flaky, "<b>Unclosed bold and <blink>")
+    assert "not support the tag &lt;blink&gt;" in calls[-1].text
+    calls = await flaky.send(BOSS, "Fish & chips <i>tonight</i>")
+    assert "&amp;amp;" in calls[-1].text  # told to write a lone & as &amp;
+    calls = await flaky.send(BOSS, "Fish &amp; chips <i>tonight</i>")
+    assert calls[-2].params["text"] == "Fish &amp; chips <i>tonight</i>"
+    calls = await flaky.send(BOSS, "plain text is fine")
+    async with db.session() as session:
+        assert len((await session.exec(select(Broadcast))).all()) == 1  # one draft, unsent
+
+
+async def test_lead_broadcasts_only_to_own_group_and_stop_works(
+    flaky: Harness, db: Database
+) -> None:
+    from models import Group, Membership
+
+    lead_user = User(700, first_name="Lena", language_code="en")
+    await register(flaky, lead_user, "Lena")
+    members = await add_members(db, range(40000, 40030))
+    async with db.session() as session:
+        lead = await member_by_tid(db, 700)
+        lead.role = Role.LEAD
+        session.add(lead)
+        group = Group(slug="park", name="Park", lead_id=lead.id)
+        other = Group(slug="other", name="Other")
+        session.add_all([group, other])
+        await session.flush()
+        session.add_all([Membership(member_id=m.id, group_id=group.id) for m in members])  # type: ignore[arg-type]
+    await flaky.send(lead_user, "/broadcast")
+    calls = await flaky.press(lead_user, flaky.last(700).button("New broadcast"))
+    assert [t for t, _ in calls[-1].buttons if t != "« Menu"] == ["Park"]
+    # A forged button for a group she does not lead is refused on the server.
+    calls = await flaky.press(lead_user, f"bc:aud:grp:{other.id}")
+    assert "only to the groups you lead" in flaky.texts(calls)
+
+    await flaky.press(lead_user, f"bc:aud:grp:{group.id}")
+    calls = await flaky.send(lead_user, "Park meeting on Saturday")
+    assert "31 people" in calls[-1].text
+    # Slow the engine down so that the stop lands mid-way.
+    engine(flaky.app).pacer.interval = 0.02
+    await flaky.press(lead_user, calls[-1].button("Send now"))
+    import asyncio
+
+    await asyncio.sleep(0.15)
+    calls = await flaky.send(lead_user, "/broadcast")
+    assert "done (delivered" in calls[-1].text
+    await flaky.press(lead_user, calls[-1].button("Stop #"))
+    await flaky.press(lead_user, flaky.last(700).button("Yes, stop"))
+    await engine(flaky.app).wait()
+    delivered: Counter[int] = flaky.request.delivered  # type: ignore[attr-defined]
+    got = sum(delivered[tid] for tid in range(40000, 40030))
+    assert 0 < got < 30
+    report = flaky.last(700).text
+    assert "was stopped" in report and "Not sent because it was stopped" in report
+    assert max(n for tid, n in delivered.items() if tid != 700) == 1
