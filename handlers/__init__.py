@@ -11,9 +11,9 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import broadcasts, invites, start, volunteers
+    from handlers import broadcasts, invites, opportunities, start, volunteers
 
-    return [start, invites, volunteers, broadcasts]
+    return [start, invites, volunteers, opportunities, broadcasts]
 
 
 def all_commands() -> list[CommandSpec]:

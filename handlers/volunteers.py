@@ -125,6 +125,7 @@ async def show_profile(update: Update, context: Context, volunteer: Volunteer) -
     rows = [
         [kb.button(_("Edit"), F, "edit")],
         [kb.button(_("Withdraw"), F, "wd")],
+        [kb.button(_("Opportunities to help"), "op")],
     ]
     await reply(update, text, kb.with_menu(rows))
 
@@ -573,6 +574,7 @@ async def browse(update: Update, context: Context) -> int:
             )
         ],
         [kb.button(_("Clear the filters"), B, "clr")],
+        [kb.button(_("Opportunities to help"), "op")],
     ]
     await reply(
         update,

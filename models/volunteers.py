@@ -51,7 +51,8 @@ class Opportunity(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Seconds-before-start of the reminders already sent (REMINDER_OFFSETS), each once.
+    reminders_sent: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class OpportunitySignup(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:20:10.624766
+Create Date: 2026-11-26 12:27:55.845928
 
 """
 from typing import Sequence, Union
@@ -128,7 +128,7 @@ def upgrade() -> None:
     sa.Column('posted_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('reminded_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminders_sent', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['posted_by_id'], ['members.id'], ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id')

@@ -1,0 +1,79 @@
+"""Opportunities through process_update: posting, matching, places, helpers, reminders."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.db import Database
+from bot.services import opportunities as opportunities_service
+from bot.services import volunteers as volunteers_service
+from handlers.opportunities import send_due_reminders
+from models import utcnow
+from tests.harness import Harness, User
+from tests.helpers_volunteers import add_members, register
+
+BOSS = User(900001, first_name="Boss", language_code="en")
+
+
+async def test_opportunity_reaches_matching_volunteers_and_fills_up(
+    harness: Harness, db: Database
+) -> None:
+    await register(harness, BOSS, "Boss")
+    people = await add_members(db, range(800, 805))
+    streets = harness.app.bot_data["runtime"].profile.streets
+    async with db.session() as session:
+        for index, member in enumerate(people):
+            areas = ["youth"] if index < 4 else ["employment"]
+            draft = volunteers_service.Draft(name=f"V{index}", areas=areas)
+            await volunteers_service.save(session, member, draft, streets)
+
+    calls = await harness.press(BOSS, "op")
+    calls = await harness.press(BOSS, calls[-1].button("New opportunity"))
+    await harness.send(BOSS, "Painting the school fence")
+    calls = await harness.send(BOSS, "next Saturday 10:00")
+    calls = await harness.press(BOSS, calls[-1].button("Hallera"))
+    calls = await harness.press(BOSS, calls[-1].button("2"))
+    calls = await harness.press(BOSS, calls[-1].button("children and youth"))
+    assert "4 volunteers were told" in harness.texts(calls)
+    invitations = {c.chat_id: c for c in calls if "Volunteers needed" in c.text}
+    assert set(invitations) == {800, 801, 802, 803}  # 804 is interested in employment only
+
+    first, second, third = (User(tid, language_code="en") for tid in (800, 801, 802))
+    calls = await harness.press(first, invitations[800].button("I'll help"))
+    assert "You are signed up" in harness.texts(calls)
+    assert (
+        "V0 signed up" in harness.last(BOSS.id).text or "Person 800" in harness.last(BOSS.id).text
+    )
+    await harness.press(second, invitations[801].button("I'll help"))
+    assert "All places are taken" in harness.last(BOSS.id).text
+    calls = await harness.press(third, invitations[802].button("I'll help"))
+    assert calls[-1].method == "answerCallbackQuery"
+    assert "all places are taken" in calls[-1].params["text"]
+
+    calls = await harness.press(BOSS, harness.last(BOSS.id).button("Helpers"))
+    helpers = calls[-1].text
+    assert "Person 800" in helpers and "Person 801" in helpers and "Person 802" not in helpers
+    assert "Places taken: 2 of 2" in helpers
+
+    # Reminders: the 1 h one goes out once, to the two who signed up.
+    async with db.session() as session:
+        opportunity = (await opportunities_service.upcoming(session))[0]
+    before = opportunity.starts_at - timedelta(minutes=30)
+    assert await send_due_reminders(harness.app, now=before) == 2
+    assert await send_due_reminders(harness.app, now=before + timedelta(minutes=1)) == 0
+    assert "Reminder" in harness.last(801).text
+    assert await send_due_reminders(harness.app, now=utcnow()) == 0
+
+
+async def test_residents_cannot_post_and_past_dates_are_refused(harness: Harness) -> None:
+    resident = User(810, language_code="en")
+    await register(harness, resident, "Res")
+    calls = await harness.press(resident, "op:new")
+    assert "only coordinators" in str(calls[-1].params)
+    await register(harness, BOSS, "Boss")
+    await harness.press(BOSS, "op:new")
+    await harness.send(BOSS, "Help")
+    calls = await harness.send(BOSS, "1.01.2020 10:00")
+    assert "already passed" in calls[-1].text
+    calls = await harness.send(BOSS, "whenever you like")
+    assert "could not read that date" in calls[-1].text
