@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "ApiError",
@@ -14,6 +14,7 @@ __all__ = [
     "FakeUser",
     "MessageVersion",
     "RequestRecord",
+    "Upload",
 ]
 
 
@@ -118,6 +119,14 @@ class FakeFile:
         return len(self.content)
 
 
+class Upload(NamedTuple):
+    """A file part of a multipart request."""
+
+    filename: str | None
+    content: bytes
+    content_type: str | None
+
+
 @dataclass
 class MessageVersion:
     """A message's content before one of its edits."""
@@ -211,7 +220,7 @@ class RequestRecord:
     time: float
     method: str
     params: dict[str, Any]
-    files: dict[str, FakeFile]
+    files: dict[str, Upload]
     status: int
     response: dict[str, Any]
     duration: float

@@ -1,0 +1,70 @@
+"""Sending to people other than the one who pressed: their language, their blocks.
+
+AIORateLimiter (set in app.py) keeps us under Telegram's overall, per-chat and per-group
+ceilings and retries 429s; here we handle what is permanent: a user who blocked the bot.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.db import Database
+from bot.i18n import resolve_language, use_language
+from bot.services import members as members_service
+from models import Group, Member
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[], tuple[str, InlineKeyboardMarkup | None]]
+
+
+async def notify_member(bot: Bot, db: Database, member: Member, render: Render) -> Message | None:
+    """Render in the member's language and send; a block marks them unreachable."""
+    if not member.reachable or not member.has_consented:
+        return None
+    with use_language(resolve_language(member.language, None)):
+        text, keyboard = render()
+    try:
+        return await bot.send_message(member.telegram_id, text, reply_markup=keyboard)
+    except Forbidden:
+        async with db.session() as session:
+            await members_service.set_reachable(session, member.telegram_id, False)
+        log.info("member %s blocked the bot; marked unreachable", member.id)
+    except BadRequest as exc:
+        log.warning("could not notify member %s: %s", member.id, exc)
+    except TelegramError:
+        log.warning("could not notify member %s", member.id, exc_info=True)
+    return None
+
+
+async def notify_members(
+    bot: Bot, db: Database, members: list[Member], render: Render
+) -> int:
+    """Returns how many were delivered."""
+    delivered = 0
+    for member in members:
+        if await notify_member(bot, db, member, render) is not None:
+            delivered += 1
+    return delivered
+
+
+async def post_to_group_chat(
+    bot: Bot, group: Group, render: Render, language: str, **kwargs: Any
+) -> Message | None:
+    """Post into the working group's linked Telegram chat, if it has one."""
+    if group.chat_id is None:
+        return None
+    with use_language(language):
+        text, keyboard = render()
+    try:
+        return await bot.send_message(group.chat_id, text, reply_markup=keyboard, **kwargs)
+    except (Forbidden, BadRequest) as exc:
+        log.warning("could not post to the chat of group %s: %s", group.id, exc)
+    except TelegramError:
+        log.warning("could not post to the chat of group %s", group.id, exc_info=True)
+    return None

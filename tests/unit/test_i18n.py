@@ -1,0 +1,57 @@
+"""Catalogs are complete, Polish plurals are right, dates show in Europe/Warsaw."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bot import i18n
+from bot.i18n_tools import gaps
+
+
+def test_every_catalog_is_complete() -> None:
+    problems = gaps()
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_polish_plural_forms() -> None:
+    i18n.setup("pl", "Europe/Warsaw")
+    with i18n.use_language("pl"):
+        forms = [i18n.ngettext("{n} day", "{n} days", n).format(n=n) for n in (1, 2, 5, 22, 25)]
+    assert forms == ["1 dzień", "2 dni", "5 dni", "22 dni", "25 dni"]
+    with i18n.use_language("pl"):
+        times = [
+            i18n.ngettext("Used {used} of {n} time", "Used {used} of {n} times", n).format(
+                used=0, n=n
+            )
+            for n in (1, 2, 5, 22)
+        ]
+    assert times[0].endswith("1 raz") and times[1].endswith("2 razy")
+    assert times[2].endswith("5 razy") and times[3].endswith("22 razy")
+
+
+def test_dates_are_shown_in_warsaw_time() -> None:
+    i18n.setup("pl", "Europe/Warsaw")
+    winter = datetime(2026, 1, 15, 16, 0, tzinfo=UTC)
+    summer = datetime(2026, 7, 15, 16, 0, tzinfo=UTC)
+    with i18n.use_language("pl"):
+        assert i18n.format_time(winter) == "17:00"
+        assert i18n.format_time(summer) == "18:00"
+        assert "stycznia" in i18n.format_date(winter, "long")
+    with i18n.use_language("en"):
+        assert "January" in i18n.format_date(winter, "long")
+
+
+def test_language_resolution() -> None:
+    i18n.setup("pl", "Europe/Warsaw")
+    assert i18n.resolve_language("uk", "en") == "uk"
+    assert i18n.resolve_language(None, "en-GB") == "en"
+    assert i18n.resolve_language(None, "de") == "pl"
+    assert i18n.resolve_language(None, None) == "pl"
+
+
+def test_missing_catalog_fails_loudly(tmp_path) -> None:
+    import pytest
+
+    with pytest.raises(i18n.CatalogError):
+        i18n.setup("pl", "Europe/Warsaw", locales_dir=tmp_path)
+    i18n.setup("pl", "Europe/Warsaw")

@@ -1,0 +1,113 @@
+"""Settings errors are one clear line with exit code 2; the CLI works offline."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    base.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**base, **(env or {})},
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_missing_token_is_one_line_exit_2(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is missing" in result.stderr
+    assert "BotFather" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_values_name_the_setting(tmp_path: Path) -> None:
+    result = run_cli(
+        "run",
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "TELEGRAM_BOT_TOKEN": "1:x",
+            "REMINDER_OFFSETS": "24h,soon",
+            "BOT_TIMEZONE": "Mars/Olympus",
+        },
+    )
+    assert result.returncode == 2
+    assert "REMINDER_OFFSETS is invalid" in result.stderr
+    assert "BOT_TIMEZONE is invalid" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_parse_the_contract_formats() -> None:
+    settings = load_settings(
+        telegram_bot_token="1:x", bot_coordinators="11, 22", reminder_offsets="1h,30s,2d"
+    )
+    assert settings.bot_coordinators == (11, 22)
+    assert settings.reminder_offsets == (
+        timedelta(days=2), timedelta(hours=1), timedelta(seconds=30),
+    )
+    assert settings.database_url.startswith("sqlite+aiosqlite:///./data/")
+    with pytest.raises(SettingsError, match="BOT_DEFAULT_LANGUAGE"):
+        load_settings(telegram_bot_token="1:x", bot_default_language="de")
+
+
+def test_invite_command_prints_a_link_offline(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{db}"}
+    # The bot's username is learnt when it runs; without it the CLI says what to do.
+    result = run_cli("invite", "--role", "coordinator", cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "username" in result.stderr
+    import asyncio
+
+    from bot.db import Database
+    from bot.services.state import remember
+
+    async def learn() -> None:
+        database = Database(f"sqlite:///{db}")
+        async with database.session() as session:
+            await remember(session, "bot", "username", "chelmza_bot")
+        await database.dispose()
+
+    asyncio.run(learn())
+    qr = tmp_path / "invite.png"
+    result = run_cli(
+        "invite", "--role", "lead", "--group", "mediators", "--uses", "1", "--days", "3",
+        "--qr", str(qr), cwd=tmp_path, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    link = result.stdout.strip()
+    assert link.startswith("https://t.me/chelmza_bot?start=i-")
+    payload = link.split("start=")[1]
+    assert len(payload) <= 64
+    assert qr.read_bytes().startswith(b"\x89PNG")
+    result = run_cli("invite", "--role", "lead", "--group", "nope", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and "nope" in result.stderr
+
+
+def test_db_upgrade_and_check(tmp_path: Path) -> None:
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
+        "TELEGRAM_BOT_TOKEN": "1:x",
+    }
+    result = run_cli("check", cwd=tmp_path, env=env)
+    assert result.returncode == 1 and "db upgrade" in result.stderr
+    assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
+    result = run_cli("check", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
