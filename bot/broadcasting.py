@@ -276,7 +276,9 @@ def report_text(broadcast: Broadcast, not_sent: int, uncertain_names: list[str])
         )
         lines.extend("• " + html.escape(name) for name in uncertain_names[:50])
     if broadcast.blocked:
-        lines.append(_("Those who blocked the bot are listed under /broadcast → Unreachable."))
+        lines.append(
+            _("You can see who blocked the bot in /broadcast → People who blocked the bot.")
+        )
     return "\n".join(lines)
 
 

@@ -42,9 +42,7 @@ async def notify_member(bot: Bot, db: Database, member: Member, render: Render) 
     return None
 
 
-async def notify_members(
-    bot: Bot, db: Database, members: list[Member], render: Render
-) -> int:
+async def notify_members(bot: Bot, db: Database, members: list[Member], render: Render) -> int:
     """Returns how many were delivered."""
     delivered = 0
     for member in members:

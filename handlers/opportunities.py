@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -18,8 +18,9 @@ from telegram.ext import (
 )
 
 from bot.dateparse import parse_when
-from bot.i18n import N_, current_language, format_datetime, ngettext, use_language
+from bot.i18n import N_, current_language, format_datetime, ngettext
 from bot.i18n import gettext as _
+from bot.notify import Render, notify_member, notify_members
 from bot.runtime import runtime
 from bot.services import groups as groups_service
 from bot.services import members as members_service
@@ -65,22 +66,8 @@ def summary(opportunity: Opportunity, taken: int) -> str:
     )
 
 
-async def _send(
-    application: Application,  # type: ignore[type-arg]
-    member: Member,
-    text: str,
-    keyboard: InlineKeyboardMarkup | None = None,
-) -> bool:
-    """One notification; a 403 marks the member unreachable."""
-    try:
-        await application.bot.send_message(member.telegram_id, text, reply_markup=keyboard)
-        return True
-    except Forbidden:
-        async with runtime(application).db.session() as session:
-            await members_service.set_reachable(session, member.telegram_id, False)
-    except TelegramError:
-        log.warning("could not notify member %s", member.id, exc_info=True)
-    return False
+def _notify(application: Application, member: Member, render: Render) -> Awaitable[Any]:  # type: ignore[type-arg]
+    return notify_member(application.bot, runtime(application).db, member, render)
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -179,7 +166,8 @@ async def sign_up(update: Update, context: Context) -> None:
     )
     if result.already or poster is None or not poster.reachable:
         return
-    with use_language(poster.language):
+
+    def render() -> tuple[str, InlineKeyboardMarkup]:
         text = _("{name} signed up for “{title}”: {taken} of {places} places taken.").format(
             name=esc(member.display_name or "?"),
             title=esc(opportunity.title),
@@ -188,8 +176,9 @@ async def sign_up(update: Update, context: Context) -> None:
         )
         if result.taken >= opportunity.places:
             text += "\n" + _("All places are taken.")
-        keyboard = kb.markup([[kb.button(_("Helpers"), F, "v", opportunity.id)]])
-    await _send(context.application, poster, text, keyboard)
+        return text, kb.markup([[kb.button(_("Helpers"), F, "v", opportunity.id)]])
+
+    await _notify(context.application, poster, render)
 
 
 @requires(Role.RESIDENT)
@@ -346,14 +335,13 @@ async def area_chosen(update: Update, context: Context) -> None:
         await reply(update, esc(domain_message(error)), kb.with_menu([]))
         return
     context.user_data.pop(DRAFT_KEY, None)
-    notified = 0
-    for person in people:
-        if person.id == poster.id:
-            continue
-        with use_language(person.language):
-            text = "🙋 " + _("Volunteers needed!") + "\n\n" + summary(opportunity, 0)
-            keyboard = kb.markup([[kb.button(_("I'll help"), F, "in", opportunity.id)]])
-        notified += await _send(context.application, person, text, keyboard)
+
+    def render() -> tuple[str, InlineKeyboardMarkup]:
+        text = "🙋 " + _("Volunteers needed!") + "\n\n" + summary(opportunity, 0)
+        return text, kb.markup([[kb.button(_("I'll help"), F, "in", opportunity.id)]])
+
+    others = [p for p in people if p.id != poster.id]
+    notified = await notify_members(context.application.bot, rt(context).db, others, render)
     await reply(
         update,
         _("Posted.")
@@ -391,18 +379,18 @@ async def send_due_reminders(application: Application, now: datetime | None = No
         due = await service.claim_due_reminders(session, settings.reminder_offsets, now)
     sent = 0
     for opportunity, people in due:
-        for person in people:
-            with use_language(person.language):
-                text = (
-                    "⏰ "
-                    + _("Reminder: thank you for helping!")
-                    + "\n\n"
-                    + summary(opportunity, len(people))
-                )
-                keyboard = kb.markup(
-                    [[kb.button(_("I can't come after all"), F, "out", opportunity.id)]]
-                )
-            sent += await _send(application, person, text, keyboard)
+
+        def render(
+            opportunity: Opportunity = opportunity, count: int = len(people)
+        ) -> tuple[str, InlineKeyboardMarkup]:
+            text = "⏰ " + _("Reminder: thank you for helping!") + "\n\n"
+            text += summary(opportunity, count)
+            keyboard = kb.markup(
+                [[kb.button(_("I can't come after all"), F, "out", opportunity.id)]]
+            )
+            return text, keyboard
+
+        sent += await notify_members(application.bot, runtime(application).db, people, render)
     return sent
 
 

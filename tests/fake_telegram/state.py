@@ -481,9 +481,13 @@ class TelegramWorld:
                 self._user(user), chat, "text", fields, reply_to=reply_to, text_for_privacy=text
             )
 
-    def send_sticker(self, user: FakeUser, chat: ChatRef | None = None, emoji: str = "👍") -> int | None:
+    def send_sticker(
+        self, user: FakeUser, chat: ChatRef | None = None, emoji: str = "👍"
+    ) -> int | None:
         with self._cond:
-            file = self._register_file(b"RIFF\x00\x00\x00\x00WEBP", "stickers", mime_type="image/webp")
+            file = self._register_file(
+                b"RIFF\x00\x00\x00\x00WEBP", "stickers", mime_type="image/webp"
+            )
             sticker = {
                 "file_id": file.file_id,
                 "file_unique_id": file.file_unique_id,
@@ -719,7 +723,8 @@ class TelegramWorld:
             payload["message"] = copy.deepcopy(message.api)
         else:  # Telegram's InaccessibleMessage
             payload["message"] = {
-                "chat": self._chat_api(chat_id) if chat_id in self._users or chat_id in self._groups
+                "chat": self._chat_api(chat_id)
+                if chat_id in self._users or chat_id in self._groups
                 else {"id": chat_id, "type": "private"},
                 "message_id": message.message_id if message is not None else message_id,
                 "date": 0,
@@ -745,7 +750,9 @@ class TelegramWorld:
             update_id = self._chat_member_update(
                 real.id, adder, old, self.member_api(self.bot, real.bot_status)
             )
-            message = self._new_message(real.id, from_bot=False, sender_id=adder.id, method="service")
+            message = self._new_message(
+                real.id, from_bot=False, sender_id=adder.id, method="service"
+            )
             payload = {
                 "message_id": message.message_id,
                 "from": adder.to_api(),
@@ -971,9 +978,7 @@ class TelegramWorld:
                 if not message.from_bot or message.deleted:
                     continue
                 if isinstance(after, int) and not isinstance(after, bool):
-                    bot_index = sum(
-                        1 for m in self._messages[chat_id][:index] if m.from_bot
-                    )
+                    bot_index = sum(1 for m in self._messages[chat_id][:index] if m.from_bot)
                     if bot_index < after:
                         continue
                 elif isinstance(after, float) and message.updated_at < after:
@@ -1000,7 +1005,9 @@ class TelegramWorld:
         chat_id = _ref_id(chat)
         with self._cond:
             lines = [f"chat {chat_id} has:"]
-            lines += [f"  {m.describe()}" for m in self._messages.get(chat_id, [])] or ["  (nothing)"]
+            lines += [f"  {m.describe()}" for m in self._messages.get(chat_id, [])] or [
+                "  (nothing)"
+            ]
             failed = [
                 r
                 for r in self._requests
@@ -1073,7 +1080,9 @@ class TelegramWorld:
             self._updates = self._updates[offset:]
         # Updates of types the bot did not ask for are never delivered.
         self._updates = [
-            u for u in self._updates if next(k for k in u if k != "update_id") in self._allowed_updates
+            u
+            for u in self._updates
+            if next(k for k in u if k != "update_id") in self._allowed_updates
         ]
         self._changed()
         return copy.deepcopy(self._updates[:limit])

@@ -11,7 +11,10 @@ from tests.harness import Harness, RecordingRequest, User
 async def running(settings: Settings, db: Database) -> Harness:
     request = RecordingRequest()
     application = build_application(
-        settings, database=db, request=request, get_updates_request=RecordingRequest(),
+        settings,
+        database=db,
+        request=request,
+        get_updates_request=RecordingRequest(),
         rate_limit=False,
     )
     await application.initialize()

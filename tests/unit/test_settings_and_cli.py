@@ -60,7 +60,9 @@ def test_settings_parse_the_contract_formats() -> None:
     )
     assert settings.bot_coordinators == (11, 22)
     assert settings.reminder_offsets == (
-        timedelta(days=2), timedelta(hours=1), timedelta(seconds=30),
+        timedelta(days=2),
+        timedelta(hours=1),
+        timedelta(seconds=30),
     )
     assert settings.database_url.startswith("sqlite+aiosqlite:///./data/")
     with pytest.raises(SettingsError, match="BOT_DEFAULT_LANGUAGE"):
@@ -87,8 +89,19 @@ def test_invite_command_prints_a_link_offline(tmp_path: Path) -> None:
     asyncio.run(learn())
     qr = tmp_path / "invite.png"
     result = run_cli(
-        "invite", "--role", "lead", "--group", "mediators", "--uses", "1", "--days", "3",
-        "--qr", str(qr), cwd=tmp_path, env=env,
+        "invite",
+        "--role",
+        "lead",
+        "--group",
+        "mediators",
+        "--uses",
+        "1",
+        "--days",
+        "3",
+        "--qr",
+        str(qr),
+        cwd=tmp_path,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     link = result.stdout.strip()
