@@ -111,42 +111,41 @@ async def recipients(
     chat is one more recipient of a broadcast to the group.
     """
     kind = audience.get("kind")
-    query = select(Member).where(
-        col(Member.consent_at).is_not(None), col(Member.display_name).is_not(None)
-    )
+    registered = (col(Member.consent_at).is_not(None), col(Member.display_name).is_not(None))
     extra: list[tuple[int | None, int]] = []
-    if kind == "leaders":
-        query = query.where(col(Member.role).in_([Role.LEADER, Role.LEAD, Role.COORDINATOR]))
-    elif kind == "group":
-        group = await groups_service.get_active(session, audience.get("group_id"))
-        member_ids = select(Membership.member_id).where(
-            Membership.group_id == group.id, Membership.status == MembershipStatus.MEMBER
+    members: list[Member] = []
+    if kind == "volunteers":
+        query = (
+            select(Member, Volunteer.areas)
+            .join(Volunteer, col(Volunteer.member_id) == col(Member.id))
+            .where(*registered)
         )
-        query = query.where(
-            col(Member.id).in_(member_ids) | (col(Member.id) == group.lead_id)  # type: ignore[arg-type]
-        )
-        if group.chat_id is not None:
-            extra.append((None, group.chat_id))
-    elif kind == "volunteers":
-        query = query.join(Volunteer, col(Volunteer.member_id) == col(Member.id))
         street = audience.get("street")
         if street == "-":
             query = query.where(col(Volunteer.street).is_(None))
         elif street:
             query = query.where(Volunteer.street == street)
-        query = query.add_columns(Volunteer.areas)  # type: ignore[call-overload]
-    elif kind != "everyone":
-        raise InvalidInput(N_("This choice is not available."))
-    rows = (await session.exec(query.order_by(col(Member.id)))).all()
-    members: list[Member] = []
-    for row in rows:
-        if kind == "volunteers":
-            member, areas = row
-            if audience.get("area") and audience["area"] not in areas:
-                continue
-            members.append(member)
-        else:
-            members.append(row)
+        area = audience.get("area")
+        for member, areas in (await session.exec(query.order_by(col(Member.id)))).all():
+            if not area or area in areas:
+                members.append(member)
+    else:
+        plain = select(Member).where(*registered)
+        if kind == "leaders":
+            plain = plain.where(col(Member.role).in_([Role.LEADER, Role.LEAD, Role.COORDINATOR]))
+        elif kind == "group":
+            group = await groups_service.get_active(session, audience.get("group_id"))
+            member_ids = select(Membership.member_id).where(
+                Membership.group_id == group.id, Membership.status == MembershipStatus.MEMBER
+            )
+            plain = plain.where(
+                col(Member.id).in_(member_ids) | (col(Member.id) == group.lead_id)  # type: ignore[arg-type]
+            )
+            if group.chat_id is not None:
+                extra.append((None, group.chat_id))
+        elif kind != "everyone":
+            raise InvalidInput(N_("This choice is not available."))
+        members = list((await session.exec(plain.order_by(col(Member.id)))).all())
     reachable = [(m.id, m.telegram_id) for m in members if m.reachable]
     return reachable + extra, len(members) - len(reachable)
 
