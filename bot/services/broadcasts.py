@@ -185,6 +185,8 @@ async def start(session: AsyncSession, broadcast_id: int, author: Member) -> Bro
         raise InvalidInput(N_("This broadcast has already been sent."))
     await check_allowed(session, author, broadcast.audience)
     targets, _unreachable = await recipients(session, broadcast.audience)
+    if not targets:
+        raise InvalidInput(N_("Nobody would get this message: the audience is empty."))
     for member_id, chat_id in targets:
         session.add(
             BroadcastRecipient(broadcast_id=broadcast.id, member_id=member_id, chat_id=chat_id)  # type: ignore[arg-type]

@@ -221,3 +221,36 @@ async def test_lead_broadcasts_only_to_own_group_and_stop_works(
     report = flaky.last(700).text
     assert "was stopped" in report and "Not sent because it was stopped" in report
     assert max(n for tid, n in delivered.items() if tid != 700) == 1
+
+
+async def test_volunteers_by_street_and_forged_confirmations(flaky: Harness, db: Database) -> None:
+    from bot.services import volunteers as volunteers_service
+
+    await register(flaky, BOSS, "Boss")
+    people = await add_members(db, range(50000, 50004))
+    streets = flaky.app.bot_data["runtime"].profile.streets
+    async with db.session() as session:
+        for index, member in enumerate(people):
+            street = streets[0] if index < 3 else None
+            draft = volunteers_service.Draft(name=f"V{index}", street=street)
+            await volunteers_service.save(session, member, draft, streets)
+    await flaky.send(BOSS, "/broadcast")
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("New broadcast"))
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("by street"))
+    calls = await flaky.press(BOSS, flaky.last(BOSS.id).button(streets[0]))
+    assert "3 people" in calls[-1].text
+    calls = await flaky.send(BOSS, "Street party on Saturday")
+    summary = calls[-1]
+    # Somebody else presses the author's confirmation: refused, nothing sent.
+    intruder = User(50001, language_code="en")
+    calls = await flaky.press(intruder, summary.button("Send now"))
+    assert "only coordinators and group leads" in str(calls[-1].params).lower()
+    await flaky.press(BOSS, summary.button("Send now"))
+    await engine(flaky.app).wait()
+    delivered: Counter[int] = flaky.request.delivered  # type: ignore[attr-defined]
+    assert {tid for tid in range(50000, 50004) if delivered[tid]} == {50000, 50001, 50002}
+    # Pressing Send again (a double tap, or an old message) sends nothing more.
+    calls = await flaky.press(BOSS, summary.button("Send now"))
+    assert "already been sent" in flaky.texts(calls)
+    await engine(flaky.app).wait()
+    assert sum(delivered[tid] for tid in range(50000, 50004)) == 3
