@@ -120,3 +120,19 @@ async def test_coordinator_filters_volunteers_by_street(harness: Harness, db: Da
     assert "only coordinators" in str(calls[-1].params)
     async with db.session() as session:
         assert len((await session.exec(select(Volunteer))).all()) == 6
+
+
+async def test_polish_resident_sees_polish_and_non_text_gets_a_hint(harness: Harness) -> None:
+    from tests.harness import STICKER
+
+    jan = User(520, first_name="Jan", language_code="pl")
+    await register(harness, jan, "Jan")
+    calls = await harness.send(jan, "/volunteer")
+    assert "koordynatorzy" in calls[-1].text
+    calls = await harness.press(jan, calls[-1].button("Użyj"))
+    assert "Udostępnij mój numer telefonu" in str(calls[-1].params["reply_markup"])
+    calls = await harness.send_message(jan, sticker=STICKER)
+    assert "przyciskami" in harness.texts(calls)
+    calls = await harness.send(jan, "Bez numeru telefonu")
+    assert "Na jakiej ulicy mieszkasz?" in harness.texts(calls)
+    assert "remove_keyboard" in str(calls[0].params.get("reply_markup"))
