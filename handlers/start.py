@@ -286,6 +286,18 @@ async def press_a_button(update: Update, context: Context) -> None:
     )
 
 
+async def text_at_consent(update: Update, context: Context) -> int | None:
+    """Text while we wait for consent. If consent is already stored (the process died
+    between saving it and saving the conversation state), take the text as the name."""
+    member = current_member()
+    if member is not None and member.has_consented and update.effective_message is not None:
+        if update.effective_message.text:
+            return await typed_name(update, context)
+        return await not_text(update, context)
+    await press_a_button(update, context)
+    return None
+
+
 async def institution_chosen(update: Update, context: Context) -> int:
     await answer(update)
     choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
@@ -445,7 +457,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             CONSENT: [
                 CallbackQueryHandler(consent, pattern=rf"^{F}:consent:"),
                 CallbackQueryHandler(choose_language_in_onboarding, pattern=rf"^{F}:lang:"),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, press_a_button),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_at_consent),
             ],
             NAME: [
                 MessageHandler(text, typed_name),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -118,6 +119,11 @@ class FakeFile:
     def size(self) -> int:
         return len(self.content)
 
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as (filename, content): `name, data = message.document`."""
+        yield self.filename
+        yield self.content
+
 
 class Upload(NamedTuple):
     """A file part of a multipart request."""
@@ -167,6 +173,8 @@ class FakeMessage:
     pinned: bool = False
     deleted: bool = False
     edits: list[MessageVersion] = field(default_factory=list)
+    # Other Message fields, e.g. sticker, voice, contact, forward_origin, new_chat_members.
+    extra: dict[str, Any] = field(default_factory=dict)
     api: dict[str, Any] = field(default_factory=dict)  # the Message object as Telegram sent it
 
     @property
@@ -202,6 +210,7 @@ class FakeMessage:
 
     def describe(self) -> str:
         flags = " [deleted]" if self.deleted else ""
+        flags += f" [edited {len(self.edits)}x]" if self.edits else ""
         extra = f" buttons={self.buttons}" if self.buttons else ""
         extra += f" keyboard={self.keyboard}" if self.keyboard else ""
         if self.document is not None:

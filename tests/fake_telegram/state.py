@@ -29,7 +29,6 @@ from .models import (
     FakeMessage,
     FakeUser,
     RequestRecord,
-    bad_request,
 )
 
 __all__ = ["ChatRef", "TelegramWorld", "tiny_png"]
@@ -332,12 +331,26 @@ class TelegramWorld:
         """Store a user's message and queue the `message` update (None if the bot, in privacy
         mode, would not receive it)."""
         chat_id = self._resolve_chat(chat, user)
+        replied: FakeMessage | None = None
+        if reply_to is not None:
+            reply_id = reply_to.message_id if isinstance(reply_to, FakeMessage) else reply_to
+            replied = self._find_message(chat_id, reply_id)
+            if replied is None or replied.deleted:
+                raise AssertionError(f"no message {reply_id} in chat {chat_id} to reply to")
         message = self._new_message(chat_id, from_bot=False, sender_id=user.id, method=kind)
         message.text = fields.get("text")
         message.raw_text = message.text
         message.caption = fields.get("caption")
         message.entities = list(fields.get("entities", []))
         message.photo, message.document = photo, document
+        if "location" in fields:
+            location = fields["location"]
+            message.location = (location["latitude"], location["longitude"])
+        message.extra = {
+            k: v
+            for k, v in fields.items()
+            if k not in ("text", "caption", "entities", "photo", "document", "location")
+        }
         payload: dict[str, Any] = {
             "message_id": message.message_id,
             "from": user.to_api(),
@@ -345,12 +358,7 @@ class TelegramWorld:
             "date": message.date,
             **fields,
         }
-        replied: FakeMessage | None = None
-        if reply_to is not None:
-            reply_id = reply_to.message_id if isinstance(reply_to, FakeMessage) else reply_to
-            replied = self._find_message(chat_id, reply_id)
-            if replied is None:
-                raise AssertionError(f"no message {reply_id} in chat {chat_id} to reply to")
+        if replied is not None:
             message.reply_to_message_id = replied.message_id
             payload["reply_to_message"] = self._shallow_api(replied)
         message.api = payload
@@ -591,16 +599,21 @@ class TelegramWorld:
         phone: str,
         own: bool = True,
         chat: ChatRef | None = None,
+        *,
+        of: FakeUser | None = None,
     ) -> int | None:
-        """A shared contact; own=False shares someone else's (user_id is not the sender's)."""
+        """A shared contact card. own=False shares someone else's: `of`, or a stranger; either
+        way contact.user_id is not the sender's id (what a bot must check before trusting a
+        phone number)."""
         with self._cond:
             sender = self._user(user)
+            owner = sender if own else of
             contact: dict[str, Any] = {"phone_number": phone}
-            if own:
-                contact["first_name"] = sender.first_name
-                if sender.last_name:
-                    contact["last_name"] = sender.last_name
-                contact["user_id"] = sender.id
+            if owner is not None:
+                contact["first_name"] = owner.first_name
+                if owner.last_name:
+                    contact["last_name"] = owner.last_name
+                contact["user_id"] = owner.id
             else:
                 contact["first_name"] = "Someone"
                 contact["last_name"] = "Else"
@@ -1090,9 +1103,3 @@ class TelegramWorld:
 
 def scope_key(scope: dict[str, Any] | None) -> str:
     return json.dumps(scope or {"type": "default"}, sort_keys=True, separators=(",", ":"))
-
-
-def ensure_present(value: Any, error: str) -> Any:
-    if value is None:
-        raise bad_request(error)
-    return value
