@@ -186,3 +186,55 @@ def test_signup_with_shared_contact_and_street_filter(fake: FakeTelegram, bot: B
 
     volunteer = run(stored())
     assert volunteer is not None and volunteer.street == "Mickiewicza"
+
+
+async def _add_volunteers(url: str, people: list[tuple[int, str]]) -> None:
+    database = Database(url)
+    async with database.session() as session:
+        for tid, name in people:
+            member = Member(telegram_id=tid, display_name=name, language="en", consent_at=utcnow())
+            session.add(member)
+            await session.flush()
+            session.add(Volunteer(member_id=member.id, name=name, areas=["youth"]))  # type: ignore[arg-type]
+    await database.dispose()
+
+
+def test_opportunity_fills_up(fake: FakeTelegram, bot: BotProcess) -> None:
+    url = bot.env["DATABASE_URL"]
+    boss = fake.new_user("Beata", language_code="en")
+    ela, olek = fake.new_user("Ela", language_code="en"), fake.new_user("Olek", language_code="en")
+    run(_add_members(url, [(boss.id, "Beata", Role.COORDINATOR)]))
+    run(_add_volunteers(url, [(ela.id, "Ela"), (olek.id, "Olek")]))
+    fake.send_text(boss, "/start")
+    menu = fake.wait_for_message(boss, contains="What would you like to do?")
+    fake.press(boss, menu, callback_data="op")
+    screen = fake.wait_for_message(
+        boss, contains="Volunteering opportunities", after=time.time() - 5
+    )
+    fake.press(boss, screen, text="New opportunity")
+    fake.wait_for_message(boss, contains="What is the help needed", after=time.time() - 5)
+    seen = len(fake.messages(boss))
+    fake.send_text(boss, "Painting the fence")
+    fake.wait_for_message(boss, contains="When?", after=seen)
+    seen = len(fake.messages(boss))
+    fake.send_text(boss, "tomorrow 10:00")
+    where = fake.wait_for_message(boss, contains="Where?", after=seen)
+    fake.press(boss, where, callback_data="op:dp")
+    places = fake.wait_for_message(boss, contains="How many volunteers", after=time.time() - 5)
+    fake.press(boss, places, text="1")
+    area = fake.wait_for_message(boss, contains="Which problem area", after=time.time() - 5)
+    fake.press(boss, area, callback_data="op:ar:0")
+    fake.wait_for_message(boss, contains="2 volunteers were told", after=time.time() - 5)
+    offer_ela = fake.wait_for_message(ela, contains="Volunteers needed")
+    offer_olek = fake.wait_for_message(olek, contains="Volunteers needed")
+    fake.press(ela, offer_ela, text="I'll help")
+    fake.wait_for_message(ela, contains="You are signed up", after=time.time() - 5)
+    fake.wait_for_message(boss, contains="All places are taken", after=time.time() - 5)
+    before = len(fake.answered_callbacks)
+    fake.press(olek, offer_olek, text="I'll help")
+    deadline = time.time() + 10
+    while len(fake.answered_callbacks) == before:
+        assert time.time() < deadline
+        time.sleep(0.05)
+    refusal = fake.answered_callbacks[-1]
+    assert refusal.show_alert and "all places are taken" in (refusal.text or "")
