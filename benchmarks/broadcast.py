@@ -52,6 +52,7 @@ class FakeTelegram:
     blocked: set[int]
     received: Counter[int] = field(default_factory=Counter)
     times: list[float] = field(default_factory=list)
+    attempts: list[float] = field(default_factory=list)  # every send request, any answer
     throttled: int = 0
     forbidden: int = 0
     reports: list[str] = field(default_factory=list)
@@ -84,6 +85,8 @@ class FakeTelegram:
         if method not in ("sendMessage", "sendPhoto"):
             return web.json_response({"ok": True, "result": True})
         chat = int(params["chat_id"])
+        if chat != COORDINATOR:
+            self.attempts.append(time.monotonic())
         if chat in self.blocked:
             self.forbidden += 1
             return web.json_response(
@@ -258,6 +261,11 @@ async def run_once(args: argparse.Namespace, kill: bool) -> dict[str, object]:
         "delivered": delivered,
         "delivered_per_s": round(rate, 2),
         "fraction_of_ceiling": round(rate / args.ceiling, 3),
+        # Every send request (403s included) per second: PTB's limiter counts these.
+        "requests_fraction_of_ceiling": round(
+            (len(fake.attempts) - 1) / (fake.attempts[-1] - fake.attempts[0] - gap) / args.ceiling,
+            3,
+        ),
         "wall_clock_fraction": round((delivered - 1) / span / args.ceiling, 3)
         if span == span
         else None,
