@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -335,8 +335,13 @@ async def unfinished_ids(session: AsyncSession) -> list[int]:
     """Broadcasts running, or stopped without a report yet (the process died first)."""
     rows = await session.exec(
         select(Broadcast.id).where(
-            (Broadcast.status == BroadcastStatus.RUNNING)
-            | ((Broadcast.status == BroadcastStatus.STOPPED) & col(Broadcast.reported_at).is_(None))
+            or_(
+                col(Broadcast.status) == BroadcastStatus.RUNNING,
+                and_(
+                    col(Broadcast.status) == BroadcastStatus.STOPPED,
+                    col(Broadcast.reported_at).is_(None),
+                ),
+            )
         )
     )
     return [bid for bid in rows.all() if bid is not None]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import clean_name, clean_text
-from models import AVAILABILITY, Member, Volunteer, utcnow
+from models import AVAILABILITY, BroadcastRecipient, Member, OpportunitySignup, Volunteer, utcnow
 
 SKILLS_MAX = 500
 PHONE_MAX = 32
@@ -75,8 +76,8 @@ async def get_for_member(session: AsyncSession, member_id: int) -> Volunteer | N
     return (await session.exec(select(Volunteer).where(Volunteer.member_id == member_id))).first()
 
 
-async def get(session: AsyncSession, volunteer_id: int) -> Volunteer:
-    volunteer = await session.get(Volunteer, volunteer_id)
+async def get(session: AsyncSession, volunteer_id: int | None) -> Volunteer:
+    volunteer = await session.get(Volunteer, volunteer_id) if volunteer_id else None
     if volunteer is None:
         raise NotFound(N_("This volunteer has withdrawn."))
     return volunteer
@@ -145,3 +146,19 @@ async def search(session: AsyncSession, wanted: Filter) -> list[tuple[Volunteer,
             continue
         result.append((volunteer, member))
     return result
+
+
+async def forget(session: AsyncSession, member: Member) -> None:
+    """For /forget: the volunteer profile, sign-ups and broadcast delivery rows go.
+
+    (Deleting the member row cascades the first two; delivery rows keep the Telegram
+    chat id, so they are deleted here explicitly.)
+    """
+    await session.exec(delete(Volunteer).where(col(Volunteer.member_id) == member.id))  # type: ignore[call-overload]
+    await session.exec(  # type: ignore[call-overload]
+        delete(OpportunitySignup).where(col(OpportunitySignup.member_id) == member.id)
+    )
+    await session.exec(  # type: ignore[call-overload]
+        delete(BroadcastRecipient).where(col(BroadcastRecipient.member_id) == member.id)
+    )
+    await session.flush()

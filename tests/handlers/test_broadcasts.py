@@ -254,3 +254,23 @@ async def test_volunteers_by_street_and_forged_confirmations(flaky: Harness, db:
     assert "already been sent" in flaky.texts(calls)
     await engine(flaky.app).wait()
     assert sum(delivered[tid] for tid in range(50000, 50004)) == 3
+
+
+async def test_photo_broadcast_with_caption(flaky: Harness, db: Database) -> None:
+    await register(flaky, BOSS, "Boss")
+    await add_members(db, range(60000, 60003))
+    await flaky.send(BOSS, "/broadcast")
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("New broadcast"))
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("Everyone"))
+    photo = [{"file_id": "PHOTO-1", "file_unique_id": "p1", "width": 90, "height": 90}]
+    calls = await flaky.send_message(BOSS, photo=photo, caption="x" * 1100)
+    assert "at most 1024" in flaky.texts(calls)  # a caption's limit, not a message's
+    calls = await flaky.send_message(BOSS, photo=photo, caption="Festyn on Saturday!")
+    assert calls[-2].method == "sendPhoto" and calls[-2].params["photo"] == "PHOTO-1"
+    await flaky.press(BOSS, calls[-1].button("Send now"))
+    await engine(flaky.app).wait()
+    photos = [
+        c for c in flaky.calls if c.method == "sendPhoto" and c.chat_id in range(60000, 60003)
+    ]
+    assert sorted(c.chat_id for c in photos) == [60000, 60001, 60002]  # type: ignore[type-var]
+    assert all(c.params["caption"] == "Festyn on Saturday!" for c in photos)

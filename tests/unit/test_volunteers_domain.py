@@ -233,3 +233,35 @@ async def test_places_are_enforced_and_reminders_go_once(db: Database) -> None:
             )
             == []
         )
+
+
+async def test_forget_removes_volunteer_traces(db: Database) -> None:
+    from sqlmodel import select
+
+    from models import BroadcastRecipient, OpportunitySignup, Volunteer
+
+    boss = await registered(db, 1, Role.COORDINATOR)
+    anna = await registered(db, 400)
+    async with db.session() as session:
+        await volunteers_service.save(session, anna, volunteers_service.Draft(name="Anna"), STREETS)
+        opportunity = await opportunities_service.create(
+            session,
+            boss,
+            title="T",
+            starts_at=datetime.now(UTC) + timedelta(days=1),
+            place="P",
+            places=3,
+            area_id=None,
+        )
+        await opportunities_service.sign_up(session, opportunity.id, anna)  # type: ignore[arg-type]
+        draft = await broadcasts_service.create_draft(
+            session, boss, broadcasts_service.audience_spec("everyone"), "Hi"
+        )
+        await broadcasts_service.start(session, draft.id, boss)  # type: ignore[arg-type]
+    async with db.session() as session:
+        await volunteers_service.forget(session, anna)
+    async with db.session() as session:
+        assert (await session.exec(select(Volunteer))).all() == []
+        assert (await session.exec(select(OpportunitySignup))).all() == []
+        chats = (await session.exec(select(BroadcastRecipient.chat_id))).all()
+        assert list(chats) == [1]
