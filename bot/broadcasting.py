@@ -265,12 +265,12 @@ def report_text(broadcast: Broadcast, not_sent: int, uncertain_names: list[str])
         lines.append(_("Uncertain: {n}").format(n=broadcast.uncertain))
         lines.append(
             ngettext(
-                "The bot stopped while sending to this person; it may or may not have reached "
-                "them, and it was not sent again so that nobody gets it twice. Please check "
-                "with them:",
-                "The bot stopped while sending to these people; it may or may not have "
-                "reached them, and it was not sent again so that nobody gets it twice. "
-                "Please check with them:",
+                "Sending to this person was interrupted (the bot stopped, or Telegram's answer "
+                "was lost), so it may or may not have reached them. It was not sent again, so "
+                "that nobody gets it twice. Please check with them:",
+                "Sending to these people was interrupted (the bot stopped, or Telegram's answer "
+                "was lost), so it may or may not have reached them. It was not sent again, so "
+                "that nobody gets it twice. Please check with them:",
                 broadcast.uncertain,
             )
         )

@@ -274,3 +274,41 @@ async def test_photo_broadcast_with_caption(flaky: Harness, db: Database) -> Non
     ]
     assert sorted(c.chat_id for c in photos) == [60000, 60001, 60002]  # type: ignore[type-var]
     assert all(c.params["caption"] == "Festyn on Saturday!" for c in photos)
+
+
+async def test_lost_answer_is_uncertain_and_refused_connection_is_retried(
+    flaky: Harness, db: Database
+) -> None:
+    import httpx
+    from telegram.error import NetworkError, TimedOut
+
+    await register(flaky, BOSS, "Boss")
+    await add_members(db, range(70000, 70004))
+    request: FlakyRequest = flaky.request  # type: ignore[assignment]
+    original = request.do_request
+    failed: set[int] = set()
+
+    async def do_request(url: str, method: str, request_data: Any = None, **kw: Any) -> Any:
+        chat = int((request_data.parameters if request_data else {}).get("chat_id", 0) or 0)
+        if url.endswith("/sendMessage") and chat in (70001, 70002) and chat not in failed:
+            failed.add(chat)
+            if chat == 70001:  # the request left; the answer never came
+                raise TimedOut("Timed out")
+            try:  # nothing left: the connection was refused
+                raise httpx.ConnectError("refused")
+            except httpx.ConnectError as exc:
+                raise NetworkError("httpx.ConnectError: refused") from exc
+        return await original(url, method, request_data, **kw)
+
+    request.do_request = do_request  # type: ignore[method-assign]
+    engine(flaky.app).pacer.pause(0)
+    calls = await _compose(flaky, "Saturday picnic")
+    await flaky.press(BOSS, calls[-1].button("Send now"))
+    await engine(flaky.app).wait()
+    async with db.session() as session:
+        broadcast = (await session.exec(select(Broadcast))).one()
+    rows = {r.chat_id: r for r in await _recipients(db, broadcast.id)}  # type: ignore[arg-type]
+    assert rows[70001].state == RecipientState.UNCERTAIN and rows[70001].attempts == 1
+    assert rows[70002].state == RecipientState.SENT and rows[70002].attempts == 2
+    assert request.delivered[70001] == 0 and request.delivered[70002] == 1
+    assert "Uncertain: 1" in flaky.last(BOSS.id).text
