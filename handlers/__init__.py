@@ -11,9 +11,19 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import broadcasts, invites, opportunities, start, volunteers
+    from handlers import (
+        broadcasts,
+        contributions,
+        groups,
+        invites,
+        opportunities,
+        start,
+        volunteers,
+    )
 
-    return [start, invites, volunteers, opportunities, broadcasts]
+    # The global /cancel and the stale-button handler come after all of these
+    # (handlers/system.py), so each conversation's own /cancel fallback answers first.
+    return [start, invites, groups, contributions, volunteers, opportunities, broadcasts]
 
 
 def all_commands() -> list[CommandSpec]:

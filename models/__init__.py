@@ -2,6 +2,12 @@
 
 from models.base import UTCDateTime, utcnow
 from models.broadcasts import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientState
+from models.contributions import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    Support,
+)
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invites import Invite, InviteUse
 from models.members import AuditEntry, Member, Role
@@ -15,6 +21,9 @@ __all__ = [
     "Broadcast",
     "BroadcastRecipient",
     "BroadcastStatus",
+    "Contribution",
+    "ContributionKind",
+    "ContributionStatus",
     "Group",
     "GroupKind",
     "Invite",
@@ -27,6 +36,7 @@ __all__ = [
     "ProblemArea",
     "RecipientState",
     "Role",
+    "Support",
     "UTCDateTime",
     "Volunteer",
     "utcnow",

@@ -17,6 +17,9 @@ class Action(StrEnum):
     DECIDE_JOIN_REQUEST = "decide_join_request"  # coordinator, or the lead of that group
     LINK_CHAT = "link_chat"  # coordinator, or the lead of that group
     SEE_MEMBERS = "see_members"  # coordinator, or a member of that group
+    SUBMIT_CONTRIBUTION = "submit_contribution"  # anyone registered
+    SUPPORT_CONTRIBUTION = "support_contribution"  # anyone registered
+    SET_CONTRIBUTION_STATUS = "set_contribution_status"  # coordinator, or the group's lead
     BROADCAST = "broadcast"  # coordinator, or the lead of that group (to that group only)
     POST_OPPORTUNITY = "post_opportunity"
     SEE_VOLUNTEERS = "see_volunteers"
@@ -33,6 +36,9 @@ _MINIMUM = {
     Action.DECIDE_JOIN_REQUEST: Role.COORDINATOR,
     Action.LINK_CHAT: Role.COORDINATOR,
     Action.SEE_MEMBERS: Role.COORDINATOR,
+    Action.SUBMIT_CONTRIBUTION: Role.RESIDENT,
+    Action.SUPPORT_CONTRIBUTION: Role.RESIDENT,
+    Action.SET_CONTRIBUTION_STATUS: Role.COORDINATOR,
     Action.BROADCAST: Role.COORDINATOR,
     Action.POST_OPPORTUNITY: Role.COORDINATOR,
     Action.SEE_VOLUNTEERS: Role.COORDINATOR,
@@ -43,6 +49,7 @@ _LEAD_MAY = {
     Action.DECIDE_JOIN_REQUEST,
     Action.LINK_CHAT,
     Action.SEE_MEMBERS,
+    Action.SET_CONTRIBUTION_STATUS,
     Action.BROADCAST,
 }
 
