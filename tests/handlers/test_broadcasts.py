@@ -204,7 +204,7 @@ async def test_lead_broadcasts_only_to_own_group_and_stop_works(
     calls = await flaky.send(lead_user, "Park meeting on Saturday")
     assert "31 people" in calls[-1].text
     # Slow the engine down so that the stop lands mid-way.
-    engine(flaky.app).pacer.interval = 0.02
+    engine(flaky.app).pacer.interval = 0.05
     await flaky.press(lead_user, calls[-1].button("Send now"))
     import asyncio
 

@@ -265,3 +265,26 @@ async def test_forget_removes_volunteer_traces(db: Database) -> None:
         assert (await session.exec(select(OpportunitySignup))).all() == []
         chats = (await session.exec(select(BroadcastRecipient.chat_id))).all()
         assert list(chats) == [1]
+
+
+async def test_group_audience_includes_lead_members_and_linked_chat(db: Database) -> None:
+    from models import Group, Membership, MembershipStatus
+
+    lead = await registered(db, 10, Role.LEAD)
+    member = await registered(db, 11)
+    pending = await registered(db, 12)
+    await registered(db, 13)  # not in the group
+    async with db.session() as session:
+        group = Group(slug="g", name="G", lead_id=lead.id, chat_id=-100500)
+        session.add(group)
+        await session.flush()
+        session.add(Membership(member_id=member.id, group_id=group.id))  # type: ignore[arg-type]
+        session.add(
+            Membership(member_id=pending.id, group_id=group.id, status=MembershipStatus.PENDING)  # type: ignore[arg-type]
+        )
+        await session.flush()
+        targets, _ = await broadcasts_service.recipients(
+            session, broadcasts_service.audience_spec("group", group_id=group.id)
+        )
+    assert sorted(chat for _m, chat in targets) == [-100500, 10, 11]
+    assert [m for m, chat in targets if chat < 0] == [None]
