@@ -34,6 +34,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Message
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
@@ -51,6 +52,7 @@ log = logging.getLogger(__name__)
 KEY = "broadcast_engine"
 CONCURRENCY = 8  # sends in flight: enough to hide Telegram's latency at 30/s
 BATCH = 500
+SETTLE_ATTEMPTS = 4
 STATUS_TTL = 0.5  # seconds between checks that the broadcast was not stopped
 # httpx errors raised before any byte of the request left: Telegram got nothing.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -145,11 +147,14 @@ class BroadcastEngine:
                 queue: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
                 for item in batch:
                     queue.put_nowait(item)
-                workers = min(CONCURRENCY, len(batch))
-                await asyncio.gather(*(self._worker(broadcast, queue) for _ in range(workers)))
+                # A TaskGroup: if one worker fails, the others stop too (no orphan senders).
+                async with asyncio.TaskGroup() as workers:
+                    for _ in range(min(CONCURRENCY, len(batch))):
+                        workers.create_task(self._worker(broadcast, queue))
             if not self.closing:
                 await self._finish(broadcast_id)
         except Exception:
+            # The table keeps the truth: the next start resumes it (in-flight rows uncertain).
             log.exception("broadcast %s: delivery loop failed", broadcast_id)
         finally:
             self._stopped.discard(broadcast_id)
@@ -201,10 +206,21 @@ class BroadcastEngine:
         except Exception as exc:  # our own bug mid-send: we cannot know what left
             log.exception("broadcast %s: unexpected error sending", broadcast.id)
             state, error = RecipientState.UNCERTAIN, repr(exc)
-        async with self.db.session() as session:
-            await service.settle(session, recipient_id, state, error=error, message_id=message_id)
-            if state == RecipientState.BLOCKED and chat_id > 0:
-                await members_service.set_reachable(session, chat_id, False)
+        for attempt in range(SETTLE_ATTEMPTS):
+            try:
+                async with self.db.session() as session:
+                    await service.settle(
+                        session, recipient_id, state, error=error, message_id=message_id
+                    )
+                    if state == RecipientState.BLOCKED and chat_id > 0:
+                        await members_service.set_reachable(session, chat_id, False)
+                break
+            except SQLAlchemyError:
+                # The message went out; losing that fact would make the row uncertain.
+                if attempt == SETTLE_ATTEMPTS - 1:
+                    raise
+                log.warning("broadcast %s: recording a result failed, retrying", broadcast.id)
+                await asyncio.sleep(0.5 * 2**attempt)
         return state == RecipientState.PENDING
 
     async def _send(self, broadcast: Broadcast, chat_id: int) -> Message:
