@@ -622,6 +622,11 @@ def _filter_args(f: Filters) -> list[object]:
     ]
 
 
+def browse_button(label: str, filters_: Filters) -> InlineKeyboardButton:
+    """A button that opens /browse with these filters (used by other screens)."""
+    return kb.button(label, F, "b", *_filter_args(filters_), 0)
+
+
 def _with(f: Filters, **changes: Any) -> Filters:
     return Filters(**{**f.__dict__, **changes})
 

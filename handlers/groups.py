@@ -22,8 +22,10 @@ from telegram.ext import (
 from bot import notify
 from bot.i18n import N_, current_language, ngettext
 from bot.i18n import gettext as _
+from bot.services import contributions as contributions_service
 from bot.services import groups as groups_service
 from bot.services import members as members_service
+from bot.services.contributions import Card, Filters
 from bot.services.errors import DomainError
 from bot.services.groups import GroupPage, GroupSummary
 from bot.services.permissions import Action, can
@@ -42,6 +44,7 @@ from handlers.common import (
     requires,
     rt,
 )
+from handlers.contributions import browse_button, kind_name
 from handlers.registry import CommandSpec, MenuEntry
 from handlers.start import role_name
 from models import Group, GroupKind, Member, MembershipStatus, ProblemArea, Role
@@ -61,6 +64,7 @@ MENU = [
     MenuEntry(N_("People and roles"), f"{F}:ppl:0", Role.COORDINATOR, order=85),
 ]
 GROUPS_PER_PAGE = 10
+LATEST_CONTRIBUTIONS = 3
 TEXT_LIMIT = 4096
 NAME, AREA, PARENT, OPEN, LEAD, CONFIRM, EDIT_TEXT = range(7)
 DRAFT = "group_draft"
@@ -160,7 +164,9 @@ def _fit(head: list[str], tail: list[str]) -> str:
     return text[:TEXT_LIMIT]
 
 
-def render_page(page: GroupPage, viewer: Member) -> tuple[str, InlineKeyboardMarkup]:
+def render_page(
+    page: GroupPage, viewer: Member, latest: list[Card] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     group = page.group
     language = _lang()
     kind = _("Team") if group.kind == GroupKind.TEAM else _("Small group")
@@ -184,6 +190,11 @@ def render_page(page: GroupPage, viewer: Member) -> tuple[str, InlineKeyboardMar
     elif page.viewer_status == MembershipStatus.PENDING:
         head += ["", "⏳ " + _("Your request to join is waiting for the lead's answer.")]
     tail: list[str] = []
+    if latest:
+        tail += ["", "<b>" + _("Latest contributions") + "</b>"]
+        for card in latest[:LATEST_CONTRIBUTIONS]:
+            item = card.contribution
+            tail.append(f"• #{item.id} {kind_name(item.kind)}: {esc(item.title)}")
     if page.may_see_members and page.members:
         tail += ["", "<b>" + _("Members") + "</b>"]
         for person in page.members:
@@ -205,6 +216,10 @@ def render_page(page: GroupPage, viewer: Member) -> tuple[str, InlineKeyboardMar
     elif group.lead_id != viewer.id:
         rows.append([kb.button(_("Leave the group"), F, "l", group.id)])
     rows.append(kb.pager(F, "p", page.page, page.pages, group.id))
+    if latest:
+        rows.append(
+            [browse_button(_("All contributions of this group"), Filters(group_id=group.id))]
+        )
     if page.may_decide and page.pending_count:
         rows.append(
             [kb.button(_("Join requests ({n})").format(n=page.pending_count), F, "rq", group.id)]
@@ -242,10 +257,11 @@ async def _show_page(update: Update, context: Context, group_id: int | None, pag
     try:
         async with rt(context).db.session() as session:
             info = await groups_service.group_page(session, group_id, _me(), page)
+            latest = await contributions_service.browse(session, Filters(group_id=info.group.id))
     except DomainError as error:
         await reply(update, domain_message(error), kb.with_menu(back_rows()))
         return
-    text, keyboard = render_page(info, _me())
+    text, keyboard = render_page(info, _me(), latest.cards)
     await reply(update, text, keyboard)
 
 

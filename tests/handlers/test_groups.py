@@ -340,3 +340,25 @@ async def test_lead_renames_group_and_coordinator_hands_it_over(harness: Harness
     calls = await harness.press(lena, f"gr:eo:{group.id}")
     assert "Only the group's lead or a coordinator" in answered(calls)
     assert (await stored_group(harness, id=group.id)).is_open
+
+
+async def test_group_page_shows_its_latest_contributions(harness: Harness) -> None:
+    from bot.services import contributions as contributions_service
+
+    anna = User(7301, "Anna", language_code="en")
+    member = await register(harness, anna, Role.LEADER)
+    team = await stored_group(harness, slug="inventors")
+    async with runtime(harness).db.session() as session:
+        area = (await groups_service.areas(session))[0]
+        for title in ("Homework café", "Tool library"):
+            draft = contributions_service.new_draft("idea")
+            draft["fields"] = {"title": title, "for_whom": "kids", "first_step": "ask"}
+            draft["area_id"], draft["group_id"] = area.id, team.id
+            await contributions_service.submit(session, member, draft)
+    calls = await harness.press(anna, f"gr:p:{team.id}:0")
+    page = calls[-1]
+    assert "Latest contributions" in page.text
+    assert page.text.index("Tool library") < page.text.index("Homework café")
+    browse = page.button("All contributions of this group")
+    calls = await harness.press(anna, browse)
+    assert "Tool library" in harness.texts(calls)
