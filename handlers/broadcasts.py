@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.broadcasting import engine
-from bot.i18n import N_, current_language, ngettext
+from bot.i18n import N_, current_language, format_datetime, ngettext
 from bot.i18n import gettext as _
 from bot.services import broadcasts as service
 from bot.services import groups as groups_service
@@ -37,7 +37,7 @@ from handlers.common import (
     rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
-from models import Broadcast, Member, Role
+from models import Broadcast, BroadcastStatus, Member, Role
 
 F = "bc"
 TEXT = 0
@@ -96,6 +96,25 @@ def progress_line(broadcast: Broadcast, label: str, counts: service.Progress) ->
     )
 
 
+def finished_line(broadcast: Broadcast, label: str) -> str:
+    text = _(
+        "#{id} to {audience}, {when}: delivered {sent} of {total}, blocked {blocked}, "
+        "failed {failed}, uncertain {uncertain}"
+    ).format(
+        id=broadcast.id,
+        audience=label,
+        when=format_datetime(broadcast.finished_at or broadcast.created_at, "short_day"),
+        sent=broadcast.sent,
+        total=broadcast.total,
+        blocked=broadcast.blocked,
+        failed=broadcast.failed,
+        uncertain=broadcast.uncertain,
+    )
+    if broadcast.status == BroadcastStatus.STOPPED:
+        text += " " + _("(stopped)")
+    return text
+
+
 # --- overview, progress, stop ------------------------------------------------------------
 
 
@@ -114,9 +133,15 @@ async def overview(update: Update, context: Context) -> int:
             rows.append(
                 [kb.button(_("Stop #{id}").format(id=broadcast.id), F, "stop", broadcast.id)]
             )
-    if not running:
-        lines.append(_("No broadcast is being sent now."))
-    else:
+        if not running:
+            lines.append(_("No broadcast is being sent now."))
+        finished = await service.recent_finished(session, member)
+        if finished:
+            lines += ["", "<b>" + _("Recently sent") + "</b>"]
+        for broadcast in finished:
+            label = await audience_label(session, broadcast.audience)
+            lines.append(finished_line(broadcast, label))
+    if running:
         rows.append([kb.button(_("Refresh"), F)])
     rows.insert(0, [kb.button(_("New broadcast"), F, "new")])
     if _is_coordinator(member):

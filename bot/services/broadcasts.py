@@ -362,6 +362,14 @@ async def visible_running(session: AsyncSession, member: Member) -> list[Broadca
     return list((await session.exec(query.order_by(col(Broadcast.id)))).all())
 
 
+async def recent_finished(session: AsyncSession, member: Member, limit: int = 5) -> list[Broadcast]:
+    """The latest finished (done or stopped) broadcasts: all for coordinators, own for leads."""
+    query = select(Broadcast).where(col(Broadcast.reported_at).is_not(None))
+    if member.role != Role.COORDINATOR:
+        query = query.where(Broadcast.author_id == member.id)
+    return list((await session.exec(query.order_by(col(Broadcast.id).desc()).limit(limit))).all())
+
+
 async def stop(session: AsyncSession, broadcast_id: int, actor: Member) -> Broadcast:
     """Nobody not yet reached gets it; what is already in flight finishes."""
     broadcast = await get(session, broadcast_id)
