@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,7 @@ F = "op"
 TITLE, WHEN, WHERE, PLACES = range(4)
 DRAFT_KEY = "opportunity_draft"
 PLACE_CHOICES = (1, 2, 3, 5, 10, 20)
+TASKS_KEY = "opportunity_notifications"
 REMINDER_INTERVAL = 60  # seconds between checks for due reminders
 MENU = [MenuEntry(N_("Opportunities"), F, Role.RESIDENT, order=56)]
 
@@ -341,18 +343,37 @@ async def area_chosen(update: Update, context: Context) -> None:
         return text, kb.markup([[kb.button(_("I'll help"), F, "in", opportunity.id)]])
 
     others = [p for p in people if p.id != poster.id]
-    notified = await notify_members(context.application.bot, rt(context).db, others, render)
+    in_background(
+        context.application,
+        notify_members(context.application.bot, rt(context).db, others, render),
+    )
     await reply(
         update,
         _("Posted.")
         + "\n\n"
         + summary(opportunity, 0)
         + "\n\n"
-        + ngettext("{n} volunteer was told.", "{n} volunteers were told.", notified).format(
-            n=notified
-        ),
+        + ngettext(
+            "Telling {n} matching volunteer now.",
+            "Telling {n} matching volunteers now.",
+            len(others),
+        ).format(n=len(others)),
         kb.with_menu([[kb.button(_("Helpers"), F, "v", opportunity.id)]]),
     )
+
+
+def in_background(application: Application, coroutine: Coroutine[Any, Any, Any]) -> None:  # type: ignore[type-arg]
+    """Sending to many people must not hold up everyone else's updates (PTB handles them
+    one at a time); the tasks are kept so that they are not garbage-collected mid-way."""
+    tasks: set[asyncio.Task[Any]] = application.bot_data.setdefault(TASKS_KEY, set())
+    task = asyncio.create_task(coroutine)
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+async def wait_for_notifications(application: Application) -> None:  # type: ignore[type-arg]
+    """Until background notifications have gone out (tests)."""
+    await asyncio.gather(*list(application.bot_data.get(TASKS_KEY, ())))
 
 
 async def cancel(update: Update, context: Context) -> int:

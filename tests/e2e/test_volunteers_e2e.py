@@ -224,7 +224,7 @@ def test_opportunity_fills_up(fake: FakeTelegram, bot: BotProcess) -> None:
     fake.press(boss, places, text="1")
     area = fake.wait_for_message(boss, contains="Which problem area", after=time.time() - 5)
     fake.press(boss, area, callback_data="op:ar:0")
-    fake.wait_for_message(boss, contains="2 volunteers were told", after=time.time() - 5)
+    fake.wait_for_message(boss, contains="Telling 2 matching volunteers", after=time.time() - 5)
     offer_ela = fake.wait_for_message(ela, contains="Volunteers needed")
     offer_olek = fake.wait_for_message(olek, contains="Volunteers needed")
     fake.press(ela, offer_ela, text="I'll help")

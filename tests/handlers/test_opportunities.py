@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.db import Database
 from bot.services import opportunities as opportunities_service
 from bot.services import volunteers as volunteers_service
-from handlers.opportunities import send_due_reminders
+from handlers.opportunities import send_due_reminders, wait_for_notifications
 from models import utcnow
 from tests.harness import Harness, User
 from tests.helpers_volunteers import add_members, register
@@ -34,8 +34,9 @@ async def test_opportunity_reaches_matching_volunteers_and_fills_up(
     calls = await harness.press(BOSS, calls[-1].button("Hallera"))
     calls = await harness.press(BOSS, calls[-1].button("2"))
     calls = await harness.press(BOSS, calls[-1].button("children and youth"))
-    assert "4 volunteers were told" in harness.texts(calls)
-    invitations = {c.chat_id: c for c in calls if "Volunteers needed" in c.text}
+    assert "Telling 4 matching volunteers now" in harness.texts(calls)
+    await wait_for_notifications(harness.app)
+    invitations = {c.chat_id: c for c in harness.calls if "Volunteers needed" in c.text}
     assert set(invitations) == {800, 801, 802, 803}  # 804 is interested in employment only
 
     first, second, third = (User(tid, language_code="en") for tid in (800, 801, 802))
