@@ -131,7 +131,61 @@ async def helpers_view(update: Update, context: Context) -> None:
         if phone:
             line += f" — {esc(phone)}"
         lines.append(line)
-    await reply(update, "\n".join(lines), kb.with_menu([[kb.button(_("Opportunities"), F)]]))
+    rows = [
+        [kb.button(_("Cancel this opportunity"), F, "cx", opportunity.id)],
+        [kb.button(_("Opportunities"), F)],
+    ]
+    await reply(update, "\n".join(lines), kb.with_menu(rows))
+
+
+@requires(Role.COORDINATOR)
+async def cancel_opportunity(update: Update, context: Context) -> None:
+    """cx: ask; cxc:<id>:y: cancel it and tell those who signed up."""
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    opportunity_id = data.int_arg(0) or 0
+    if data.action == "cx":
+        await reply(
+            update,
+            _("Cancel this opportunity? Those who signed up will be told."),
+            kb.yes_no(F, "cxc", opportunity_id, yes=_("Yes, cancel it"), no=_("No, keep it")),
+        )
+        return
+    if data.arg(1) != "y":
+        await reply(
+            update, _("Nothing was changed."), kb.with_menu([[kb.button(_("Opportunities"), F)]])
+        )
+        return
+    member = current_member()
+    assert member is not None
+    try:
+        async with rt(context).db.session() as session:
+            actor = await members_service.get(session, member.id)  # type: ignore[arg-type]
+            opportunity, people = await service.cancel(session, opportunity_id, actor)
+    except DomainError as error:
+        await reply(update, esc(domain_message(error)), kb.with_menu([]))
+        return
+
+    def render() -> tuple[str, InlineKeyboardMarkup | None]:
+        text = _("Cancelled: “{title}” ({when}) will not take place. Thank you anyway!").format(
+            title=esc(opportunity.title),
+            when=format_datetime(opportunity.starts_at, "short_day"),
+        )
+        return text, None
+
+    in_background(
+        context.application,
+        notify_members(context.application.bot, rt(context).db, people, render),
+    )
+    await reply(
+        update,
+        ngettext(
+            "Cancelled. {n} helper is being told.",
+            "Cancelled. {n} helpers are being told.",
+            len(people),
+        ).format(n=len(people)),
+        kb.with_menu([[kb.button(_("Opportunities"), F)]]),
+    )
 
 
 # --- signing up -----------------------------------------------------------------------------
@@ -447,6 +501,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(helpers_view, pattern=rf"^{F}:v:\d+$"))
     application.add_handler(CallbackQueryHandler(sign_up, pattern=rf"^{F}:in:\d+$"))
     application.add_handler(CallbackQueryHandler(sign_out, pattern=rf"^{F}:out:\d+$"))
+    application.add_handler(CallbackQueryHandler(cancel_opportunity, pattern=rf"^{F}:(cx|cxc):\d+"))
     if application.job_queue is not None:
         application.job_queue.run_repeating(
             _reminder_job,

@@ -156,6 +156,21 @@ async def helpers(session: AsyncSession, opportunity_id: int) -> list[tuple[Memb
     return [(m, phone) for m, phone in rows.all()]
 
 
+async def cancel(
+    session: AsyncSession, opportunity_id: int, actor: Member
+) -> tuple[Opportunity, list[Member]]:
+    """Cancel it (no reminders any more); returns those to tell."""
+    if not can(actor, Action.POST_OPPORTUNITY):
+        raise NotAllowed(N_("Sorry, only coordinators can do this."))
+    opportunity = await get(session, opportunity_id, lock=True)
+    people = [m for m, _phone in await helpers(session, opportunity_id) if m.reachable]
+    opportunity.cancelled_at = utcnow()
+    session.add(opportunity)
+    await record(session, actor, "opportunity.cancel", f"opportunity:{opportunity_id}")
+    await session.flush()
+    return opportunity, people
+
+
 async def upcoming(session: AsyncSession, now: datetime | None = None) -> list[Opportunity]:
     rows = await session.exec(
         select(Opportunity)

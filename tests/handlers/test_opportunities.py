@@ -65,6 +65,17 @@ async def test_opportunity_reaches_matching_volunteers_and_fills_up(
     assert "Reminder" in harness.last(801).text
     assert await send_due_reminders(harness.app, now=utcnow()) == 0
 
+    # Cancelled: the two helpers are told, and nobody can sign up any more.
+    calls = await harness.press(BOSS, f"op:v:{opportunity.id}")
+    calls = await harness.press(BOSS, calls[-1].button("Cancel this opportunity"))
+    await harness.press(BOSS, calls[-1].button("Yes, cancel"))
+    assert "2 helpers are being told" in harness.last(BOSS.id).text
+    await wait_for_notifications(harness.app)
+    assert "will not take place" in harness.last(800).text
+    assert "will not take place" in harness.last(801).text
+    calls = await harness.press(third, invitations[802].button("I'll help"))
+    assert "no longer exists" in calls[-1].params["text"]
+
 
 async def test_residents_cannot_post_and_past_dates_are_refused(harness: Harness) -> None:
     resident = User(810, language_code="en")
