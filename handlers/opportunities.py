@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -275,8 +276,25 @@ async def title_typed(update: Update, context: Context) -> int:
         await message.reply_text(esc(domain_message(error)))
         return TITLE
     _draft(context)["title"] = title
-    await message.reply_text(_("When? For example: 15.05 10:00, or tomorrow 17:00."))
+    choices = _quick_times(rt(context).settings.timezone)
+    buttons = [
+        kb.button(format_datetime(when, "short_day"), F, "qd", index)
+        for index, when in enumerate(choices)
+    ]
+    await message.reply_text(
+        _("When? Pick one or type it, for example: 15.05 10:00, or tomorrow 17:00."),
+        reply_markup=kb.markup(kb.grid(buttons, 2)),
+    )
     return WHEN
+
+
+def _quick_times(zone: ZoneInfo, now: datetime | None = None) -> list[datetime]:
+    """Tomorrow 10:00 and 17:00, and the coming Saturday and Sunday at 10:00 (UTC)."""
+    today = (now or datetime.now(zone)).astimezone(zone).date()
+    tomorrow = today + timedelta(days=1)
+    saturday = today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+    days = [(tomorrow, 10), (tomorrow, 17), (saturday, 10), (saturday + timedelta(days=1), 10)]
+    return [datetime.combine(d, time(h), tzinfo=zone).astimezone(UTC) for d, h in days]
 
 
 async def when_typed(update: Update, context: Context) -> int:
@@ -293,10 +311,25 @@ async def when_typed(update: Update, context: Context) -> int:
     except DomainError as error:
         await message.reply_text(esc(domain_message(error)))
         return WHEN
+    return await _when_chosen(update, context, starts_at)
+
+
+async def when_picked(update: Update, context: Context) -> int:
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    choices = _quick_times(rt(context).settings.timezone)
+    index = data.int_arg(0)
+    if index is None or not 0 <= index < len(choices):
+        return WHEN
+    return await _when_chosen(update, context, choices[index])
+
+
+async def _when_chosen(update: Update, context: Context, starts_at: datetime) -> int:
     _draft(context)["starts_at"] = starts_at.isoformat()
     place = rt(context).profile.default_place
     keyboard = kb.markup([[kb.button(place[:60], F, "dp")]]) if place else None
-    await message.reply_text(
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
         _("{when}. Where? Send the place.").format(when=format_datetime(starts_at, "short_day")),
         reply_markup=keyboard,
     )
@@ -480,7 +513,10 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         entry_points=[CallbackQueryHandler(new, pattern=rf"^{F}:new$")],
         states={
             TITLE: [MessageHandler(text, title_typed)],
-            WHEN: [MessageHandler(text, when_typed)],
+            WHEN: [
+                MessageHandler(text, when_typed),
+                CallbackQueryHandler(when_picked, pattern=rf"^{F}:qd:\d$"),
+            ],
             WHERE: [
                 MessageHandler(text, where_typed),
                 CallbackQueryHandler(default_place, pattern=rf"^{F}:dp$"),

@@ -215,9 +215,8 @@ def test_opportunity_fills_up(fake: FakeTelegram, bot: BotProcess) -> None:
     fake.wait_for_message(boss, contains="What is the help needed", after=time.time() - 5)
     seen = len(fake.messages(boss))
     fake.send_text(boss, "Painting the fence")
-    fake.wait_for_message(boss, contains="When?", after=seen)
-    seen = len(fake.messages(boss))
-    fake.send_text(boss, "tomorrow 10:00")
+    when = fake.wait_for_message(boss, contains="When?", after=seen)
+    fake.press(boss, when, callback_data="op:qd:1")  # tomorrow 17:00
     where = fake.wait_for_message(boss, contains="Where?", after=seen)
     fake.press(boss, where, callback_data="op:dp")
     places = fake.wait_for_message(boss, contains="How many volunteers", after=time.time() - 5)

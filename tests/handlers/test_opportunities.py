@@ -29,7 +29,8 @@ async def test_opportunity_reaches_matching_volunteers_and_fills_up(
 
     calls = await harness.press(BOSS, "op")
     calls = await harness.press(BOSS, calls[-1].button("New opportunity"))
-    await harness.send(BOSS, "Painting the school fence")
+    calls = await harness.send(BOSS, "Painting the school fence")
+    assert len(calls[-1].buttons) == 4  # quick times: tomorrow 10/17, Saturday, Sunday
     calls = await harness.send(BOSS, "next Saturday 10:00")
     calls = await harness.press(BOSS, calls[-1].button("Hallera"))
     calls = await harness.press(BOSS, calls[-1].button("2"))
@@ -89,3 +90,21 @@ async def test_residents_cannot_post_and_past_dates_are_refused(harness: Harness
     assert "already passed" in calls[-1].text
     calls = await harness.send(BOSS, "whenever you like")
     assert "could not read that date" in calls[-1].text
+
+
+def test_quick_times_are_the_next_days_in_local_time() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from handlers.opportunities import _quick_times
+
+    zone = ZoneInfo("Europe/Warsaw")
+    thursday = datetime(2026, 11, 26, 13, 0, tzinfo=zone)
+    assert _quick_times(zone, thursday) == [
+        datetime(2026, 11, 27, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 27, 16, 0, tzinfo=UTC),
+        datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
+    ]
+    saturday = datetime(2026, 11, 28, 8, 0, tzinfo=zone)
+    assert _quick_times(zone, saturday)[2] == datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
