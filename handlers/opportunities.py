@@ -49,6 +49,7 @@ TITLE, WHEN, WHERE, PLACES = range(4)
 DRAFT_KEY = "opportunity_draft"
 PLACE_CHOICES = (1, 2, 3, 5, 10, 20)
 TASKS_KEY = "opportunity_notifications"
+LIST_MAX = 15
 REMINDER_INTERVAL = 60  # seconds between checks for due reminders
 MENU = [MenuEntry(N_("Opportunities"), F, Role.RESIDENT, order=56)]
 
@@ -86,14 +87,33 @@ async def overview(update: Update, context: Context) -> int:
     lines = ["<b>" + _("Volunteering opportunities") + "</b>"]
     async with rt(context).db.session() as session:
         found = await service.upcoming(session)
-        for opportunity in found[:15]:
+        mine = await service.signed_up_ids(session, member.id)  # type: ignore[arg-type]
+        for opportunity in found[:LIST_MAX]:
             taken = await service.taken(session, opportunity.id)  # type: ignore[arg-type]
-            lines.append("")
-            lines.append(summary(opportunity, taken))
+            signed = opportunity.id in mine
+            # One short line each: a full card per opportunity could pass 4096 characters.
+            lines.append(
+                ("✅ " if signed else "• ")
+                + _("{title} — {when}, {place} ({taken}/{places})").format(
+                    title=esc(opportunity.title),
+                    when=format_datetime(opportunity.starts_at, "short_day"),
+                    place=esc(opportunity.place[:60]),
+                    taken=taken,
+                    places=opportunity.places,
+                )
+            )
             label = opportunity.title[:30]
             if coordinator:
                 rows.append(
                     [kb.button(_("Helpers: {title}").format(title=label), F, "v", opportunity.id)]
+                )
+            elif signed:
+                rows.append(
+                    [
+                        kb.button(
+                            _("I can't come: {title}").format(title=label), F, "out", opportunity.id
+                        )
+                    ]
                 )
             else:
                 rows.append(

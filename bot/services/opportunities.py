@@ -171,6 +171,13 @@ async def cancel(
     return opportunity, people
 
 
+async def signed_up_ids(session: AsyncSession, member_id: int) -> set[int]:
+    rows = await session.exec(
+        select(OpportunitySignup.opportunity_id).where(OpportunitySignup.member_id == member_id)
+    )
+    return set(rows.all())
+
+
 async def upcoming(session: AsyncSession, now: datetime | None = None) -> list[Opportunity]:
     rows = await session.exec(
         select(Opportunity)

@@ -43,6 +43,9 @@ async def test_opportunity_reaches_matching_volunteers_and_fills_up(
     first, second, third = (User(tid, language_code="en") for tid in (800, 801, 802))
     calls = await harness.press(first, invitations[800].button("I'll help"))
     assert "You are signed up" in harness.texts(calls)
+    calls = await harness.press(first, "op")
+    assert "✅ Painting the school fence" in calls[-1].text and "(1/2)" in calls[-1].text
+    assert "I can't come" in str(calls[-1].buttons)
     assert (
         "V0 signed up" in harness.last(BOSS.id).text or "Person 800" in harness.last(BOSS.id).text
     )
