@@ -54,6 +54,7 @@ CONCURRENCY = 8  # sends in flight: enough to hide Telegram's latency at 30/s
 BATCH = 500
 SETTLE_ATTEMPTS = 4
 STATUS_TTL = 0.5  # seconds between checks that the broadcast was not stopped
+UNCERTAIN_LISTED = 30  # names in the report; keeps it under Telegram's 4096 characters
 # httpx errors raised before any byte of the request left: Telegram got nothing.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -290,7 +291,9 @@ def report_text(broadcast: Broadcast, not_sent: int, uncertain_names: list[str])
                 broadcast.uncertain,
             )
         )
-        lines.extend("• " + html.escape(name) for name in uncertain_names[:50])
+        lines.extend("• " + html.escape(name) for name in uncertain_names[:UNCERTAIN_LISTED])
+        if len(uncertain_names) > UNCERTAIN_LISTED:
+            lines.append(_("…and {n} more.").format(n=len(uncertain_names) - UNCERTAIN_LISTED))
     if broadcast.blocked:
         lines.append(
             _("You can see who blocked the bot in /broadcast → People who blocked the bot.")

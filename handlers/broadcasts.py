@@ -42,7 +42,7 @@ from models import Broadcast, BroadcastStatus, Member, Role
 F = "bc"
 TEXT = 0
 AUDIENCE_KEY = "broadcast_audience"
-PAGE = 20
+PAGE = 15  # lines of the unreachable list: stays well under 4096 characters
 COMMANDS = [CommandSpec("broadcast", N_("Send a message to many people"), Role.LEAD)]
 MENU = [MenuEntry(N_("Broadcasts"), F, Role.LEAD, order=70)]
 
@@ -216,7 +216,7 @@ async def unreachable(update: Update, context: Context) -> None:
         name = esc(member.display_name or "?")
         line = f'• <a href="tg://user?id={member.telegram_id}">{name}</a>'
         if member.institution:
-            line += f" ({esc(member.institution)})"
+            line += f" ({esc(member.institution[:40])})"
         line += " — " + (esc(phone) if phone else _("no phone number"))
         lines.append(line)
     rows = [kb.pager(F, "unr", page, pages), [kb.button(_("Broadcasts"), F)]]

@@ -50,6 +50,7 @@ DRAFT_KEY = "opportunity_draft"
 PLACE_CHOICES = (1, 2, 3, 5, 10, 20)
 TASKS_KEY = "opportunity_notifications"
 LIST_MAX = 15
+HELPERS_LISTED = 50  # names per message: stays under Telegram's 4096 characters
 REMINDER_INTERVAL = 60  # seconds between checks for due reminders
 MENU = [MenuEntry(N_("Opportunities"), F, Role.RESIDENT, order=56)]
 
@@ -145,13 +146,15 @@ async def helpers_view(update: Update, context: Context) -> None:
     lines = [summary(opportunity, len(people)), ""]
     if not people:
         lines.append(_("Nobody has signed up yet."))
-    for member, phone in people:
+    for member, phone in people[:HELPERS_LISTED]:
         line = (
             f'• <a href="tg://user?id={member.telegram_id}">{esc(member.display_name or "?")}</a>'
         )
         if phone:
             line += f" — {esc(phone)}"
         lines.append(line)
+    if len(people) > HELPERS_LISTED:
+        lines.append(_("…and {n} more.").format(n=len(people) - HELPERS_LISTED))
     rows = [
         [kb.button(_("Cancel this opportunity"), F, "cx", opportunity.id)],
         [kb.button(_("Opportunities"), F)],
