@@ -11,9 +11,9 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import invites, start
+    from handlers import digest, invites, reports, start
 
-    return [start, invites]
+    return [start, invites, reports, digest]
 
 
 def all_commands() -> list[CommandSpec]:

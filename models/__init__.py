@@ -4,11 +4,13 @@ from models.base import UTCDateTime, utcnow
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invites import Invite, InviteUse
 from models.members import AuditEntry, Member, Role
+from models.reports import DigestSend
 from models.state import BotState
 
 __all__ = [
     "AuditEntry",
     "BotState",
+    "DigestSend",
     "Group",
     "GroupKind",
     "Invite",

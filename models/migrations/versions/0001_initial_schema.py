@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:16:17.765264
+Create Date: 2026-11-26 12:40:47.620593
 
 """
 from typing import Sequence, Union
@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('consent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reachable', sa.Boolean(), nullable=False),
+    sa.Column('digest_opt_out', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -69,6 +70,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_created_at'), ['created_at'], unique=False)
 
+    op.create_table('digest_sends',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.String(length=10), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('member_id', 'week')
+    )
     op.create_table('groups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -157,6 +167,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_groups_slug'))
 
     op.drop_table('groups')
+    op.drop_table('digest_sends')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))
