@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
@@ -24,6 +26,7 @@ SOURCE_DIRS = ("bot", "handlers", "models")
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 
 MessageId = str | tuple[str, str]
+STABLE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def source_files(root: Path = ROOT) -> list[Path]:
@@ -37,21 +40,41 @@ def part_of(path: Path) -> str:
     return path.stem if path.stem not in ("__init__", "__main__") else path.parent.name
 
 
+def _current_owners(root: Path) -> dict[str, str]:
+    """msgid -> the part whose catalog holds it now (read from the Polish catalogs)."""
+    owners: dict[str, str] = {}
+    for path in sorted((root / "locales" / "pl" / "LC_MESSAGES").glob("*.po")):
+        for message in _read(path, "pl") or ():
+            if message.id:
+                singular = message.id if isinstance(message.id, str) else message.id[0]
+                owners.setdefault(singular, path.stem)
+    return owners
+
+
 def extract(root: Path = ROOT) -> dict[str, dict[MessageId, list[str]]]:
-    """part -> message id -> locations; a message used by several parts stays in the first."""
-    parts: dict[str, dict[MessageId, list[str]]] = {}
-    seen: dict[str, str] = {}
+    """part -> message id -> locations.
+
+    A message used by several modules stays in the part that holds it already (so reusing
+    a common string never moves it between files); a new one goes to its first user.
+    """
+    found: dict[MessageId, dict[str, list[str]]] = {}
     for path in source_files(root):
         rel = path.relative_to(root).as_posix()
         for lineno, message, _comments, _context in extract_from_file(
             "python", str(path), keywords=KEYWORDS
         ):
             key: MessageId = message if isinstance(message, str) else tuple(message[:2])  # type: ignore[assignment]
-            singular = key if isinstance(key, str) else key[0]
-            if not singular:
+            if not (key if isinstance(key, str) else key[0]):
                 continue
-            owner = seen.setdefault(singular, part_of(path))
-            parts.setdefault(owner, {}).setdefault(key, []).append(f"{rel}:{lineno}")
+            found.setdefault(key, {}).setdefault(part_of(path), []).append(f"{rel}:{lineno}")
+    owners = _current_owners(root)
+    parts: dict[str, dict[MessageId, list[str]]] = {}
+    for key, users in found.items():
+        singular = key if isinstance(key, str) else key[0]
+        owner = owners.get(singular)
+        if owner not in users:
+            owner = next(iter(users))
+        parts.setdefault(owner, {})[key] = [loc for locs in users.values() for loc in locs]
     return parts
 
 
@@ -72,7 +95,7 @@ def sync(root: Path = ROOT) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
         old_parts = {p.stem for p in folder.glob("*.po")}
         # Translations can move between parts when code moves: look them up everywhere.
-        known: dict[str, object] = {}
+        known: dict[str, Any] = {}
         for path in folder.glob("*.po"):
             old = _read(path, language)
             for message in old or ():
@@ -81,7 +104,17 @@ def sync(root: Path = ROOT) -> list[Path]:
                         message.string
                     )
         for part, messages in sorted(parts.items()):
-            catalog = Catalog(locale=language, domain="messages", project="leaders-bot")
+            # Fixed dates and no fuzzy header: a sync that changes no message changes no file,
+            # so branches that sync in parallel don't conflict on headers.
+            catalog = Catalog(
+                locale=language,
+                domain="messages",
+                project="leaders-bot",
+                version="1",
+                creation_date=STABLE_DATE,
+                revision_date=STABLE_DATE,
+                fuzzy=False,
+            )
             for key, _locations in sorted(messages.items(), key=lambda kv: str(kv[0])):
                 singular = key if isinstance(key, str) else key[0]
                 string = known.get(singular)
@@ -125,7 +158,7 @@ def gaps(root: Path = ROOT) -> list[str]:
                     continue
                 singular = message.id if isinstance(message.id, str) else message.id[0]
                 present.add(singular)
-                strings: Iterable[str] = (
+                strings: Iterable[Any] = (
                     message.string if isinstance(message.string, tuple) else (message.string,)
                 )
                 if message.fuzzy or not all(strings):

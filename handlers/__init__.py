@@ -11,9 +11,11 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import digest, invites, reports, start
+    from handlers import contributions, digest, groups, invites, reports, start
 
-    return [start, invites, reports, digest]
+    # The global /cancel and the stale-button handler come after all of these
+    # (handlers/system.py), so each conversation's own /cancel fallback answers first.
+    return [start, invites, groups, contributions, reports, digest]
 
 
 def all_commands() -> list[CommandSpec]:

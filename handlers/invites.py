@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import N_, format_datetime, ngettext
+from bot.i18n import N_, current_language, format_datetime, ngettext
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import invites as invites_service
@@ -34,12 +34,6 @@ COMMANDS = [
 MENU = [MenuEntry(N_("Invite people"), F, Role.COORDINATOR, order=80)]
 USES = (1, 5, 20, 100, 0)  # 0: no limit
 DAYS = (1, 7, 30, 90)
-
-
-def _language() -> str:
-    from bot.i18n import current_language
-
-    return current_language()
 
 
 @requires(Role.COORDINATOR)
@@ -73,7 +67,7 @@ async def wizard_step(update: Update, context: Context) -> None:
             else:
                 groups = await groups_service.active_groups(session)
                 rows = [
-                    [kb.button(g.display_name(_language()), F, "g", role.value, g.id)]
+                    [kb.button(g.display_name(current_language()), F, "g", role.value, g.id)]
                     for g in groups
                 ]
                 if role == Role.LEADER:
@@ -132,7 +126,7 @@ async def _create(
         await reply(update, domain_message(error), kb.with_menu([]))
         return
     link = invites_service.link_for(invite, runtime.bot_username)
-    text = invite_card(invite, link, group.display_name(_language()) if group else None)
+    text = invite_card(invite, link, group.display_name(current_language()) if group else None)
     await reply(
         update, text, kb.with_menu([[kb.button(_("Withdraw this invite"), F, "rv", invite.id)]])
     )

@@ -106,3 +106,18 @@ def pager(
     if page < pages - 1:
         row.append(button("»", feature, action, *ids, page + 1))
     return row
+
+
+def next_prev(
+    feature: str, action: str, page: int, has_next: bool, *ids: object
+) -> list[InlineKeyboardButton]:
+    """« previous · page · next » when the total is not counted (large lists)."""
+    if page == 0 and not has_next:
+        return []
+    row = []
+    if page > 0:
+        row.append(button("«", feature, action, *ids, page - 1))
+    row.append(button(str(page + 1), NOOP))
+    if has_next:
+        row.append(button("»", feature, action, *ids, page + 1))
+    return row

@@ -141,7 +141,7 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
     digest_state = {True: _("off"), False: _("on")}
     lines = [
         "<b>" + _("What I keep about you") + "</b>",
-        _("Name: {name}").format(name=esc(member.display_name or "—")),
+        _("Your name: {name}").format(name=esc(member.display_name or "—")),
         _("Institution: {institution}").format(institution=esc(member.institution or "—")),
         _("Role: {role}").format(role=role_name(member.role)),
         _("Language: {language}").format(language=esc(member.language or "—")),

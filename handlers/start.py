@@ -14,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.i18n import N_, set_language, use_language
+from bot.i18n import N_, current_language, set_language, use_language
 from bot.i18n import gettext as _
 from bot.services import invites as invites_service
 from bot.services import members as members_service
@@ -184,8 +184,8 @@ async def start(update: Update, context: Context) -> int:
     if code:
         context.user_data[INVITE_KEY] = code
     if member.has_consented:
-        text, keyboard = name_prompt(_telegram_name(update))
-        await message.reply_text(text, reply_markup=keyboard)
+        prompt, suggestion = name_prompt(_telegram_name(update))
+        await message.reply_text(prompt, reply_markup=suggestion)
         return NAME
     text, keyboard = consent_screen()
     await message.reply_text(text, reply_markup=keyboard)
@@ -222,7 +222,6 @@ async def consent(update: Update, context: Context) -> int:
             ),
         )
         return END
-    from bot.i18n import current_language
 
     async with runtime.db.session() as session:
         member = await members_service.ensure_member(
@@ -481,7 +480,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(onboarding)
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CommandHandler("language", private_only(language_command)))
-    application.add_handler(CommandHandler("cancel", cancel))
     application.add_handler(CallbackQueryHandler(show_menu, pattern=rf"^{kb.MENU}$"))
     application.add_handler(CallbackQueryHandler(help_command, pattern=r"^hp$"))
     application.add_handler(CallbackQueryHandler(language_command, pattern=r"^lg$"))

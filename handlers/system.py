@@ -11,6 +11,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
+    CommandHandler,
     TypeHandler,
 )
 
@@ -18,6 +19,7 @@ from bot.i18n import gettext as _
 from bot.i18n import resolve_language, set_language
 from bot.services import members as members_service
 from handlers import keyboards as kb
+from handlers import start
 from handlers.common import Context, answer, current_member, rt, set_current_member
 from models import Role
 
@@ -122,6 +124,8 @@ def register_last(application: Application) -> None:  # type: ignore[type-arg]
         ChatMemberHandler(private_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         group=LOAD_GROUP + 1,
     )
+    # After every feature: their conversations' own /cancel fallbacks must see it first.
+    application.add_handler(CommandHandler("cancel", start.cancel))
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(TypeHandler(Update, flush_persistence), group=FLUSH_GROUP)
     application.add_error_handler(on_error)

@@ -1,6 +1,12 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.base import UTCDateTime, utcnow
+from models.contributions import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    Support,
+)
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invites import Invite, InviteUse
 from models.members import AuditEntry, Member, Role
@@ -10,6 +16,9 @@ from models.state import BotState
 __all__ = [
     "AuditEntry",
     "BotState",
+    "Contribution",
+    "ContributionKind",
+    "ContributionStatus",
     "DigestSend",
     "Group",
     "GroupKind",
@@ -20,6 +29,7 @@ __all__ = [
     "MembershipStatus",
     "ProblemArea",
     "Role",
+    "Support",
     "UTCDateTime",
     "utcnow",
 ]

@@ -13,10 +13,9 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401
 from bot import i18n
-from bot.app import build_application, startup
 from bot.config import Settings
 from bot.db import Database, migrate
-from tests.harness import Harness, RecordingRequest
+from tests.harness import Harness, start_harness
 
 TOKEN = "123456:TEST-token-that-must-never-be-logged"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -78,18 +77,6 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def harness(settings: Settings, db: Database) -> AsyncIterator[Harness]:
-    request = RecordingRequest()
-    application = build_application(
-        settings,
-        database=db,
-        request=request,
-        get_updates_request=RecordingRequest(),
-        rate_limit=False,
-    )
-    async with application:
-        await startup(application)
-        task = application.bot_data.get("commands_task")
-        if task is not None:
-            await task
-        request.calls.clear()
-        yield Harness(application, request)
+    running = await start_harness(settings, db)
+    yield running
+    await running.app.shutdown()

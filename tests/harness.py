@@ -216,3 +216,22 @@ STICKER = {
     "is_video": False,
     "type": "regular",
 }
+
+
+async def start_harness(settings: Any, database: Any) -> Harness:
+    """A running Application on the offline request, start-up work done."""
+    from bot.app import build_application, startup
+
+    request = RecordingRequest()
+    application = build_application(
+        settings,
+        database=database,
+        request=request,
+        get_updates_request=RecordingRequest(),
+        rate_limit=False,
+    )
+    await application.initialize()
+    await startup(application)
+    await application.bot_data["commands_task"]
+    request.calls.clear()
+    return Harness(application, request)

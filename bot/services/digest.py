@@ -92,6 +92,9 @@ async def already_sent(session: AsyncSession, week: str) -> set[int]:
 
 async def compose(session: AsyncSession, member: Member, period: DigestPeriod) -> str | None:
     """The digest in the member's language; None when no section has anything to say."""
+    from bot.services.report_extensions import load_extensions
+
+    load_extensions()
     with use_language(resolve_language(member.language, None)):
         blocks = []
         for _order, section in SECTIONS:

@@ -117,6 +117,9 @@ def generic_sheet(table: Table) -> SheetSpec:
 
 def sheets(metadata: Any = None) -> list[SheetSpec]:
     """Registered sheets first, then a generic one for every other table."""
+    from bot.services.report_extensions import load_extensions
+
+    load_extensions()
     metadata = metadata or SQLModel.metadata
     described = {spec.table.name for spec in SHEETS}
     extra = [
@@ -129,6 +132,9 @@ def sheets(metadata: Any = None) -> list[SheetSpec]:
 
 def sheet_label(table_name: str) -> str:
     """A table's name for people: its sheet title if it has a spec (for /mydata)."""
+    from bot.services.report_extensions import load_extensions
+
+    load_extensions()
     for spec in SHEETS:
         if spec.table.name == table_name:
             return spec.title()

@@ -1,13 +1,33 @@
-"""Working groups: lookups shared by features (the groups feature builds on these)."""
+"""Working groups: browsing, membership, join requests, small groups, leads, roles, chats."""
 
 from __future__ import annotations
 
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from bot.i18n import N_
-from bot.services.errors import NotFound
-from models import Group, ProblemArea
+from bot.services import members as members_service
+from bot.services.audit import record
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.permissions import Action, can
+from models import Group, GroupKind, Member, Membership, MembershipStatus, ProblemArea, Role, utcnow
+
+GROUP_NAME_MAX = 120
+PURPOSE_MAX = 600
+MEMBERS_PER_PAGE = 15
+PEOPLE_PER_PAGE = 10
+# Roles a coordinator grants and revokes by hand (leaders come through invites).
+GRANTABLE_ROLES = (Role.LEAD, Role.COORDINATOR)
+
+
+# --- lookups --------------------------------------------------------------------------
 
 
 async def active_groups(session: AsyncSession) -> list[Group]:
@@ -28,3 +48,504 @@ async def get_active(session: AsyncSession, group_id: int | None) -> Group:
 
 async def areas(session: AsyncSession) -> list[ProblemArea]:
     return list((await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all())
+
+
+async def teams(session: AsyncSession) -> list[Group]:
+    return [g for g in await active_groups(session) if g.kind == GroupKind.TEAM]
+
+
+async def get_area(session: AsyncSession, area_id: int | None) -> ProblemArea:
+    area = await session.get(ProblemArea, area_id) if area_id else None
+    if area is None:
+        raise NotFound(N_("This problem area no longer exists."))
+    return area
+
+
+async def membership(session: AsyncSession, group_id: int, member_id: int) -> Membership | None:
+    return (
+        await session.exec(
+            select(Membership).where(
+                Membership.group_id == group_id, Membership.member_id == member_id
+            )
+        )
+    ).first()
+
+
+async def is_member(session: AsyncSession, group: Group, member: Member | None) -> bool:
+    if member is None or member.id is None or group.id is None:
+        return False
+    found = await membership(session, group.id, member.id)
+    return found is not None and found.status == MembershipStatus.MEMBER
+
+
+def _counted(groups_filter: ColumnElement[bool] | None = None) -> Select[Group, int]:
+    """Groups with their member count in one query (pending requests not counted)."""
+    counted = func.count(col(Membership.id))
+    query = (
+        select(Group, counted)
+        .outerjoin(
+            Membership,
+            and_(
+                col(Membership.group_id) == col(Group.id),
+                col(Membership.status) == MembershipStatus.MEMBER,
+            ),
+        )
+        .where(col(Group.archived_at).is_(None))
+        .group_by(col(Group.id))
+        .order_by(col(Group.kind).desc(), col(Group.position), col(Group.name))
+    )
+    if groups_filter is not None:
+        query = query.where(groups_filter)
+    return query
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    group: Group
+    member_count: int
+    status: str | None = None  # the viewer's membership status, in "my groups"
+
+
+async def list_groups(session: AsyncSession) -> list[GroupSummary]:
+    rows = await session.exec(_counted())
+    return [GroupSummary(group, count) for group, count in rows.all()]
+
+
+async def my_groups(session: AsyncSession, member: Member) -> list[GroupSummary]:
+    """The viewer's groups (and pending requests), with member counts: two queries."""
+    statuses = dict(
+        (
+            await session.exec(
+                select(Membership.group_id, Membership.status).where(
+                    Membership.member_id == member.id
+                )
+            )
+        ).all()
+    )
+    if not statuses:
+        return []
+    rows = await session.exec(_counted(col(Group.id).in_(list(statuses))))
+    return [GroupSummary(group, count, statuses.get(group.id or 0)) for group, count in rows.all()]
+
+
+# --- the group page -------------------------------------------------------------------
+
+
+@dataclass
+class GroupPage:
+    group: Group
+    area: ProblemArea | None
+    parent: Group | None
+    lead: Member | None
+    member_count: int
+    viewer_status: str | None
+    may_see_members: bool
+    may_edit: bool
+    may_decide: bool
+    may_archive: bool
+    pending_count: int
+    page: int = 0
+    pages: int = 1
+    members: list[Member] = field(default_factory=list)
+
+
+async def group_page(
+    session: AsyncSession, group_id: int | None, viewer: Member, page: int = 0
+) -> GroupPage:
+    """Everything the group page shows, in a fixed number of queries whatever the size."""
+    group = await get_active(session, group_id)
+    assert group.id is not None and viewer.id is not None
+    area = await session.get(ProblemArea, group.area_id) if group.area_id else None
+    parent = await session.get(Group, group.parent_id) if group.parent_id else None
+    if parent is not None and parent.archived_at is not None:
+        parent = None
+    lead = await session.get(Member, group.lead_id) if group.lead_id else None
+    counts = dict(
+        (
+            await session.exec(
+                select(Membership.status, func.count(col(Membership.id)))
+                .where(Membership.group_id == group.id)
+                .group_by(col(Membership.status))
+            )
+        ).all()
+    )
+    own = await membership(session, group.id, viewer.id)
+    viewer_status = own.status if own else None
+    may_see = can(viewer, Action.SEE_MEMBERS, group, is_member=viewer_status == "member")
+    result = GroupPage(
+        group=group,
+        area=area,
+        parent=parent,
+        lead=lead,
+        member_count=counts.get(MembershipStatus.MEMBER, 0),
+        viewer_status=viewer_status,
+        may_see_members=may_see,
+        may_edit=can(viewer, Action.EDIT_GROUP, group),
+        may_decide=can(viewer, Action.DECIDE_JOIN_REQUEST, group),
+        may_archive=can(viewer, Action.ARCHIVE_GROUP, group) and group.kind == GroupKind.SMALL,
+        pending_count=counts.get(MembershipStatus.PENDING, 0),
+    )
+    if may_see and result.member_count:
+        result.pages = -(-result.member_count // MEMBERS_PER_PAGE)
+        result.page = max(0, min(page, result.pages - 1))
+        result.members = await group_members(session, group, result.page)
+    return result
+
+
+async def group_members(session: AsyncSession, group: Group, page: int = 0) -> list[Member]:
+    rows = await session.exec(
+        select(Member)
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(Membership.group_id == group.id, Membership.status == MembershipStatus.MEMBER)
+        .order_by(func.lower(col(Member.display_name)), col(Member.id))
+        .offset(page * MEMBERS_PER_PAGE)
+        .limit(MEMBERS_PER_PAGE)
+    )
+    return list(rows.all())
+
+
+# --- membership -----------------------------------------------------------------------
+
+
+def _check_user(member: Member) -> None:
+    if not can(member, Action.USE_BOT):
+        raise NotAllowed(N_("Please finish signing up first: send /start."))
+
+
+async def join(session: AsyncSession, group_id: int | None, member: Member) -> Membership:
+    """Join an open group at once; a closed one gets a pending request."""
+    _check_user(member)
+    group = await get_active(session, group_id)
+    assert group.id is not None and member.id is not None
+    existing = await membership(session, group.id, member.id)
+    if existing is not None:
+        return existing
+    direct = group.is_open or can(member, Action.DECIDE_JOIN_REQUEST, group)
+    status = MembershipStatus.MEMBER if direct else MembershipStatus.PENDING
+    joined = Membership(member_id=member.id, group_id=group.id, status=status)
+    session.add(joined)
+    await session.flush()
+    return joined
+
+
+async def leave(session: AsyncSession, group_id: int | None, member: Member) -> Group:
+    """Leave a group, or withdraw a pending request."""
+    group = await get_active(session, group_id)
+    assert group.id is not None and member.id is not None
+    if group.lead_id == member.id:
+        raise NotAllowed(
+            N_("You lead this group. Ask a coordinator to hand it to someone else first.")
+        )
+    existing = await membership(session, group.id, member.id)
+    if existing is None:
+        raise NotFound(N_("You are not in this group."))
+    await session.delete(existing)
+    await session.flush()
+    return group
+
+
+async def pending_requests(session: AsyncSession, group: Group) -> list[Member]:
+    rows = await session.exec(
+        select(Member)
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(Membership.group_id == group.id, Membership.status == MembershipStatus.PENDING)
+        .order_by(col(Membership.joined_at))
+        .limit(PEOPLE_PER_PAGE)
+    )
+    return list(rows.all())
+
+
+async def deciders(session: AsyncSession, group: Group) -> list[Member]:
+    """Who hears of a join request: the group's lead, else the coordinators."""
+    if group.lead_id is not None:
+        lead = await session.get(Member, group.lead_id)
+        if lead is not None and lead.is_registered:
+            return [lead]
+    return await members_service.coordinators(session)
+
+
+async def decide_request(
+    session: AsyncSession, group_id: int | None, member_id: int | None, actor: Member, approve: bool
+) -> tuple[Group, Member]:
+    group = await get_active(session, group_id)
+    if not can(actor, Action.DECIDE_JOIN_REQUEST, group):
+        raise NotAllowed(N_("Only the group's lead or a coordinator can decide this."))
+    request = await membership(session, group.id or 0, member_id or 0)
+    if request is None or request.status != MembershipStatus.PENDING:
+        raise NotFound(N_("This request was already decided or withdrawn."))
+    requester = await members_service.get(session, request.member_id)
+    if approve:
+        request.status = MembershipStatus.MEMBER
+        request.joined_at = utcnow()
+        session.add(request)
+    else:
+        await session.delete(request)
+    await record(
+        session,
+        actor,
+        "group.request." + ("approve" if approve else "decline"),
+        f"group:{group.id}",
+        member=requester.id,
+    )
+    await session.flush()
+    return group, requester
+
+
+# --- coordinators: small groups -------------------------------------------------------
+
+
+def clean_group_name(text: str | None) -> str:
+    return members_service.clean_text(text, GROUP_NAME_MAX, field="name")
+
+
+def clean_purpose(text: str | None) -> str:
+    return members_service.clean_text(text, PURPOSE_MAX, field="purpose")
+
+
+def _slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name.replace("ł", "l").replace("Ł", "L"))
+    ascii_name = ascii_name.encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:40] or "group"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def lead_candidates(
+    session: AsyncSession, page: int = 0, group: Group | None = None
+) -> tuple[list[Member], int]:
+    """Who may lead: the group's members, or for a new group every registered leader."""
+    query = select(Member).where(col(Member.consent_at).is_not(None))
+    if group is not None:
+        query = query.join(Membership, col(Membership.member_id) == col(Member.id)).where(
+            Membership.group_id == group.id, Membership.status == MembershipStatus.MEMBER
+        )
+    else:
+        query = query.where(col(Member.role).in_([Role.LEADER, Role.LEAD, Role.COORDINATOR]))
+    return await _people_page(session, query, page)
+
+
+async def _people_page(
+    session: AsyncSession, query: SelectOfScalar[Member], page: int
+) -> tuple[list[Member], int]:
+    query = query.where(col(Member.display_name).is_not(None))
+    total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+    pages = max(1, -(-total // PEOPLE_PER_PAGE))
+    page = max(0, min(page, pages - 1))
+    rows = await session.exec(
+        query.order_by(func.lower(col(Member.display_name)), col(Member.id))
+        .offset(page * PEOPLE_PER_PAGE)
+        .limit(PEOPLE_PER_PAGE)
+    )
+    return list(rows.all()), pages
+
+
+async def create_group(
+    session: AsyncSession,
+    actor: Member,
+    *,
+    name: str,
+    area_id: int | None,
+    parent_id: int | None,
+    is_open: bool,
+    lead_id: int | None,
+) -> Group:
+    if not can(actor, Action.CREATE_GROUP):
+        raise NotAllowed(N_("Only coordinators can do this."))
+    name = clean_group_name(name)
+    area = await get_area(session, area_id)
+    parent = await get_active(session, parent_id) if parent_id else None
+    if parent is not None and parent.kind != GroupKind.TEAM:
+        raise InvalidInput(N_("A small group can only belong to one of the teams."))
+    group = Group(
+        slug=_slugify(name),
+        kind=GroupKind.SMALL,
+        name=name,
+        area_id=area.id,
+        parent_id=parent.id if parent else None,
+        is_open=is_open,
+    )
+    session.add(group)
+    await session.flush()
+    await record(session, actor, "group.create", f"group:{group.id}", name=name)
+    if lead_id:
+        await set_lead(session, actor, group.id, lead_id)
+    return group
+
+
+async def update_group(
+    session: AsyncSession,
+    actor: Member,
+    group_id: int | None,
+    *,
+    name: str | None = None,
+    purpose: str | None = None,
+    area_id: int | None = None,
+    is_open: bool | None = None,
+) -> Group:
+    group = await get_active(session, group_id)
+    if not can(actor, Action.EDIT_GROUP, group):
+        raise NotAllowed(N_("Only the group's lead or a coordinator can change it."))
+    changes: dict[str, object] = {}
+    if name is not None:
+        if group.kind == GroupKind.TEAM:
+            raise InvalidInput(N_("The teams' names come from the programme profile."))
+        group.name = changes["name"] = clean_group_name(name)
+    if purpose is not None:
+        group.purpose = changes["purpose"] = clean_purpose(purpose)
+        group.purposes = {}  # a typed purpose replaces the profile's translations
+    if area_id is not None:
+        group.area_id = changes["area"] = (await get_area(session, area_id)).id
+    if is_open is not None:
+        group.is_open = changes["is_open"] = is_open
+    session.add(group)
+    await record(session, actor, "group.edit", f"group:{group.id}", **changes)
+    await session.flush()
+    return group
+
+
+async def set_lead(
+    session: AsyncSession, actor: Member, group_id: int | None, member_id: int | None
+) -> tuple[Group, Member]:
+    """Hand a group to a new lead: they join it and get at least the lead role."""
+    group = await get_active(session, group_id)
+    if not can(actor, Action.MANAGE_ROLES):
+        raise NotAllowed(N_("Only coordinators can do this."))
+    lead = await members_service.get(session, member_id or 0)
+    if not lead.is_registered:
+        raise NotFound(N_("This person is no longer signed up."))
+    assert group.id is not None and lead.id is not None
+    existing = await membership(session, group.id, lead.id)
+    if existing is None:
+        session.add(Membership(member_id=lead.id, group_id=group.id))
+    elif existing.status != MembershipStatus.MEMBER:
+        existing.status = MembershipStatus.MEMBER
+        session.add(existing)
+    await record(session, actor, "group.lead", f"group:{group.id}", old=group.lead_id, new=lead.id)
+    group.lead_id = lead.id
+    session.add(group)
+    await members_service.raise_role(session, lead, Role.LEAD, actor=actor)
+    await session.flush()
+    return group, lead
+
+
+async def archive_group(session: AsyncSession, actor: Member, group_id: int | None) -> Group:
+    group = await get_active(session, group_id)
+    if not can(actor, Action.ARCHIVE_GROUP, group):
+        raise NotAllowed(N_("Only coordinators can do this."))
+    if group.kind == GroupKind.TEAM:
+        raise NotAllowed(N_("The programme's teams cannot be archived."))
+    group.archived_at = utcnow()
+    group.chat_id = None  # the chat may be linked to another group later
+    session.add(group)
+    await record(session, actor, "group.archive", f"group:{group.id}")
+    await session.flush()
+    return group
+
+
+# --- coordinators: roles --------------------------------------------------------------
+
+
+async def people(session: AsyncSession, page: int = 0) -> tuple[list[Member], int]:
+    """Registered members, by name, one page at a time."""
+    return await _people_page(
+        session, select(Member).where(col(Member.consent_at).is_not(None)), page
+    )
+
+
+def _role_target(actor: Member, person: Member, role: Role | str) -> Role:
+    if not can(actor, Action.MANAGE_ROLES):
+        raise NotAllowed(N_("Only coordinators can do this."))
+    if role not in GRANTABLE_ROLES:
+        raise InvalidInput(N_("This role cannot be changed here."))
+    if person.id == actor.id:
+        raise NotAllowed(N_("You cannot change your own role."))
+    if not person.is_registered:
+        raise NotFound(N_("This person is no longer signed up."))
+    return Role(role)
+
+
+async def grant_role(
+    session: AsyncSession, actor: Member, member_id: int | None, role: Role | str
+) -> Member:
+    person = await members_service.get(session, member_id or 0)
+    target = _role_target(actor, person, role)
+    if Role(person.role).at_least(target):
+        raise InvalidInput(N_("{name} already has this role."), name=person.display_name)
+    await members_service.set_role(session, person, target, actor=actor)
+    return person
+
+
+async def revoke_role(
+    session: AsyncSession, actor: Member, member_id: int | None, role: Role | str
+) -> Member:
+    """Take a role back: a coordinator becomes a lead (or leader), a lead a leader."""
+    person = await members_service.get(session, member_id or 0)
+    target = _role_target(actor, person, role)
+    if person.role != target:
+        raise InvalidInput(N_("{name} does not have this role."), name=person.display_name)
+    led = await members_service.led_groups(session, person)
+    if target == Role.COORDINATOR and led:
+        new_role = Role.LEAD
+    else:
+        new_role = Role.LEADER
+        for group in led:  # a lead no more: their groups wait for a new lead
+            group.lead_id = None
+            session.add(group)
+            await record(session, actor, "group.lead", f"group:{group.id}", old=person.id, new=None)
+    await members_service.set_role(session, person, new_role, actor=actor)
+    return person
+
+
+# --- linked group chats ---------------------------------------------------------------
+
+
+async def linkable_groups(session: AsyncSession, member: Member) -> list[Group]:
+    if can(member, Action.LINK_CHAT):
+        return await active_groups(session)
+    return [
+        g
+        for g in await members_service.led_groups(session, member)
+        if can(member, Action.LINK_CHAT, g)
+    ]
+
+
+async def group_for_chat(session: AsyncSession, chat_id: int) -> Group | None:
+    return (
+        await session.exec(
+            select(Group).where(Group.chat_id == chat_id, col(Group.archived_at).is_(None))
+        )
+    ).first()
+
+
+async def link_chat(
+    session: AsyncSession, actor: Member, group_id: int | None, chat_id: int
+) -> Group:
+    group = await get_active(session, group_id)
+    if not can(actor, Action.LINK_CHAT, group):
+        raise NotAllowed(N_("Only the group's lead or a coordinator can link its chat."))
+    # One chat serves one group: a chat linked elsewhere moves here.
+    previous = (await session.exec(select(Group).where(Group.chat_id == chat_id))).first()
+    if previous is not None and previous.id != group.id:
+        previous.chat_id = None
+        session.add(previous)
+        await session.flush()
+    group.chat_id = chat_id
+    session.add(group)
+    await record(session, actor, "group.link", f"group:{group.id}", chat=chat_id)
+    await session.flush()
+    return group
+
+
+async def unlink_chat(
+    session: AsyncSession, chat_id: int, actor: Member | None = None
+) -> Group | None:
+    """Unlink whatever group the chat serves; with an actor, only if they may."""
+    group = (await session.exec(select(Group).where(Group.chat_id == chat_id))).first()
+    if group is None:
+        return None
+    if actor is not None and not can(actor, Action.LINK_CHAT, group):
+        raise NotAllowed(N_("Only the group's lead or a coordinator can link its chat."))
+    group.chat_id = None
+    session.add(group)
+    await record(session, actor, "group.unlink", f"group:{group.id}", chat=chat_id)
+    await session.flush()
+    return group

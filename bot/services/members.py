@@ -137,30 +137,21 @@ async def raise_role(
     return member
 
 
+async def with_roles(session: AsyncSession, roles: list[Role]) -> list[Member]:
+    """Consenting members with one of these roles."""
+    rows = await session.exec(
+        select(Member).where(col(Member.role).in_(roles), col(Member.consent_at).is_not(None))
+    )
+    return list(rows.all())
+
+
 async def privileged_members(session: AsyncSession) -> list[Member]:
     """Members whose command list differs from a resident's."""
-    return list(
-        (
-            await session.exec(
-                select(Member).where(
-                    col(Member.role).in_([Role.LEADER, Role.LEAD, Role.COORDINATOR]),
-                    col(Member.consent_at).is_not(None),
-                )
-            )
-        ).all()
-    )
+    return await with_roles(session, [Role.LEADER, Role.LEAD, Role.COORDINATOR])
 
 
 async def coordinators(session: AsyncSession) -> list[Member]:
-    return list(
-        (
-            await session.exec(
-                select(Member).where(
-                    Member.role == Role.COORDINATOR, col(Member.consent_at).is_not(None)
-                )
-            )
-        ).all()
-    )
+    return await with_roles(session, [Role.COORDINATOR])
 
 
 async def led_groups(session: AsyncSession, member: Member) -> list[Group]:

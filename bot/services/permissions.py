@@ -17,6 +17,9 @@ class Action(StrEnum):
     DECIDE_JOIN_REQUEST = "decide_join_request"  # coordinator, or the lead of that group
     LINK_CHAT = "link_chat"  # coordinator, or the lead of that group
     SEE_MEMBERS = "see_members"  # coordinator, or a member of that group
+    SUBMIT_CONTRIBUTION = "submit_contribution"  # anyone registered
+    SUPPORT_CONTRIBUTION = "support_contribution"  # anyone registered
+    SET_CONTRIBUTION_STATUS = "set_contribution_status"  # coordinator, or the group's lead
     EXPORT = "export"  # the whole database as a workbook
     SEE_STATS = "see_stats"  # coordinators and group leads
     SEE_AUDIT = "see_audit"
@@ -33,12 +36,21 @@ _MINIMUM = {
     Action.DECIDE_JOIN_REQUEST: Role.COORDINATOR,
     Action.LINK_CHAT: Role.COORDINATOR,
     Action.SEE_MEMBERS: Role.COORDINATOR,
+    Action.SUBMIT_CONTRIBUTION: Role.RESIDENT,
+    Action.SUPPORT_CONTRIBUTION: Role.RESIDENT,
+    Action.SET_CONTRIBUTION_STATUS: Role.COORDINATOR,
     Action.EXPORT: Role.COORDINATOR,
     Action.SEE_STATS: Role.LEAD,
     Action.SEE_AUDIT: Role.COORDINATOR,
 }
 # Actions the lead of the group in question may do too.
-_LEAD_MAY = {Action.EDIT_GROUP, Action.DECIDE_JOIN_REQUEST, Action.LINK_CHAT, Action.SEE_MEMBERS}
+_LEAD_MAY = {
+    Action.EDIT_GROUP,
+    Action.DECIDE_JOIN_REQUEST,
+    Action.LINK_CHAT,
+    Action.SEE_MEMBERS,
+    Action.SET_CONTRIBUTION_STATUS,
+}
 
 
 def can(

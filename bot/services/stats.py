@@ -57,6 +57,9 @@ class SeriesResult:
 
 async def collect(session: AsyncSession) -> list[SeriesResult]:
     """Every registered series, in the current language."""
+    from bot.services.report_extensions import load_extensions
+
+    load_extensions()
     return [SeriesResult(_(s.title), await s.compute(session), s.chart) for s in STATS]
 
 

@@ -12,26 +12,10 @@ import urllib.request
 import pytest
 
 from tests.e2e.conftest import COORDINATOR_ID, ROOT, TOKEN, BotProcess
+from tests.e2e.flows import mark, onboard
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
-
-
-def mark(fake: FakeTelegram, user) -> int:
-    """How many bot messages the chat has: wait for the ones after this."""
-    return len(fake.messages(user))
-
-
-def onboard(fake: FakeTelegram, user, name: str, agree: str, skip: str) -> None:
-    fake.send_text(user, "/start")
-    consent = fake.wait_for_message(user, contains="?")
-    seen = mark(fake, user)
-    fake.press(user, consent, text=agree)
-    fake.wait_for_message(user, after=seen)
-    seen = mark(fake, user)
-    fake.send_text(user, name)
-    institution = fake.wait_for_message(user, contains=name, after=seen)
-    fake.press(user, institution, text=skip)
 
 
 def test_polish_onboarding_and_commands(fake: FakeTelegram, bot: BotProcess) -> None:
@@ -57,8 +41,8 @@ def test_polish_onboarding_and_commands(fake: FakeTelegram, bot: BotProcess) -> 
 
 def test_english_onboarding_and_language_change(fake: FakeTelegram, bot: BotProcess) -> None:
     john = fake.new_user("John", language_code="en")
-    onboard(fake, john, "John Smith", "I agree", "Skip")
-    menu = fake.wait_for_message(john, contains="What would you like to do?")
+    menu = onboard(fake, john, "John Smith")
+    assert "What would you like to do?" in menu.text
     fake.press(john, menu, text="Language")
     choice = fake.wait_for_message(john, contains="Choose your language")
     fake.press(john, choice, text="Українська")
@@ -85,17 +69,9 @@ def test_invite_link_from_the_coordinator(fake: FakeTelegram, bot: BotProcess) -
     link = result.stdout.strip()
     assert link.startswith("https://t.me/leaders_test_bot?start=i-")
     payload = link.split("start=")[1]
-    fake.send_text(boss, f"/start {payload}")
-    consent = fake.wait_for_message(boss, contains="Czy się zgadzasz?")
-    seen = mark(fake, boss)
-    fake.press(boss, consent, text="Zgadzam się")
-    fake.wait_for_message(boss, contains="imię", after=seen)
-    seen = mark(fake, boss)
-    fake.send_text(boss, "Beata")
-    institution = fake.wait_for_message(boss, contains="Beata", after=seen)
-    fake.press(boss, institution, text="Pomiń")
+    menu = onboard(fake, boss, "Beata", start=f"/start {payload}")
     fake.wait_for_message(boss, contains="koordynator")
-    menu = fake.wait_for_message(boss, contains="Co chcesz zrobić?")
+    assert "Co chcesz zrobić?" in menu.text
     invite_button = next(t for t, d in menu.buttons if d == "iv")
     # The coordinator makes a leader invite for the Treasurers, valid 7 days, 5 uses.
     fake.press(boss, menu, text=invite_button)
@@ -114,15 +90,7 @@ def test_invite_link_from_the_coordinator(fake: FakeTelegram, bot: BotProcess) -
     assert qr.photo is not None and qr.photo.content.startswith(b"\x89PNG")
     leader_payload = card.text.split("start=")[1].split()[0]
     ola = fake.new_user("Ola", language_code="en")
-    fake.send_text(ola, f"/start {leader_payload}")
-    consent = fake.wait_for_message(ola, contains="Do you agree?")
-    seen = mark(fake, ola)
-    fake.press(ola, consent, text="I agree")
-    fake.wait_for_message(ola, contains="name", after=seen)
-    seen = mark(fake, ola)
-    fake.send_text(ola, "Ola")
-    institution = fake.wait_for_message(ola, contains="Ola", after=seen)
-    fake.press(ola, institution, text="Skip")
+    onboard(fake, ola, "Ola", start=f"/start {leader_payload}")
     welcome = fake.wait_for_message(ola, contains="Treasurers")
     assert "leader" in welcome.text
     assert boss_id_check != COORDINATOR_ID

@@ -15,7 +15,7 @@ from sqlmodel import SQLModel
 
 from bot.services import members as members_service
 from handlers.digest import JOB_NAME, schedule_digest, send_weekly_digest
-from models import Group, Member, Membership, Role
+from models import Contribution, Group, Member, Membership, Role, Support
 from tests.harness import Harness, User
 
 COORDINATOR = User(900001, "Ewa", "Szef", language_code="pl")
@@ -52,6 +52,25 @@ async def join(harness: Harness, member: Member, slug: str, when: datetime | Non
         session.add(membership)
 
 
+async def contribute(
+    harness: Harness, author: Member, slug: str, title: str, when: datetime | None = None
+) -> int:
+    async with runtime(harness).db.session() as session:
+        group = (await session.exec(select(Group).where(Group.slug == slug))).scalars().one()
+        contribution = Contribution(
+            kind="idea",
+            title=title,
+            details={"title": title, "for_whom": "dzieci z ul. Hallera"},
+            group_id=group.id,
+            author_id=author.id,
+        )
+        if when is not None:
+            contribution.created_at = when
+        session.add(contribution)
+        await session.flush()
+        return contribution.id  # type: ignore[return-value]
+
+
 def document(calls: list[Any]) -> tuple[str, bytes]:
     docs = [c for c in calls if c.method == "sendDocument"]
     assert docs, [c.method for c in calls]
@@ -65,6 +84,7 @@ def document(calls: list[Any]) -> tuple[str, bytes]:
 async def test_coordinator_gets_a_workbook_with_polish_letters(harness: Harness) -> None:
     anna = await signup(harness, User(601, language_code="pl"), NAME)
     await join(harness, anna, "treasurers")
+    await contribute(harness, anna, "inventors", "Świetlica w bibliotece")
     await signup(harness, COORDINATOR, "Ewa Szef")
     calls = await harness.send(COORDINATOR, "/export")
     calls = await harness.press(COORDINATOR, calls[-1].button("XLSX"))
@@ -79,7 +99,10 @@ async def test_coordinator_gets_a_workbook_with_polish_letters(harness: Harness)
     assert any(NAME in row for row in members[1:])
     memberships = list(workbook["Członkostwo w grupach"].iter_rows(values_only=True))
     assert ("Skarbnicy", NAME) in [row[:2] for row in memberships]
-    assert "Eksport" in calls[-1].text or any("gotowy" in c.text for c in calls)
+    ideas = list(workbook["Zgłoszenia"].iter_rows(values_only=True))
+    assert ideas[1][1:3] == ("pomysł", "Świetlica w bibliotece")
+    assert NAME in ideas[1] and "Wynalazcy" in ideas[1]
+    assert any("gotowy" in c.text for c in calls)
     async with runtime(harness).db.session() as session:
         from models import AuditEntry
 
@@ -125,6 +148,9 @@ async def test_lead_gets_stats_with_a_chart_and_a_leader_does_not(harness: Harne
     calls = await harness.send(lead, "/stats")
     text = harness.texts(calls)
     assert "Members per role" in text and "group leads: 1" in text and "Inventors: 1" in text
+    await contribute(harness, member, "inventors", "Idea")
+    calls = await harness.send(lead, "/stats")
+    assert "Contributions per kind" in harness.texts(calls) and "idea: 1" in harness.texts(calls)
     photo = next(c for c in calls if c.method == "sendPhoto")
     (png,) = photo.files.values()
     assert png.startswith(b"\x89PNG")
@@ -160,6 +186,11 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
     user = User(607, first_name="Zażółć", last_name="Jaźń", language_code="pl")
     member = await signup(harness, user, NAME, Role.COORDINATOR)
     await join(harness, member, "diagnosticians")
+    idea = await contribute(
+        harness, member, "diagnosticians", "Dlaczego dzieci nie chodzą do szkoły"
+    )
+    async with runtime(harness).db.session() as session:
+        session.add(Support(contribution_id=idea, member_id=member.id))  # type: ignore[arg-type]
     # A draft holding a phone number, as the volunteer conversation would keep it.
     harness.app.user_data[user.id]["draft"] = {"phone": PHONE, "name": NAME}
     # Something she did as a coordinator: an invite and its audit entry.
@@ -198,6 +229,9 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
         assert forget.actor_id is None and NAME not in json.dumps(forget.details)
         invite = (await session.exec(select(Invite))).scalars().one()
         assert invite.created_by_id is None  # authored content stays, anonymised
+        kept = await session.get(Contribution, idea)
+        assert kept is not None and kept.author_id is None
+        assert not (await session.exec(select(Support))).all()
     assert user.id not in harness.app.user_data or not harness.app.user_data[user.id]
 
 
@@ -215,6 +249,11 @@ async def test_digest_goes_to_leaders_once_and_respects_opt_out(harness: Harness
     john_user = User(614, language_code="en")
     john = await signup(harness, john_user, "John Leader", Role.LEADER)
     await join(harness, john, "treasurers", MONDAY_8 - timedelta(days=30))
+    await contribute(
+        harness, newbie, "treasurers", "Sala w MOPS po 16:00", MONDAY_8 - timedelta(days=1)
+    )
+    await contribute(harness, old, "treasurers", "Stary pomysł", MONDAY_8 - timedelta(days=9))
+    await contribute(harness, old, "mediators", "Nie nasza grupa", MONDAY_8 - timedelta(days=1))
     quiet_user = User(615, language_code="en")
     quiet = await signup(harness, quiet_user, "Quiet Leader", Role.LEADER)
     await join(harness, quiet, "treasurers", MONDAY_8 - timedelta(days=30))
@@ -227,6 +266,9 @@ async def test_digest_goes_to_leaders_once_and_respects_opt_out(harness: Harness
     to_anna = harness.last(anna_user.id)
     assert "Podsumowanie tygodnia" in to_anna.text and "Skarbnicy" in to_anna.text
     assert "Bartek Nowy" in to_anna.text and "Celina Dawna" not in to_anna.text
+    assert "Nowe zgłoszenia w Twoich grupach" in to_anna.text
+    assert "pomysł: Sala w MOPS po 16:00" in to_anna.text
+    assert "Stary pomysł" not in to_anna.text and "Nie nasza grupa" not in to_anna.text
     to_john = harness.last(john_user.id)
     assert "Your weekly digest" in to_john.text and "Treasurers — 5 members" in to_john.text
     assert not harness.sent_to(quiet_user.id)

@@ -1,0 +1,453 @@
+"""Contributions: the questions of each kind, drafts checked and saved, browsing, supports
+and statuses. Drafts are plain dicts (they live in the persisted user_data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import N_
+from bot.services import groups as groups_service
+from bot.services.audit import record
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.members import clean_text
+from bot.services.permissions import Action, can
+from models import (
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    Group,
+    Member,
+    ProblemArea,
+    Role,
+    Support,
+    utcnow,
+)
+
+TITLE_MAX = 120
+TEXT_MAX = 2000
+PAGE_SIZE = 5
+TITLE = "title"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str  # msgid: how the review card names it
+    prompt: str  # msgid: the question
+    limit: int = TEXT_MAX
+    optional: bool = False
+
+
+KIND_NAMES = {
+    ContributionKind.IDEA: N_("idea"),
+    ContributionKind.RESOURCE: N_("resource"),
+    ContributionKind.BARRIER: N_("barrier"),
+    ContributionKind.EXPERIENCE: N_("experience"),
+    ContributionKind.CAUSE: N_("cause"),
+}
+STATUS_NAMES = {
+    ContributionStatus.NEW: N_("new"),
+    ContributionStatus.DISCUSSION: N_("under discussion"),
+    ContributionStatus.ACCEPTED: N_("accepted"),
+    ContributionStatus.IN_PROGRESS: N_("in progress"),
+    ContributionStatus.DONE: N_("done"),
+    ContributionStatus.REJECTED: N_("rejected"),
+}
+# The way forward; rejection is possible from any step before done.
+NEXT_STATUS = {
+    ContributionStatus.NEW: ContributionStatus.DISCUSSION,
+    ContributionStatus.DISCUSSION: ContributionStatus.ACCEPTED,
+    ContributionStatus.ACCEPTED: ContributionStatus.IN_PROGRESS,
+    ContributionStatus.IN_PROGRESS: ContributionStatus.DONE,
+}
+REJECTABLE = set(NEXT_STATUS)
+
+FIELDS: dict[str, tuple[FieldSpec, ...]] = {
+    ContributionKind.IDEA: (
+        FieldSpec(TITLE, N_("Idea"), N_("What is your idea? Give it a short title."), TITLE_MAX),
+        FieldSpec("for_whom", N_("For whom"), N_("Who is it for? Who would gain from it?")),
+        FieldSpec(
+            "first_step", N_("First step"), N_("What would be the first step to make it happen?")
+        ),
+    ),
+    ContributionKind.RESOURCE: (
+        FieldSpec(
+            TITLE,
+            N_("Resource"),
+            N_("What is the resource? A room, equipment, a skill, money... Give a short title."),
+            TITLE_MAX,
+        ),
+        FieldSpec("owner", N_("Owner"), N_("Who owns it or looks after it?")),
+        FieldSpec(
+            "institution",
+            N_("Institution"),
+            N_("Which institution is it with? (You can skip this.)"),
+            optional=True,
+        ),
+        FieldSpec("access", N_("How to reach it"), N_("How can one reach it or ask for it?")),
+        FieldSpec("availability", N_("When available"), N_("When is it available?")),
+    ),
+    ContributionKind.BARRIER: (
+        FieldSpec(
+            TITLE, N_("Barrier"), N_("What is the barrier? Give it a short title."), TITLE_MAX
+        ),
+        FieldSpec(
+            "where",
+            N_("Where it stands"),
+            N_("Where does it stand: in which place, office or procedure?"),
+        ),
+        FieldSpec("remover", N_("Who could remove it"), N_("Who could remove it?")),
+    ),
+    ContributionKind.EXPERIENCE: (
+        FieldSpec(
+            TITLE,
+            N_("What was tried"),
+            N_("What was tried? Give it a short title."),
+            TITLE_MAX,
+        ),
+        FieldSpec("tried", N_("How it went"), N_("Tell briefly what was done, by whom and when.")),
+        FieldSpec("result", N_("Result"), N_("With what result? What would you do differently?")),
+    ),
+    ContributionKind.CAUSE: (
+        FieldSpec(
+            TITLE,
+            N_("Cause"),
+            N_("Which cause of inherited poverty do you see? Give it a short title."),
+            TITLE_MAX,
+        ),
+        FieldSpec("mechanism", N_("Mechanism"), N_("How does it work: what leads to what?")),
+        FieldSpec("evidence", N_("Evidence"), N_("What shows it: facts, figures, cases you know?")),
+    ),
+}
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(k.value for k in ContributionKind)
+
+
+def field_spec(kind: str, key: str) -> FieldSpec:
+    for spec in FIELDS[kind]:
+        if spec.key == key:
+            return spec
+    raise InvalidInput(N_("This question is not part of this kind of contribution."))
+
+
+def clean_field(kind: str, key: str, text: str | None) -> str:
+    """Check one answer; the error says the limit of a title or of a text."""
+    spec = field_spec(kind, key)
+    try:
+        return clean_text(text, spec.limit, field=key)
+    except InvalidInput as error:
+        if "length" not in error.params:
+            raise
+        if key == TITLE:
+            raise InvalidInput(
+                N_(
+                    "That is a little too long for a title: {length} characters, and a title "
+                    "can have at most {limit}. Could you say it more briefly?"
+                ),
+                **error.params,
+            ) from None
+        raise InvalidInput(
+            N_(
+                "That is a little too long: {length} characters, and an answer can have at "
+                "most {limit}. Could you shorten it?"
+            ),
+            **error.params,
+        ) from None
+
+
+# --- drafts ----------------------------------------------------------------------------
+
+
+def new_draft(kind: str) -> dict[str, Any]:
+    if kind not in kinds():
+        raise InvalidInput(N_("This kind of contribution does not exist."))
+    return {"kind": kind, "fields": {}, "area_id": None, "group_id": None, "id": None}
+
+
+def next_missing_field(draft: dict[str, Any]) -> FieldSpec | None:
+    answered = draft["fields"]
+    skipped = draft.get("skipped", [])
+    for spec in FIELDS[draft["kind"]]:
+        if spec.key not in answered and spec.key not in skipped:
+            return spec
+    return None
+
+
+async def _check_draft(session: AsyncSession, draft: dict[str, Any]) -> tuple[str, Group]:
+    kind = draft.get("kind")
+    if kind not in kinds():
+        raise InvalidInput(N_("This kind of contribution does not exist."))
+    fields = dict(draft.get("fields") or {})
+    for spec in FIELDS[kind]:
+        value = fields.get(spec.key)
+        if value is None:
+            if spec.optional:
+                continue
+            raise InvalidInput(N_("An answer is missing: {field}."), field=spec.label)
+        fields[spec.key] = clean_field(kind, spec.key, value)
+    draft["fields"] = fields
+    area_id = draft.get("area_id")
+    if area_id is None or await session.get(ProblemArea, area_id) is None:
+        raise InvalidInput(N_("Please choose a problem area."))
+    group = await groups_service.get_active(session, draft.get("group_id"))
+    return kind, group
+
+
+def _apply(contribution: Contribution, draft: dict[str, Any]) -> None:
+    fields = dict(draft["fields"])
+    contribution.title = fields.pop(TITLE)
+    contribution.details = fields
+    contribution.area_id = draft["area_id"]
+    contribution.group_id = draft["group_id"]
+    contribution.photo_file_id = draft.get("photo")
+    contribution.latitude = draft.get("latitude")
+    contribution.longitude = draft.get("longitude")
+
+
+async def submit(session: AsyncSession, author: Member, draft: dict[str, Any]) -> Contribution:
+    """Save a finished draft (new, or the author's edit of one still new)."""
+    if not can(author, Action.SUBMIT_CONTRIBUTION):
+        raise NotAllowed(N_("Please finish signing up first: send /start."))
+    kind, _group = await _check_draft(session, draft)
+    if draft.get("id"):
+        contribution = await get_own_new(session, author, draft["id"])
+        _apply(contribution, draft)
+        contribution.updated_at = utcnow()
+    else:
+        contribution = Contribution(kind=kind, title="", author_id=author.id)
+        _apply(contribution, draft)
+    session.add(contribution)
+    await session.flush()
+    return contribution
+
+
+def draft_of(contribution: Contribution) -> dict[str, Any]:
+    """An existing contribution as a draft, for the author's edit."""
+    return {
+        "kind": contribution.kind,
+        "fields": {TITLE: contribution.title, **contribution.details},
+        "area_id": contribution.area_id,
+        "group_id": contribution.group_id,
+        "photo": contribution.photo_file_id,
+        "latitude": contribution.latitude,
+        "longitude": contribution.longitude,
+        "id": contribution.id,
+    }
+
+
+async def get(session: AsyncSession, contribution_id: int | None) -> Contribution:
+    contribution = await session.get(Contribution, contribution_id) if contribution_id else None
+    if contribution is None:
+        raise NotFound(N_("This contribution no longer exists."))
+    return contribution
+
+
+async def get_own_new(session: AsyncSession, member: Member, contribution_id: int) -> Contribution:
+    contribution = await get(session, contribution_id)
+    if contribution.author_id is None or contribution.author_id != member.id:
+        raise NotAllowed(N_("Only the author can change this contribution."))
+    if contribution.status != ContributionStatus.NEW:
+        raise NotAllowed(
+            N_("This contribution is already being worked on, so it can no longer be changed.")
+        )
+    return contribution
+
+
+async def withdraw(session: AsyncSession, member: Member, contribution_id: int) -> None:
+    contribution = await get_own_new(session, member, contribution_id)
+    await session.delete(contribution)
+    await record(session, member, "contribution.withdraw", f"contribution:{contribution_id}")
+    await session.flush()
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a card shows: the contribution with its author's name, group and area."""
+
+    contribution: Contribution
+    author_name: str | None
+    group: Group | None
+    area: ProblemArea | None
+    supported: bool = False
+
+
+@dataclass(frozen=True)
+class Filters:
+    kind: str | None = None
+    area_id: int | None = None
+    group_id: int | None = None
+    status: str | None = None
+    author_id: int | None = None
+    by_support: bool = False
+
+
+@dataclass(frozen=True)
+class Page:
+    cards: list[Card]
+    page: int
+    has_next: bool
+
+
+def _conditions(filters: Filters) -> list[Any]:
+    conditions: list[Any] = []
+    if filters.kind:
+        conditions.append(col(Contribution.kind) == filters.kind)
+    if filters.area_id:
+        conditions.append(col(Contribution.area_id) == filters.area_id)
+    if filters.group_id:
+        conditions.append(col(Contribution.group_id) == filters.group_id)
+    if filters.status:
+        conditions.append(col(Contribution.status) == filters.status)
+    if filters.author_id:
+        conditions.append(col(Contribution.author_id) == filters.author_id)
+    return conditions
+
+
+def _card_query(viewer: Member | None) -> Any:
+    """Cards with author name, group, area and whether the viewer supports each: one query."""
+    viewer_id = viewer.id if viewer is not None else None
+    return (
+        select(Contribution, Member.display_name, Group, ProblemArea, Support.id)  # type: ignore[call-overload]
+        .outerjoin(Member, col(Member.id) == col(Contribution.author_id))
+        .outerjoin(Group, col(Group.id) == col(Contribution.group_id))
+        .outerjoin(ProblemArea, col(ProblemArea.id) == col(Contribution.area_id))
+        .outerjoin(
+            Support,
+            (col(Support.contribution_id) == col(Contribution.id))
+            & (col(Support.member_id) == viewer_id),
+        )
+    )
+
+
+async def browse(
+    session: AsyncSession, filters: Filters, page: int = 0, viewer: Member | None = None
+) -> Page:
+    # No total count: counting a combined filter scans every match (tens of ms on 100k
+    # rows); one extra row tells whether there is a next page.
+    conditions = _conditions(filters)
+    page = max(page, 0)
+    order = (
+        [col(Contribution.support_count).desc(), col(Contribution.id).desc()]
+        if filters.by_support
+        else [col(Contribution.id).desc()]
+    )
+    rows = (
+        await session.exec(
+            _card_query(viewer)
+            .where(*conditions)
+            .order_by(*order)
+            .offset(page * PAGE_SIZE)
+            .limit(PAGE_SIZE + 1)
+        )
+    ).all()
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    cards = [Card(c, name, g, a, support is not None) for c, name, g, a, support in rows]
+    return Page(cards, page, has_next)
+
+
+async def card(
+    session: AsyncSession, contribution_id: int | None, viewer: Member | None = None
+) -> Card:
+    query = _card_query(viewer).where(col(Contribution.id) == contribution_id)
+    row = (await session.exec(query)).first()
+    if row is None:
+        raise NotFound(N_("This contribution no longer exists."))
+    contribution, name, group, area, support = row
+    return Card(contribution, name, group, area, support is not None)
+
+
+# --- supports --------------------------------------------------------------------------
+
+
+async def toggle_support(
+    session: AsyncSession, member: Member, contribution_id: int
+) -> tuple[bool, int]:
+    """Support, or withdraw one's support; returns (supported now, new count)."""
+    if not can(member, Action.SUPPORT_CONTRIBUTION):
+        raise NotAllowed(N_("Please finish signing up first: send /start."))
+    contribution = await get(session, contribution_id)
+    existing = (
+        await session.exec(
+            select(Support).where(
+                Support.member_id == member.id, Support.contribution_id == contribution.id
+            )
+        )
+    ).first()
+    # The count changes in SQL, so two people pressing at once both count.
+    if existing is None:
+        session.add(Support(contribution_id=contribution.id, member_id=member.id))  # type: ignore[arg-type]
+        delta = 1
+    else:
+        await session.exec(delete(Support).where(col(Support.id) == existing.id))  # type: ignore[call-overload]
+        delta = -1
+    await session.exec(  # type: ignore[call-overload]
+        update(Contribution)
+        .where(col(Contribution.id) == contribution.id)
+        .values(support_count=Contribution.support_count + delta)
+    )
+    await session.flush()
+    await session.refresh(contribution)
+    return existing is None, contribution.support_count
+
+
+# --- statuses --------------------------------------------------------------------------
+
+
+async def may_set_status(session: AsyncSession, member: Member | None, c: Contribution) -> bool:
+    group = await session.get(Group, c.group_id) if c.group_id else None
+    return can(member, Action.SET_CONTRIBUTION_STATUS, group)
+
+
+async def set_status(
+    session: AsyncSession,
+    actor: Member,
+    contribution_id: int,
+    status: str,
+    reason: str | None = None,
+) -> Contribution:
+    contribution = await get(session, contribution_id)
+    if not await may_set_status(session, actor, contribution):
+        raise NotAllowed(N_("Only coordinators and the group's lead can change the status."))
+    current = ContributionStatus(contribution.status)
+    if status == ContributionStatus.REJECTED:
+        if current not in REJECTABLE:
+            raise InvalidInput(N_("This contribution can no longer be rejected."))
+        reason = clean_text(reason, TEXT_MAX, field="reason")
+    elif NEXT_STATUS.get(current) != status:
+        raise InvalidInput(N_("The status has changed in the meantime. Please look again."))
+    await record(
+        session,
+        actor,
+        "contribution.status",
+        f"contribution:{contribution.id}",
+        old=current.value,
+        new=status,
+        reason=reason,
+    )
+    contribution.status = status
+    contribution.rejection_reason = reason if status == ContributionStatus.REJECTED else None
+    contribution.updated_at = utcnow()
+    session.add(contribution)
+    await session.flush()
+    return contribution
+
+
+async def reviewers(session: AsyncSession, contribution: Contribution) -> list[Member]:
+    """Who is told of a new contribution: the group's lead and the coordinators."""
+    group = await session.get(Group, contribution.group_id) if contribution.group_id else None
+    who = col(Member.role) == Role.COORDINATOR
+    if group is not None and group.lead_id is not None:
+        who = or_(who, col(Member.id) == group.lead_id)
+    rows = await session.exec(select(Member).where(col(Member.consent_at).is_not(None), who))
+    return [m for m in rows.all() if m.id != contribution.author_id]
