@@ -7,12 +7,13 @@ import logging
 import tempfile
 from pathlib import Path
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.i18n import N_, current_language, format_date, format_datetime, ngettext
 from bot.i18n import gettext as _
+from bot.services import audit as audit_service
 from bot.services import export as export_service
 from bot.services import members as members_service
 from bot.services import privacy
@@ -35,7 +36,7 @@ from handlers.common import (
 )
 from handlers.registry import CommandSpec, MenuEntry
 from handlers.start import role_name
-from models import Member, Role, utcnow
+from models import AuditEntry, Member, Role, utcnow
 
 log = logging.getLogger(__name__)
 F = "rp"
@@ -44,12 +45,32 @@ COMMANDS = [
     CommandSpec("stats", N_("Statistics with a chart"), Role.LEAD),
     CommandSpec("mydata", N_("See everything I keep about you"), Role.RESIDENT),
     CommandSpec("forget", N_("Erase your data"), Role.RESIDENT),
+    CommandSpec("audit", N_("Who changed what: the audit log"), Role.COORDINATOR),
 ]
 MENU = [
     MenuEntry(N_("Export"), f"{F}:ex", Role.COORDINATOR, order=85),
     MenuEntry(N_("Statistics"), f"{F}:st", Role.LEAD, order=86),
+    MenuEntry(N_("Audit log"), f"{F}:au", Role.COORDINATOR, order=87),
     MenuEntry(N_("My data"), f"{F}:md", Role.RESIDENT, order=880),
 ]
+# What the audit log's action codes mean; a feature adds its own codes here.
+AUDIT_ACTIONS = {
+    "role.change": N_("role changed"),
+    "invite.create": N_("invite created"),
+    "invite.revoke": N_("invite withdrawn"),
+    "invite.redeem": N_("invite used"),
+    "export": N_("data exported"),
+    "member.forget": N_("a person erased their data"),
+    "group.create": N_("group created"),
+    "group.edit": N_("group edited"),
+    "group.archive": N_("group archived"),
+    "group.lead": N_("group lead changed"),
+    "group.link": N_("group chat linked"),
+    "group.unlink": N_("group chat unlinked"),
+    "contribution.status": N_("contribution status changed"),
+    "contribution.withdraw": N_("contribution withdrawn"),
+}
+AUDIT_PAGE = 10
 
 
 # --- /export --------------------------------------------------------------------------
@@ -65,20 +86,46 @@ async def export_menu(update: Update, context: Context) -> None:
     await reply(update, _("Which format should the export have?"), kb.with_menu(rows))
 
 
+# Exports being built, by member id: one at a time per coordinator.
+_exports: dict[int, asyncio.Task[None]] = {}
+
+
+async def wait_for_exports() -> None:
+    """Until every running export is sent (tests; shutdown waits via PTB's create_task)."""
+    while _exports:
+        await asyncio.gather(*_exports.values(), return_exceptions=True)
+
+
 async def export_chosen(update: Update, context: Context) -> None:
     member = current_member()
     if not can(member, Action.EXPORT):
         await refuse(update, role_refusal(Role.COORDINATOR))
         return
-    assert member is not None and update.effective_chat is not None
+    assert member is not None and member.id is not None and update.effective_chat is not None
     fmt = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
     if fmt not in (f.value for f in export_service.ExportFormat):
         await answer(update, _("This button is no longer available."))
         return
+    running = _exports.get(member.id)
+    if running is not None and not running.done():
+        await answer(update, _("Your export is still being prepared."), alert=True)
+        return
     await answer(update)
-    chat = update.effective_chat
     status = await reply(update, _("Preparing the export…"))
+    # Built in the background: a big workbook takes seconds, and PTB handles updates one
+    # at a time, so waiting here would keep everybody else waiting too.
+    task = context.application.create_task(
+        _build_and_send(context, member, update.effective_chat.id, fmt, status),
+        update=update,
+        name=f"export-{member.id}",
+    )
+    _exports[member.id] = task
+    task.add_done_callback(lambda _task, key=member.id: _exports.pop(key, None))
 
+
+async def _build_and_send(
+    context: Context, member: Member, chat_id: int, fmt: str, status: Message | None
+) -> None:
     async def progress(index: int, total: int, title: str) -> None:
         if status is None:
             return
@@ -91,7 +138,6 @@ async def export_chosen(update: Update, context: Context) -> None:
             log.debug("progress message could not be edited")
 
     runtime = rt(context)
-    language = current_language()
     with tempfile.TemporaryDirectory(prefix="export-") as folder:
         name = "{base}-{day}.{ext}".format(
             base=_("report"),
@@ -100,17 +146,18 @@ async def export_chosen(update: Update, context: Context) -> None:
         )
         path = Path(folder) / name
         result = await export_service.write_export(
-            runtime.db, path, fmt, language=language, progress=progress
+            runtime.db, path, fmt, language=current_language(), progress=progress
         )
         async with runtime.db.session() as session:
-            await record(session, member, "export", None, format=fmt, rows=result.total_rows)
+            actor = await session.get(Member, member.id)
+            await record(session, actor, "export", None, format=fmt, rows=result.total_rows)
         caption = ngettext(
             "Export of {sheets} sheet, {rows} rows.",
             "Export of {sheets} sheets, {rows} rows.",
             len(result.rows),
         ).format(sheets=len(result.rows), rows=result.total_rows)
         with path.open("rb") as document:
-            await chat.send_document(document, filename=name, caption=caption)
+            await context.bot.send_document(chat_id, document, filename=name, caption=caption)
     if status is not None:
         try:
             await status.edit_text(_("The export is ready."), reply_markup=kb.with_menu([]))
@@ -132,6 +179,37 @@ async def stats(update: Update, context: Context) -> None:
     # Drawing takes a moment; keep the bot answering others meanwhile.
     chart = await asyncio.to_thread(stats_service.render_chart, results)
     await update.effective_chat.send_photo(chart, caption=_("Statistics"))
+
+
+# --- /audit ------------------------------------------------------------------------------
+
+
+def audit_line(entry: AuditEntry, actor: str | None) -> str:
+    action = _(AUDIT_ACTIONS[entry.action]) if entry.action in AUDIT_ACTIONS else entry.action
+    details = ", ".join(
+        f"{key}: {value}" for key, value in (entry.details or {}).items() if value is not None
+    )
+    line = f"{format_datetime(entry.created_at, 'short')} · {esc(actor or '—')} · {esc(action)}"
+    if entry.target:
+        line += f" · {esc(entry.target)}"
+    if details:
+        line += f"\n   <i>{esc(details[:200])}</i>"
+    return line
+
+
+@requires(Role.COORDINATOR)
+async def audit_log(update: Update, context: Context) -> None:
+    await answer(update)
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    page = max(data.int_arg(0) or 0, 0)
+    async with rt(context).db.session() as session:
+        entries, pages = await audit_service.recent(session, page, AUDIT_PAGE)
+    if not entries:
+        await reply(update, _("The audit log is empty."), kb.with_menu([]))
+        return
+    lines = ["<b>" + _("Audit log") + "</b>", ""]
+    lines += [audit_line(entry, actor) for entry, actor in entries]
+    await reply(update, "\n".join(lines), kb.with_menu([kb.pager(F, "au", page, pages)]))
 
 
 # --- /mydata ----------------------------------------------------------------------------
@@ -263,6 +341,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CommandHandler("stats", private_only(stats)))
     application.add_handler(CommandHandler("mydata", private_only(mydata)))
     application.add_handler(CommandHandler("forget", private_only(forget_ask)))
+    application.add_handler(CommandHandler("audit", private_only(audit_log)))
+    application.add_handler(CallbackQueryHandler(audit_log, pattern=rf"^{F}:au(:\d+)?$"))
     application.add_handler(CallbackQueryHandler(export_menu, pattern=rf"^{F}:ex$"))
     application.add_handler(CallbackQueryHandler(export_chosen, pattern=rf"^{F}:ex:"))
     application.add_handler(CallbackQueryHandler(stats, pattern=rf"^{F}:st$"))

@@ -9,15 +9,19 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import JSON, String, Text, select
 from sqlmodel import SQLModel
 
 from bot.services import members as members_service
 from handlers.digest import JOB_NAME, schedule_digest, send_weekly_digest
+from handlers.reports import wait_for_exports
 from models import Contribution, Group, Member, Membership, Role, Support
 from tests.harness import Harness, User
 
+# The harness initialises the application without starting it; exports run as tasks anyway.
+pytestmark = pytest.mark.filterwarnings("ignore:Tasks created via `Application.create_task`")
 COORDINATOR = User(900001, "Ewa", "Szef", language_code="pl")
 NAME = "Zażółć Gęślą-Jaźń"
 PHONE = "+48 600 700 800"
@@ -89,6 +93,10 @@ async def test_coordinator_gets_a_workbook_with_polish_letters(harness: Harness)
     calls = await harness.send(COORDINATOR, "/export")
     calls = await harness.press(COORDINATOR, calls[-1].button("XLSX"))
     assert any("Przygotowuję eksport" in c.text for c in calls)
+    before = len(harness.calls)
+    await wait_for_exports()
+    calls = harness.calls[before - len(calls) :]
+    assert any("Przygotowuję eksport" in c.text for c in calls)
     filename, content = document(calls)
     assert filename.startswith("raport-") and filename.endswith(".xlsx")
     workbook = load_workbook(io.BytesIO(content), read_only=True)
@@ -115,7 +123,10 @@ async def test_csv_zip_round_trips(harness: Harness) -> None:
     await join(harness, anna, "mediators")
     await signup(harness, COORDINATOR, "Ewa Szef")
     calls = await harness.send(COORDINATOR, "/export")
-    calls = await harness.press(COORDINATOR, calls[-1].button("CSV"))
+    await harness.press(COORDINATOR, calls[-1].button("CSV"))
+    before = len(harness.calls)
+    await wait_for_exports()
+    calls = harness.calls[before:]
     filename, content = document(calls)
     assert filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -134,6 +145,8 @@ async def test_a_leader_cannot_export(harness: Harness) -> None:
     calls = await harness.send(leader, "/export")
     assert "only coordinators" in harness.texts(calls)
     calls = await harness.press(leader, "rp:ex:xlsx")  # a forged button
+    await wait_for_exports()
+    calls = harness.sent_to(leader.id)
     assert not [c for c in calls if c.method == "sendDocument"]
     assert "only coordinators" in harness.texts(calls)
 
@@ -298,3 +311,20 @@ async def test_digest_is_scheduled_for_monday_eight_local_time(harness: Harness)
     local = first.astimezone(runtime(harness).settings.timezone)
     assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
     assert local.date().isoformat() == "2026-11-30"
+
+
+async def test_audit_log_shows_who_did_what_to_coordinators_only(harness: Harness) -> None:
+    boss = User(900001, "Ewa", "Szef", language_code="en")
+    await signup(harness, boss, "Ewa Szef")
+    calls = await harness.send(boss, "/invite")
+    calls = await harness.press(boss, calls[-1].button("leader"))
+    calls = await harness.press(boss, calls[-1].button("No group"))
+    calls = await harness.press(boss, calls[-1].button("5"))
+    await harness.press(boss, calls[-1].button("7"))
+    calls = await harness.send(boss, "/audit")
+    text = harness.texts(calls)
+    assert "Audit log" in text and "Ewa Szef · invite created" in text
+    leader = User(620, language_code="en")
+    await signup(harness, leader, "Olek", Role.LEADER)
+    calls = await harness.send(leader, "/audit")
+    assert "only coordinators" in harness.texts(calls)
