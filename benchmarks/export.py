@@ -5,8 +5,9 @@
 
 Builds the database (a temporary SQLite file unless --url), then runs the export in a
 fresh child process so its peak RSS is the export's own, not the data generator's.
-On a branch without contributions/meetings the bulk rows go to the audit log: the export
-streams every table the same way, so the figure is representative. Target: < 20 s, < 300 MB.
+Bulk rows: --rows contributions (with a support each tenth) and as many audit-log entries
+as there would be meeting answers (--answers; meetings are not on this branch yet, and every
+table is streamed the same way). Target: < 20 s, < 300 MB.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ LAST = ["Kowalska", "Wiśniewski", "Żółkiewska", "Dąbrowski", "Łęcki", "G�
 CHUNK = 5000
 
 
-async def build(url: str, members: int, rows: int) -> None:
+async def build(url: str, members: int, rows: int, answers: int) -> None:
     from sqlalchemy import insert, select
 
     from bot.db import Database
     from bot.profile import apply_profile, load_profile
-    from models import AuditEntry, Group, Member, Membership
+    from models import AuditEntry, Contribution, Group, Member, Membership, ProblemArea, Support
 
     rng = random.Random(7)
     database = Database(url)
@@ -72,16 +73,43 @@ async def build(url: str, members: int, rows: int) -> None:
         ]
         for i in range(0, len(links), CHUNK):
             await conn.execute(insert(Membership), links[i : i + CHUNK])
+        area_ids = [a for (a,) in (await conn.execute(select(ProblemArea.id))).all()]
+        kinds = ["idea", "resource", "barrier", "experience", "cause"]
+        statuses = ["new", "discussion", "accepted", "in_progress", "done", "rejected"]
         for i in range(0, rows, CHUNK):
+            batch = [
+                {
+                    "kind": rng.choice(kinds),
+                    "title": f"Świetlica dla dzieci przy ul. Hallera nr {i + j}",
+                    "details": {"for_whom": "dzieci i młodzież", "first_step": "rozmowa z ZGM"},
+                    "area_id": rng.choice(area_ids),
+                    "group_id": rng.choice(group_ids),
+                    "author_id": rng.choice(member_ids),
+                    "status": rng.choice(statuses),
+                    "support_count": 0,
+                    "created_at": start + timedelta(seconds=i + j),
+                    "updated_at": start + timedelta(seconds=i + j),
+                }
+                for j in range(min(CHUNK, rows - i))
+            ]
+            await conn.execute(insert(Contribution), batch)
+        contribution_ids = [c for (c,) in (await conn.execute(select(Contribution.id))).all()]
+        supports = [
+            {"contribution_id": c, "member_id": rng.choice(member_ids), "created_at": start}
+            for c in contribution_ids[::10]
+        ]
+        for i in range(0, len(supports), CHUNK):
+            await conn.execute(insert(Support), supports[i : i + CHUNK])
+        for i in range(0, answers, CHUNK):
             batch = [
                 {
                     "actor_id": rng.choice(member_ids),
                     "action": rng.choice(["contribution.status", "meeting.answer", "role.change"]),
-                    "target": f"contribution:{i + j}",
-                    "details": {"note": "Pomysł na świetlicę przy ul. Hallera — źródło: ankieta"},
+                    "target": f"meeting:{(i + j) % 1000}",
+                    "details": {"answer": rng.choice(["yes", "maybe", "no"])},
                     "created_at": start + timedelta(seconds=i + j),
                 }
-                for j in range(min(CHUNK, rows - i))
+                for j in range(min(CHUNK, answers - i))
             ]
             await conn.execute(insert(AuditEntry), batch)
     await database.dispose()
@@ -104,7 +132,8 @@ async def export(url: str, out: str, fmt: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--rows", type=int, default=100_000, help="bulk rows (audit log)")
+    parser.add_argument("--rows", type=int, default=100_000, help="contributions")
+    parser.add_argument("--answers", type=int, default=20_000, help="audit-log rows")
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--child", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
@@ -119,9 +148,10 @@ def main() -> int:
         url = args.url or f"sqlite+aiosqlite:///{folder}/bench.db"
         migrate(url)
         started = time.perf_counter()
-        asyncio.run(build(url, args.members, args.rows))
+        asyncio.run(build(url, args.members, args.rows, args.answers))
         print(
-            f"built {args.members} members, {args.rows} bulk rows in "
+            f"built {args.members} members, {args.rows} contributions, "
+            f"{args.answers} audit rows in "
             f"{time.perf_counter() - started:.1f} s"
         )
         out = Path(folder) / f"report.{'xlsx' if args.format == 'xlsx' else 'zip'}"

@@ -52,8 +52,8 @@ def _status(value: str) -> str:
 
 def _answers(row: Row[Any]) -> str:
     """The kind's answers as 'Question label: answer' lines, in the reader's language."""
-    details = row._mapping["details"] or {}
-    labels = {spec.key: spec.label for spec in FIELDS.get(row._mapping["kind"], ())}
+    details = row.details or {}
+    labels = {spec.key: spec.label for spec in FIELDS.get(row.kind, ())}
     return "\n".join(
         f"{_(labels[key]) if key in labels else key}: {value}"
         for key, value in details.items()
@@ -62,7 +62,7 @@ def _answers(row: Row[Any]) -> str:
 
 
 def _location(row: Row[Any]) -> str | None:
-    lat, lon = row._mapping["latitude"], row._mapping["longitude"]
+    lat, lon = row.latitude, row.longitude
     return f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else None
 
 
@@ -104,12 +104,12 @@ register_sheet(
         _contributions,
         (
             C(N_("No."), "id", 6),
-            C(N_("Kind"), lambda r: _kind(r._mapping["kind"]), 12),
+            C(N_("Kind"), lambda r: _kind(r.kind), 12),
             C(N_("Title"), "title", 40),
             C(N_("Problem area"), lambda r: localized(r.area_names, r.area_slug), 30),
             C(N_("Group"), lambda r: localized(r.group_names, r.group_name), 28),
             C(N_("Author"), "author_name", 24),
-            C(N_("Status"), lambda r: _status(r._mapping["status"]), 16),
+            C(N_("Status"), lambda r: _status(r.status), 16),
             C(N_("Supports"), "support_count", 10),
             C(N_("Answers"), _answers, 60),
             C(N_("Reason for rejection"), "rejection_reason", 30),
