@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, time
 
 from telegram import InlineKeyboardMarkup, Update
@@ -33,6 +34,11 @@ def digest_keyboard() -> InlineKeyboardMarkup:
     return kb.markup([[kb.button(_("Stop the weekly digest"), F, "off", "d")]])
 
 
+def _render(text: str) -> Callable[[], tuple[str, InlineKeyboardMarkup]]:
+    """The composed digest with its button, labelled in the recipient's language."""
+    return lambda: (text, digest_keyboard())
+
+
 async def send_weekly_digest(application: Application, now: datetime | None = None) -> int:  # type: ignore[type-arg]
     """Send this week's digest to everyone due who has not had it. Returns how many went.
 
@@ -54,9 +60,7 @@ async def send_weekly_digest(application: Application, now: datetime | None = No
             text = await digest_service.compose(session, member, period)
         if text is None or not await digest_service.claim(db, member.id, period.week):  # type: ignore[arg-type]
             continue
-        message = await notify_member(
-            application.bot, db, member, lambda text=text: (text, digest_keyboard())
-        )
+        message = await notify_member(application.bot, db, member, _render(text))
         delivered += message is not None
     log.info("weekly digest %s: %d sent", period.week, delivered)
     return delivered

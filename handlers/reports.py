@@ -119,8 +119,9 @@ async def export_chosen(update: Update, context: Context) -> None:
         update=update,
         name=f"export-{member.id}",
     )
-    _exports[member.id] = task
-    task.add_done_callback(lambda _task, key=member.id: _exports.pop(key, None))
+    key = member.id
+    _exports[key] = task
+    task.add_done_callback(lambda _task: _exports.pop(key, None))
 
 
 async def _build_and_send(

@@ -91,7 +91,7 @@ async def personal_data(session: AsyncSession, member: Member) -> PersonalData:
     """Everything stored about a member: their row, rows that point at them, bot state."""
     member_table = Member.__table__  # type: ignore[attr-defined]
     own = (
-        await session.exec(core_select(member_table).where(member_table.c.id == member.id))
+        await session.exec(core_select(member_table).where(member_table.c.id == member.id))  # type: ignore[call-overload]
     ).one()
     data = PersonalData(member=_row(own))
     for table, column, _fk in member_foreign_keys():

@@ -63,18 +63,20 @@ async def collect(session: AsyncSession) -> list[SeriesResult]:
     return [SeriesResult(_(s.title), await s.compute(session), s.chart) for s in STATS]
 
 
-def render_text(results: list[SeriesResult]) -> str:
+def render_text(results: list[SeriesResult], limit: int = 4000) -> str:
+    """Counts as HTML, cut between lines (never inside a tag) to fit one message."""
     from html import escape
 
-    blocks = ["<b>" + escape(_("Statistics")) + "</b>"]
+    lines = ["<b>" + escape(_("Statistics")) + "</b>"]
     for result in results:
-        lines = [f"<b>{escape(result.title)}</b>"]
-        lines += [f"• {escape(label)}: {value}" for label, value in result.points]
-        if not result.points:
-            lines.append("—")
-        blocks.append("\n".join(lines))
-    text = "\n\n".join(blocks)
-    return text if len(text) <= 4000 else text[:3990] + "\n…"
+        lines += ["", f"<b>{escape(result.title)}</b>"]
+        lines += [f"• {escape(label)}: {value}" for label, value in result.points] or ["—"]
+    text = ""
+    for line in lines:
+        if len(text) + len(line) + 3 > limit:
+            return text + "\n…"
+        text = f"{text}\n{line}" if text else line
+    return text
 
 
 def render_chart(results: list[SeriesResult]) -> bytes:

@@ -328,3 +328,16 @@ async def test_audit_log_shows_who_did_what_to_coordinators_only(harness: Harnes
     await signup(harness, leader, "Olek", Role.LEADER)
     calls = await harness.send(leader, "/audit")
     assert "only coordinators" in harness.texts(calls)
+
+
+async def test_a_digest_missed_during_downtime_is_caught_up_the_same_monday(
+    harness: Harness,
+) -> None:
+    from handlers.digest import CATCH_UP_JOB
+
+    schedule_digest(harness.app, now=MONDAY_8 + timedelta(hours=3))
+    assert harness.app.job_queue.get_jobs_by_name(CATCH_UP_JOB)
+    schedule_digest(harness.app, now=MONDAY_8 + timedelta(days=1))  # Tuesday: too late
+    assert not [
+        job for job in harness.app.job_queue.get_jobs_by_name(CATCH_UP_JOB) if not job.removed
+    ]

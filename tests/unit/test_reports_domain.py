@@ -257,3 +257,11 @@ def test_export_covers_every_table_but_internal_ones() -> None:
     exported = {spec.table.name for spec in export_service.sheets()}
     every = {t.name for t in SQLModel.metadata.sorted_tables}
     assert exported == every - export_service.EXCLUDED_TABLES
+
+
+def test_stats_text_fits_one_message() -> None:
+    many = [stats_service.SeriesResult("<Groups>", [(f"g{i} & co", i) for i in range(900)], "barh")]
+    with i18n.use_language("en"):
+        text = stats_service.render_text(many)
+    assert len(text) <= 4000 and text.endswith("…") and "&lt;Groups&gt;" in text
+    assert text.count("<b>") == text.count("</b>")
