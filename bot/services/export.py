@@ -70,7 +70,7 @@ class SheetSpec:
     table: Table
     columns: tuple[ExportColumn, ...]
     query: Callable[[], Select[Any]] | None = None  # default: the whole table by primary key
-    translate_name: bool = True
+    translate_name: bool = True  # False: name and headers are raw table/column names
 
     def statement(self) -> Select[Any]:
         if self.query is not None:
@@ -298,7 +298,8 @@ async def write_export(
             for index, (spec, title) in enumerate(zip(specs, titles, strict=True)):
                 if progress is not None:
                     await progress(index, len(specs), title)
-                writer.start(title, spec.columns, [_(c.header) for c in spec.columns])
+                headers = [_(c.header) if spec.translate_name else c.header for c in spec.columns]
+                writer.start(title, spec.columns, headers)
                 count = 0
                 async with db.engine.begin() as conn:
                     stream = await conn.stream(spec.statement().execution_options(yield_per=BATCH))
