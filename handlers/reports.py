@@ -71,6 +71,8 @@ AUDIT_ACTIONS = {
     "contribution.withdraw": N_("contribution withdrawn"),
 }
 AUDIT_PAGE = 10
+# /mydata names for tables that have no export sheet (their own name otherwise).
+MYDATA_LABELS = {"digest_sends": N_("Weekly digests sent")}
 
 
 # --- /export --------------------------------------------------------------------------
@@ -233,7 +235,12 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
     if data.tables:
         lines += ["", "<b>" + _("Records linked to you") + "</b>"]
         for key, rows in data.tables.items():
-            label = export_service.sheet_label(key.split(".")[0])
+            table = key.split(".")[0]
+            label = (
+                _(MYDATA_LABELS[table])
+                if table in MYDATA_LABELS
+                else export_service.sheet_label(table)
+            )
             lines.append(f"• {esc(label)}: {len(rows)}")
     if data.bot_state:
         lines.append(

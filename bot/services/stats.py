@@ -85,9 +85,11 @@ def render_chart(results: list[SeriesResult]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    shown = [r for r in results if r.points]
+    shown = [r for r in results if any(value for _label, value in r.points)]
     panels = max(len(shown), 1)
-    heights = [max(2.2, 0.35 * len(r.points) + 1.2) for r in shown] or [2.0]
+    heights = [2.6 if r.chart == "bar" else max(1.6, 0.3 * len(r.points) + 0.8) for r in shown] or [
+        2.0
+    ]
     figure = Figure(figsize=(8, sum(heights)), dpi=110, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(panels, 1, squeeze=False, height_ratios=heights)[:, 0]
@@ -97,6 +99,7 @@ def render_chart(results: list[SeriesResult]) -> bytes:
         if result.chart == "bar":
             ax.bar(labels, values, color="#3b7dd8")
             ax.tick_params(axis="x", labelrotation=45)
+            ax.yaxis.get_major_locator().set_params(integer=True)
         else:
             ax.barh(labels[::-1], values[::-1], color="#3b7dd8")
             ax.xaxis.get_major_locator().set_params(integer=True)

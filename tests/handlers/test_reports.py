@@ -35,9 +35,8 @@ def runtime(harness: Harness) -> Any:
 
 async def signup(harness: Harness, user: User, name: str, role: Role = Role.RESIDENT) -> Member:
     calls = await harness.send(user, "/start")
-    await harness.press(
-        user, calls[-1].button("agree" if user.language_code == "en" else "Zgadzam")
-    )
+    assert any(data == "ob:consent:y" for _text, data in calls[-1].buttons)
+    await harness.press(user, "ob:consent:y")
     await harness.send(user, name)
     await harness.send(user, "Szkoła Podstawowa nr 2 w Chełmży")
     async with runtime(harness).db.session() as session:
