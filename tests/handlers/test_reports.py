@@ -216,9 +216,19 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
     await harness.press(user, calls[-1].button("Nie"))
     async with runtime(harness).db.session() as session:
         assert await members_service.get_by_telegram_id(session, user.id) is not None
+    await harness.send(user, "/idea")  # a draft in a conversation, left open
+    async with runtime(harness).db.session() as session:
+        from models import BotState
+
+        rows = (await session.exec(select(BotState))).scalars().all()
+        assert [r for r in rows if r.kind.startswith("conv:") and str(user.id) in r.key]
     calls = await harness.send(user, "/forget")
     calls = await harness.press(user, calls[-1].button("Tak"))
     assert "usunięte" in harness.texts(calls)
+    for handlers in harness.app.handlers.values():
+        for handler in handlers:
+            conversations = getattr(handler, "_conversations", {})
+            assert not [key for key in conversations if user.id in key]
 
     async with runtime(harness).db.session() as session:
         assert await members_service.get_by_telegram_id(session, user.id) is None
@@ -232,6 +242,9 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
                     for needle in (NAME, "Zażółć", PHONE, str(user.id)):
                         assert needle not in text, (table.name, text)
         from models import AuditEntry, Invite
+
+        states = (await session.exec(select(BotState))).scalars().all()
+        assert not [s for s in states if str(user.id) in s.key], states
 
         forget = (
             (await session.exec(select(AuditEntry).where(AuditEntry.action == "member.forget")))
