@@ -93,6 +93,7 @@ def build_application(
 async def startup(application: Application) -> None:  # type: ignore[type-arg]
     """Everything that must happen before the first update; tests call it directly."""
     from handlers.commands import publish_all
+    from handlers.digest import schedule_digest
 
     rt = runtime(application)
     async with rt.db.session() as session:
@@ -108,6 +109,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     from bot.broadcasting import resume_broadcasts
 
     await resume_broadcasts(application)
+    schedule_digest(application)
     # Commands are not needed for the first update: publish them without delaying polling.
     application.bot_data["commands_task"] = asyncio.create_task(publish_all(application))
     log.info("bot @%s ready", rt.bot_username)

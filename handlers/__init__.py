@@ -14,16 +14,28 @@ def _features() -> list[ModuleType]:
     from handlers import (
         broadcasts,
         contributions,
+        digest,
         groups,
         invites,
         opportunities,
+        reports,
         start,
         volunteers,
     )
 
     # The global /cancel and the stale-button handler come after all of these
     # (handlers/system.py), so each conversation's own /cancel fallback answers first.
-    return [start, invites, groups, contributions, volunteers, opportunities, broadcasts]
+    return [
+        start,
+        invites,
+        groups,
+        contributions,
+        volunteers,
+        opportunities,
+        broadcasts,
+        reports,
+        digest,
+    ]
 
 
 def all_commands() -> list[CommandSpec]:

@@ -11,6 +11,7 @@ from models.contributions import (
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invites import Invite, InviteUse
 from models.members import AuditEntry, Member, Role
+from models.reports import DigestSend
 from models.state import BotState
 from models.volunteers import AVAILABILITY, Opportunity, OpportunitySignup, Volunteer
 
@@ -24,6 +25,7 @@ __all__ = [
     "Contribution",
     "ContributionKind",
     "ContributionStatus",
+    "DigestSend",
     "Group",
     "GroupKind",
     "Invite",

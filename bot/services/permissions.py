@@ -23,6 +23,9 @@ class Action(StrEnum):
     BROADCAST = "broadcast"  # coordinator, or the lead of that group (to that group only)
     POST_OPPORTUNITY = "post_opportunity"
     SEE_VOLUNTEERS = "see_volunteers"
+    EXPORT = "export"  # the whole database as a workbook
+    SEE_STATS = "see_stats"  # coordinators and group leads
+    SEE_AUDIT = "see_audit"
 
 
 # The lowest role that may do an action anywhere.
@@ -42,6 +45,9 @@ _MINIMUM = {
     Action.BROADCAST: Role.COORDINATOR,
     Action.POST_OPPORTUNITY: Role.COORDINATOR,
     Action.SEE_VOLUNTEERS: Role.COORDINATOR,
+    Action.EXPORT: Role.COORDINATOR,
+    Action.SEE_STATS: Role.LEAD,
+    Action.SEE_AUDIT: Role.COORDINATOR,
 }
 # Actions the lead of the group in question may do too.
 _LEAD_MAY = {

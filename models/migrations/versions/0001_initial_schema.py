@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:51:38.502162
+Create Date: 2026-11-26 13:25:28.236921
 
 """
 from typing import Sequence, Union
@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('consent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reachable', sa.Boolean(), nullable=False),
+    sa.Column('digest_opt_out', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -91,6 +92,15 @@ def upgrade() -> None:
     with op.batch_alter_table('broadcasts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_broadcasts_status'), ['status'], unique=False)
 
+    op.create_table('digest_sends',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.String(length=10), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('member_id', 'week')
+    )
     op.create_table('groups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -330,6 +340,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_groups_slug'))
 
     op.drop_table('groups')
+    op.drop_table('digest_sends')
     with op.batch_alter_table('broadcasts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_broadcasts_status'))
 
