@@ -69,10 +69,22 @@ AUDIT_ACTIONS = {
     "group.unlink": N_("group chat unlinked"),
     "contribution.status": N_("contribution status changed"),
     "contribution.withdraw": N_("contribution withdrawn"),
+    "opportunity.post": N_("volunteering opportunity posted"),
+    "opportunity.cancel": N_("volunteering opportunity cancelled"),
+    "broadcast.start": N_("broadcast started"),
+    "broadcast.stop": N_("broadcast stopped"),
 }
 AUDIT_PAGE = 10
 # /mydata names for tables that have no export sheet (their own name otherwise).
-MYDATA_LABELS = {"digest_sends": N_("Weekly digests sent")}
+# Also a friendlier name than the sheet's where the sheet's would read oddly about oneself.
+MYDATA_LABELS = {
+    "digest_sends": N_("Weekly digests sent"),
+    "volunteers": N_("Your volunteer profile"),
+    "opportunity_signups": N_("Your sign-ups for volunteering"),
+    "opportunities": N_("Volunteering opportunities you posted"),
+    "broadcasts": N_("Broadcasts you wrote"),
+    "broadcast_recipients": N_("Broadcast messages sent to you"),
+}
 
 
 # --- /export --------------------------------------------------------------------------

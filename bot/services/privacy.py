@@ -3,7 +3,8 @@
 Data-driven on purpose: every table with a foreign key to ``members.id`` is personal data
 of that member, so tables added by later features are covered without changes here.
 Erasure deletes the member row and lets the foreign keys do the rest: CASCADE removes
-personal rows, SET NULL keeps authored content anonymised.
+personal rows, SET NULL keeps authored content anonymised. The one exception, rows
+that hold the Telegram id itself (broadcast deliveries), is deleted explicitly.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.persistence import CONVERSATION, USER
+from bot.services import volunteers as volunteers_service
 from bot.services.audit import record
 from models import BotState, Member
 
@@ -121,6 +123,8 @@ async def forget(session: AsyncSession, member: Member) -> int:
         query = core_select(func.count()).select_from(column.table).where(column == member.id)
         counts += (await session.exec(query)).scalar_one()  # type: ignore[call-overload]
     await record(session, None, "member.forget", f"member:{member.id}", rows=counts)
+    # Broadcast delivery rows keep the Telegram chat id, which SET NULL would leave behind.
+    await volunteers_service.forget(session, member)
     member_table = Member.__table__  # type: ignore[attr-defined]
     await session.exec(delete(member_table).where(member_table.c.id == member.id))
     for state in await _state_rows(session, member.telegram_id):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-EXTENSIONS = ("bot.services.contribution_reports",)
+EXTENSIONS = ("bot.services.contribution_reports", "bot.services.volunteer_reports")
 
 
 def load_extensions() -> None:

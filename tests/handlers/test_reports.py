@@ -11,13 +11,28 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import JSON, String, Text, select
+from sqlalchemy import JSON, BigInteger, String, Text, select
 from sqlmodel import SQLModel
 
+from bot.services import broadcasts as broadcasts_service
 from bot.services import members as members_service
+from bot.services import opportunities as opportunities_service
+from bot.services import volunteers as volunteers_service
 from handlers.digest import JOB_NAME, schedule_digest, send_weekly_digest
 from handlers.reports import wait_for_exports
-from models import Contribution, Group, Member, Membership, Role, Support
+from models import (
+    Broadcast,
+    BroadcastRecipient,
+    Contribution,
+    Group,
+    Member,
+    Membership,
+    OpportunitySignup,
+    Role,
+    Support,
+    Volunteer,
+    utcnow,
+)
 from tests.harness import Harness, User
 
 # The harness initialises the application without starting it; exports run as tasks anyway.
@@ -203,6 +218,25 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
     )
     async with runtime(harness).db.session() as session:
         session.add(Support(contribution_id=idea, member_id=member.id))  # type: ignore[arg-type]
+    # A volunteer profile, a sign-up, and a broadcast that reached her.
+    async with runtime(harness).db.session() as session:
+        fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
+        draft = volunteers_service.Draft(NAME, PHONE, "Św. Jana", "szycie", ["youth"], ["weekend"])
+        await volunteers_service.save(session, fresh, draft, runtime(harness).profile.streets)
+        opportunity = await opportunities_service.create(
+            session,
+            fresh,
+            title="Sprzątanie",
+            starts_at=utcnow() + timedelta(days=3),
+            place="Świetlica",
+            places=4,
+            area_id=None,
+        )
+        await opportunities_service.sign_up(session, opportunity.id, fresh)  # type: ignore[arg-type]
+        broadcast = await broadcasts_service.create_draft(
+            session, fresh, broadcasts_service.audience_spec("everyone"), "Dzień dobry"
+        )
+        await broadcasts_service.start(session, broadcast.id, fresh)  # type: ignore[arg-type]
     # A draft holding a phone number, as the volunteer conversation would keep it.
     harness.app.user_data[user.id]["draft"] = {"phone": PHONE, "name": NAME}
     # Something she did as a coordinator: an invite and its audit entry.
@@ -233,6 +267,10 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
     async with runtime(harness).db.session() as session:
         assert await members_service.get_by_telegram_id(session, user.id) is None
         for table in SQLModel.metadata.sorted_tables:
+            # Telegram ids are numbers too (a broadcast's delivery row keeps the chat id).
+            for column in (c for c in table.columns if isinstance(c.type, BigInteger)):
+                values = (await session.exec(select(column))).scalars().all()
+                assert user.id not in values, (table.name, column.name)
             columns = _text_columns(table)
             if not columns:
                 continue
@@ -257,6 +295,10 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
         kept = await session.get(Contribution, idea)
         assert kept is not None and kept.author_id is None
         assert not (await session.exec(select(Support))).all()
+        for table in (Volunteer, OpportunitySignup, BroadcastRecipient):
+            assert not (await session.exec(select(table))).all(), table
+        kept_broadcast = await session.get(Broadcast, broadcast.id)
+        assert kept_broadcast is not None and kept_broadcast.author_id is None
     assert user.id not in harness.app.user_data or not harness.app.user_data[user.id]
 
 
