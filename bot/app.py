@@ -70,6 +70,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
         .persistence(DatabasePersistence(database))
         .post_init(startup)
+        .post_stop(_stop)
         .post_shutdown(_shutdown)
     )
     if rate_limit:
@@ -93,6 +94,7 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     """Everything that must happen before the first update; tests call it directly."""
     from bot.reminders import rebuild_jobs
     from handlers.commands import publish_all
+    from handlers.digest import schedule_digest
 
     rt = runtime(application)
     async with rt.db.session() as session:
@@ -107,9 +109,20 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
         await state_service.remember(session, "bot", "username", rt.bot_username)
     # Meeting reminders live in the database; the job queue only wakes us up.
     await rebuild_jobs(application)
+    from bot.broadcasting import resume_broadcasts
+
+    await resume_broadcasts(application)
+    schedule_digest(application)
     # Commands are not needed for the first update: publish them without delaying polling.
     application.bot_data["commands_task"] = asyncio.create_task(publish_all(application))
     log.info("bot @%s ready", rt.bot_username)
+
+
+async def _stop(application: Application) -> None:  # type: ignore[type-arg]
+    """Before the HTTP client closes: let broadcast sends in flight finish."""
+    from bot.broadcasting import close_broadcasts
+
+    await close_broadcasts(application)
 
 
 async def _shutdown(application: Application) -> None:  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""leaders-bot run | db upgrade|downgrade | invite | check | health."""
+"""leaders-bot run | db upgrade|downgrade | invite | export | check | health."""
 
 from __future__ import annotations
 
@@ -126,6 +126,43 @@ async def _bot_username(settings: Settings) -> str:
         return bot.username
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot import i18n
+    from bot.db import Database, migrate
+    from bot.services import export as export_service
+    from bot.services.audit import record
+
+    settings = _settings(require_token=False)
+    i18n.setup(settings.bot_default_language, settings.timezone)
+    migrate(settings.database_url)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> export_service.ExportResult:
+        database = Database(settings.database_url)
+        try:
+            result = await export_service.write_export(
+                database, out, args.format, language=args.language or settings.bot_default_language
+            )
+            async with database.session() as session:
+                await record(
+                    session,
+                    None,
+                    "export",
+                    None,
+                    format=args.format,
+                    rows=result.total_rows,
+                    source="cli",
+                )
+            return result
+        finally:
+            await database.dispose()
+
+    result = asyncio.run(run())
+    print(f"{out}: {len(result.rows)} sheets, {result.total_rows} rows")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from bot import i18n
     from bot.db import Database, current_revision, head_revision
@@ -208,6 +245,12 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument("--days", type=int, default=14)
     invite.add_argument("--qr", metavar="PNG", help="also write the QR code to this file")
     invite.set_defaults(func=cmd_invite)
+
+    export = sub.add_parser("export", help="write the report (XLSX workbook or zip of CSV)")
+    export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    export.add_argument("--out", required=True, metavar="PATH")
+    export.add_argument("--language", choices=["pl", "en", "uk"], help="of the headers")
+    export.set_defaults(func=cmd_export)
 
     check = sub.add_parser("check", help="validate settings, database and catalogs")
     check.set_defaults(func=cmd_check)

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
         default=(timedelta(hours=24), timedelta(hours=1))
     )
     bot_profile: Path | None = None
+    # Broadcast messages per second; Telegram allows about 30/s overall.
+    broadcast_rate: float = Field(default=30.0, gt=0)
 
     @field_validator("telegram_bot_token")
     @classmethod

@@ -42,7 +42,7 @@ _FORMS = {
     "четверга": "четвер", "п'ятницю": "п'ятниця", "п'ятниці": "п'ятниця",
     "суботу": "субота", "суботи": "субота", "неділю": "неділя", "неділі": "неділя",
 }  # fmt: skip
-_UNREADABLE = N_("I could not read that as a date and time. Try for example: {examples}")
+_UNREADABLE = N_("I could not read that date and time. Try for example: {examples}")
 _DAY_MONTH = re.compile(r"^(\d{1,2})[./](\d{1,2})\.?$")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})$")
 _HOUR_MINUTE = re.compile(r"^(\d{1,2})[:.h](\d{2})$")
@@ -166,8 +166,7 @@ def parse_when(text: str, language: str, *, now: datetime | None = None, tz: Zon
     normalised = _normalise(cleaned, local_now.date())
     if normalised is None:
         raise _refuse(N_("That date or hour does not exist. Try for example: {examples}"), language)
-    if not _HAS_TIME.search(normalised) and not _RELATIVE.search(normalised):
-        raise _refuse(N_("Please add the hour too. For example: {examples}"), language)
+    has_time = _HAS_TIME.search(normalised) or _RELATIVE.search(normalised)
     settings = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": local_now.replace(tzinfo=None),
@@ -182,6 +181,8 @@ def parse_when(text: str, language: str, *, now: datetime | None = None, tz: Zon
             break
     if wall is None:
         raise _refuse(_UNREADABLE, language)
+    if not has_time:  # a day alone: dateparser would silently use the current hour
+        raise _refuse(N_("Please add the hour too. For example: {examples}"), language)
     wall = wall.replace(second=0, microsecond=0, tzinfo=None)
     result = localize(wall, tz)
     if result <= now:

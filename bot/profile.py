@@ -42,6 +42,11 @@ class Profile:
     teams: tuple[TeamSpec, ...]
     streets: tuple[str, ...] = ()
     institutions: tuple[str, ...] = field(default_factory=tuple)
+    # Volunteers' skill suggestions per language: {"pl": ("gotowanie", ...), ...}
+    skills: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def skill_suggestions(self, language: str) -> tuple[str, ...]:
+        return self.skills.get(language) or self.skills.get("pl") or ()
 
 
 def _names(raw: dict[str, object], where: str) -> dict[str, str]:
@@ -85,6 +90,10 @@ def load_profile(path: Path | None = None) -> Profile:
         teams=tuple(teams),
         streets=tuple(str(s) for s in area.get("streets", [])),
         institutions=tuple(str(i) for i in area.get("institutions", data.get("institutions", []))),
+        skills={
+            str(language): tuple(str(s) for s in items)
+            for language, items in data.get("volunteers", {}).get("skills", {}).items()
+        },
     )
 
 

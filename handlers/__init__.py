@@ -11,11 +11,33 @@ from handlers.registry import CommandSpec, MenuEntry
 
 def _features() -> list[ModuleType]:
     # Imported lazily: feature modules import helpers from this package.
-    from handlers import contributions, groups, invites, meetings, start
+    from handlers import (
+        broadcasts,
+        contributions,
+        digest,
+        groups,
+        invites,
+        meetings,
+        opportunities,
+        reports,
+        start,
+        volunteers,
+    )
 
     # The global /cancel and the stale-button handler come after all of these
     # (handlers/system.py), so each conversation's own /cancel fallback answers first.
-    return [start, invites, groups, contributions, meetings]
+    return [
+        start,
+        invites,
+        groups,
+        contributions,
+        meetings,
+        volunteers,
+        opportunities,
+        broadcasts,
+        reports,
+        digest,
+    ]
 
 
 def all_commands() -> list[CommandSpec]:

@@ -1,6 +1,7 @@
 """SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
 
 from models.base import UTCDateTime, utcnow
+from models.broadcasts import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientState
 from models.contributions import (
     Contribution,
     ContributionKind,
@@ -22,19 +23,26 @@ from models.meetings import (
     Rsvp,
 )
 from models.members import AuditEntry, Member, Role
+from models.reports import DigestSend
 from models.state import BotState
+from models.volunteers import AVAILABILITY, Opportunity, OpportunitySignup, Volunteer
 
 __all__ = [
+    "AVAILABILITY",
     "ActionItem",
     "Answer",
     "AuditEntry",
     "BotState",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastStatus",
     "Contribution",
     "ContributionKind",
     "ContributionStatus",
     "DatePoll",
     "DatePollOption",
     "DatePollVote",
+    "DigestSend",
     "Group",
     "GroupKind",
     "Invite",
@@ -44,12 +52,16 @@ __all__ = [
     "Member",
     "Membership",
     "MembershipStatus",
+    "Opportunity",
+    "OpportunitySignup",
     "PollStatus",
     "ProblemArea",
+    "RecipientState",
     "ReminderSent",
     "Role",
     "Rsvp",
     "Support",
     "UTCDateTime",
+    "Volunteer",
     "utcnow",
 ]

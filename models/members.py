@@ -42,6 +42,8 @@ class Member(SQLModel, table=True):
     role: str = Field(default=Role.RESIDENT, sa_type=String(16), index=True)
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reachable: bool = Field(default=True)
+    # Leaders get a weekly digest unless they turn it off in /settings.
+    digest_opt_out: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property

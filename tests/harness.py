@@ -33,6 +33,7 @@ BOT_USER = {
 class Call:
     method: str
     params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded file name -> content
 
     @property
     def text(self) -> str:
@@ -89,7 +90,12 @@ class RecordingRequest(BaseRequest):
             return 200, json.dumps({"ok": True, "result": BOT_USER}).encode()
         if name == "getUpdates":
             return 200, b'{"ok": true, "result": []}'
-        self.calls.append(Call(name, params))
+        files: dict[str, bytes] = {}
+        if request_data is not None and request_data.multipart_data:
+            for part in request_data.multipart_data.values():
+                content = part[1]
+                files[part[0]] = content.read() if hasattr(content, "read") else content
+        self.calls.append(Call(name, params, files))
         if name in self.fail:
             raise self.fail.pop(name)
         result: Any = True

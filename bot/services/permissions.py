@@ -22,6 +22,12 @@ class Action(StrEnum):
     SUBMIT_CONTRIBUTION = "submit_contribution"  # anyone registered
     SUPPORT_CONTRIBUTION = "support_contribution"  # anyone registered
     SET_CONTRIBUTION_STATUS = "set_contribution_status"  # coordinator, or the group's lead
+    BROADCAST = "broadcast"  # coordinator, or the lead of that group (to that group only)
+    POST_OPPORTUNITY = "post_opportunity"
+    SEE_VOLUNTEERS = "see_volunteers"
+    EXPORT = "export"  # the whole database as a workbook
+    SEE_STATS = "see_stats"  # coordinators and group leads
+    SEE_AUDIT = "see_audit"
 
 
 # The lowest role that may do an action anywhere.
@@ -40,6 +46,12 @@ _MINIMUM = {
     Action.SUBMIT_CONTRIBUTION: Role.RESIDENT,
     Action.SUPPORT_CONTRIBUTION: Role.RESIDENT,
     Action.SET_CONTRIBUTION_STATUS: Role.COORDINATOR,
+    Action.BROADCAST: Role.COORDINATOR,
+    Action.POST_OPPORTUNITY: Role.COORDINATOR,
+    Action.SEE_VOLUNTEERS: Role.COORDINATOR,
+    Action.EXPORT: Role.COORDINATOR,
+    Action.SEE_STATS: Role.LEAD,
+    Action.SEE_AUDIT: Role.COORDINATOR,
 }
 # Actions the lead of the group in question may do too.
 _LEAD_MAY = {
@@ -50,6 +62,7 @@ _LEAD_MAY = {
     Action.SCHEDULE_MEETING,
     Action.MANAGE_MEETING,
     Action.SET_CONTRIBUTION_STATUS,
+    Action.BROADCAST,
 }
 
 

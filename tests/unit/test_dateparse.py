@@ -53,6 +53,7 @@ def test_typed_dates(language: str, text: str, expected: str) -> None:
         ("32.05 18:00", "does not exist"),
         ("25:00 jutro", "does not exist"),
         ("banana 17", "could not read"),
+        ("whenever you like", "could not read that date"),
         ("", "could not read"),
         ("15.05.2029 10:00", "more than a year"),
     ],

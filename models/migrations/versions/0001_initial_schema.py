@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 12:56:50.959508
+Create Date: 2026-11-26 13:37:43.352214
 
 """
 from typing import Sequence, Union
@@ -38,6 +38,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('consent_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reachable', sa.Boolean(), nullable=False),
+    sa.Column('digest_opt_out', sa.Boolean(), nullable=False),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -69,6 +70,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_log_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_log_created_at'), ['created_at'], unique=False)
 
+    op.create_table('broadcasts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('audience', sa.JSON(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('photo_file_id', sa.String(length=256), nullable=True),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('sent', sa.Integer(), nullable=False),
+    sa.Column('blocked', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('uncertain', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reported_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['members.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_broadcasts_status'), ['status'], unique=False)
+
+    op.create_table('digest_sends',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.String(length=10), nullable=False),
+    sa.Column('sent_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('member_id', 'week')
+    )
     op.create_table('groups',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=64), nullable=False),
@@ -94,6 +126,63 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_groups_slug'), ['slug'], unique=True)
+
+    op.create_table('opportunities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('starts_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('places', sa.Integer(), nullable=False),
+    sa.Column('area_id', sa.Integer(), nullable=True),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('posted_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cancelled_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminders_sent', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['posted_by_id'], ['members.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('opportunities', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opportunities_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('volunteers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=True),
+    sa.Column('street', sa.String(length=64), nullable=True),
+    sa.Column('skills', sa.Text(), nullable=False),
+    sa.Column('areas', sa.JSON(), nullable=False),
+    sa.Column('availability', sa.JSON(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('member_id')
+    )
+    with op.batch_alter_table('volunteers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volunteers_street'), ['street'], unique=False)
+
+    op.create_table('broadcast_recipients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('broadcast_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('chat_id', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('error', sa.String(length=200), nullable=True),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('claimed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['broadcast_id'], ['broadcasts.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('broadcast_id', 'chat_id'),
+    sa.UniqueConstraint('broadcast_id', 'member_id')
+    )
+    with op.batch_alter_table('broadcast_recipients', schema=None) as batch_op:
+        batch_op.create_index('ix_broadcast_recipients_state', ['broadcast_id', 'state'], unique=False)
 
     op.create_table('contributions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -190,6 +279,19 @@ def upgrade() -> None:
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_memberships_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_member_id'), ['member_id'], unique=False)
+
+    op.create_table('opportunity_signups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('opportunity_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunities.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('opportunity_id', 'member_id')
+    )
+    with op.batch_alter_table('opportunity_signups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_opportunity_signups_opportunity_id'), ['opportunity_id'], unique=False)
 
     op.create_table('invite_uses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -349,6 +451,10 @@ def downgrade() -> None:
 
     op.drop_table('meeting_action_items')
     op.drop_table('invite_uses')
+    with op.batch_alter_table('opportunity_signups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_opportunity_signups_opportunity_id'))
+
+    op.drop_table('opportunity_signups')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_member_id'))
         batch_op.drop_index(batch_op.f('ix_memberships_group_id'))
@@ -378,10 +484,27 @@ def downgrade() -> None:
         batch_op.drop_index('ix_contrib_area_id')
 
     op.drop_table('contributions')
+    with op.batch_alter_table('broadcast_recipients', schema=None) as batch_op:
+        batch_op.drop_index('ix_broadcast_recipients_state')
+
+    op.drop_table('broadcast_recipients')
+    with op.batch_alter_table('volunteers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volunteers_street'))
+
+    op.drop_table('volunteers')
+    with op.batch_alter_table('opportunities', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_opportunities_starts_at'))
+
+    op.drop_table('opportunities')
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_groups_slug'))
 
     op.drop_table('groups')
+    op.drop_table('digest_sends')
+    with op.batch_alter_table('broadcasts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_broadcasts_status'))
+
+    op.drop_table('broadcasts')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
         batch_op.drop_index(batch_op.f('ix_audit_log_action'))

@@ -1,0 +1,176 @@
+"""Export benchmark: wall time and peak RSS of `/export` on a big database.
+
+    uv run python benchmarks/export.py [--members 10000] [--rows 100000] [--format xlsx]
+                                       [--url postgresql://...]
+
+Builds the database (a temporary SQLite file unless --url), then runs the export in a
+fresh child process so its peak RSS is the export's own, not the data generator's.
+Bulk rows: --rows contributions (with a support each tenth) and as many audit-log entries
+as there would be meeting answers (--answers; meetings are not on this branch yet, and every
+table is streamed the same way). Target: < 20 s, < 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FIRST = ["Anna", "Zofia", "Łucja", "Józef", "Paweł", "Grażyna", "Bożena", "Mikołaj", "Ścibor"]
+LAST = ["Kowalska", "Wiśniewski", "Żółkiewska", "Dąbrowski", "Łęcki", "Gęsiarz", "Ćwik"]
+CHUNK = 5000
+
+
+async def build(url: str, members: int, rows: int, answers: int) -> None:
+    from sqlalchemy import insert, select
+
+    from bot.db import Database
+    from bot.profile import apply_profile, load_profile
+    from models import AuditEntry, Contribution, Group, Member, Membership, ProblemArea, Support
+
+    rng = random.Random(7)
+    database = Database(url)
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    async with database.session() as session:
+        await apply_profile(session, load_profile())
+    async with database.engine.begin() as conn:
+        group_ids = [g for (g,) in (await conn.execute(select(Group.id))).all()]
+        people = [
+            {
+                "telegram_id": 10_000_000 + i,
+                "display_name": f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}",
+                "institution": rng.choice([None, "MOPS Chełmża", "Szkoła Podstawowa nr 2"]),
+                "language": rng.choice(["pl", "pl", "en", "uk"]),
+                "role": rng.choice(["resident", "leader", "leader", "lead"]),
+                "consent_at": start + timedelta(minutes=i),
+                "reachable": True,
+                "digest_opt_out": False,
+                "created_at": start + timedelta(minutes=i),
+            }
+            for i in range(members)
+        ]
+        for i in range(0, members, CHUNK):
+            await conn.execute(insert(Member), people[i : i + CHUNK])
+        member_ids = [m for (m,) in (await conn.execute(select(Member.id))).all()]
+        links = [
+            {
+                "member_id": m,
+                "group_id": rng.choice(group_ids),
+                "status": "member",
+                "joined_at": start,
+            }
+            for m in member_ids
+        ]
+        for i in range(0, len(links), CHUNK):
+            await conn.execute(insert(Membership), links[i : i + CHUNK])
+        area_ids = [a for (a,) in (await conn.execute(select(ProblemArea.id))).all()]
+        kinds = ["idea", "resource", "barrier", "experience", "cause"]
+        statuses = ["new", "discussion", "accepted", "in_progress", "done", "rejected"]
+        for i in range(0, rows, CHUNK):
+            batch = [
+                {
+                    "kind": rng.choice(kinds),
+                    "title": f"Świetlica dla dzieci przy ul. Hallera nr {i + j}",
+                    "details": {"for_whom": "dzieci i młodzież", "first_step": "rozmowa z ZGM"},
+                    "area_id": rng.choice(area_ids),
+                    "group_id": rng.choice(group_ids),
+                    "author_id": rng.choice(member_ids),
+                    "status": rng.choice(statuses),
+                    "support_count": 0,
+                    "created_at": start + timedelta(seconds=i + j),
+                    "updated_at": start + timedelta(seconds=i + j),
+                }
+                for j in range(min(CHUNK, rows - i))
+            ]
+            await conn.execute(insert(Contribution), batch)
+        contribution_ids = [c for (c,) in (await conn.execute(select(Contribution.id))).all()]
+        supports = [
+            {"contribution_id": c, "member_id": rng.choice(member_ids), "created_at": start}
+            for c in contribution_ids[::10]
+        ]
+        for i in range(0, len(supports), CHUNK):
+            await conn.execute(insert(Support), supports[i : i + CHUNK])
+        for i in range(0, answers, CHUNK):
+            batch = [
+                {
+                    "actor_id": rng.choice(member_ids),
+                    "action": rng.choice(["contribution.status", "meeting.answer", "role.change"]),
+                    "target": f"meeting:{(i + j) % 1000}",
+                    "details": {"answer": rng.choice(["yes", "maybe", "no"])},
+                    "created_at": start + timedelta(seconds=i + j),
+                }
+                for j in range(min(CHUNK, answers - i))
+            ]
+            await conn.execute(insert(AuditEntry), batch)
+    await database.dispose()
+
+
+async def export(url: str, out: str, fmt: str) -> None:
+    from bot import i18n
+    from bot.db import Database
+    from bot.services.export import write_export
+
+    i18n.setup("pl", "Europe/Warsaw")
+    database = Database(url)
+    started = time.perf_counter()
+    result = await write_export(database, Path(out), fmt, language="pl")
+    elapsed = time.perf_counter() - started
+    await database.dispose()
+    print(f"export: {result.total_rows} rows in {len(result.rows)} sheets, {elapsed:.1f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--rows", type=int, default=100_000, help="contributions")
+    parser.add_argument("--answers", type=int, default=20_000, help="audit-log rows")
+    parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        asyncio.run(export(args.child[0], args.child[1], args.format))
+        return 0
+
+    from bot.db import migrate
+
+    with tempfile.TemporaryDirectory() as folder:
+        url = args.url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        migrate(url)
+        started = time.perf_counter()
+        asyncio.run(build(url, args.members, args.rows, args.answers))
+        print(
+            f"built {args.members} members, {args.rows} contributions, "
+            f"{args.answers} audit rows in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        out = Path(folder) / f"report.{'xlsx' if args.format == 'xlsx' else 'zip'}"
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, __file__, "--format", args.format, "--child", url, str(out)],
+            check=True,
+        )
+        wall = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        size_mb = out.stat().st_size / 1024 / 1024
+        print(
+            f"wall time {wall:.1f} s (with interpreter start), peak RSS {peak_mb:.0f} MB, "
+            f"file {size_mb:.1f} MB"
+        )
+        ok = wall < 20 and peak_mb < 300
+        print("target < 20 s and < 300 MB:", "met" if ok else "MISSED")
+        return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,133 @@
+"""Each person's right to see (/mydata) and erase (/forget) what the bot keeps about them.
+
+Data-driven on purpose: every table with a foreign key to ``members.id`` is personal data
+of that member, so tables added by later features are covered without changes here.
+Erasure deletes the member row and lets the foreign keys do the rest: CASCADE removes
+personal rows, SET NULL keeps authored content anonymised. The one exception, rows
+that hold the Telegram id itself (broadcast deliveries), is deleted explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Table, delete, func
+from sqlalchemy import select as core_select
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.persistence import CONVERSATION, USER
+from bot.services import volunteers as volunteers_service
+from bot.services.audit import record
+from models import BotState, Member
+
+MEMBERS = "members"
+# Persistence rows are handled by telegram id below, not by foreign key.
+_SKIP = {BotState.__tablename__}
+
+
+def member_foreign_keys(metadata: Any = None) -> list[tuple[Table, Column[Any], ForeignKey]]:
+    """(table, column, foreign key) for every column that points at members.id."""
+    metadata = metadata or SQLModel.metadata
+    found = []
+    for table in metadata.sorted_tables:
+        if table.name in _SKIP:
+            continue
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                if fk.column.table.name == MEMBERS and fk.column.name == "id":
+                    found.append((table, column, fk))
+    return found
+
+
+def plain(value: Any) -> Any:
+    """A database value as JSON: times in ISO 8601 (UTC), the rest as it is."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+def _row(row: Any) -> dict[str, Any]:
+    return {key: plain(value) for key, value in row._mapping.items()}
+
+
+@dataclass
+class PersonalData:
+    member: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    bot_state: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> bytes:
+        data = {"member": self.member, "tables": self.tables, "bot_state": self.bot_state}
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def _conversation_holds(key: str, telegram_id: int) -> bool:
+    try:
+        return telegram_id in json.loads(key)
+    except (ValueError, TypeError):
+        return False
+
+
+async def _state_rows(session: AsyncSession, telegram_id: int) -> list[BotState]:
+    users = await session.exec(
+        select(BotState).where(col(BotState.kind) == USER, col(BotState.key) == str(telegram_id))
+    )
+    conversations = await session.exec(
+        select(BotState).where(col(BotState.kind).startswith(CONVERSATION))
+    )
+    rows = list(users.all())
+    rows += [r for r in conversations.all() if _conversation_holds(r.key, telegram_id)]
+    return rows
+
+
+async def personal_data(session: AsyncSession, member: Member) -> PersonalData:
+    """Everything stored about a member: their row, rows that point at them, bot state."""
+    member_table = Member.__table__  # type: ignore[attr-defined]
+    own = (
+        await session.exec(core_select(member_table).where(member_table.c.id == member.id))  # type: ignore[call-overload]
+    ).one()
+    data = PersonalData(member=_row(own))
+    for table, column, _fk in member_foreign_keys():
+        rows = (await session.exec(core_select(table).where(column == member.id))).all()  # type: ignore[call-overload]
+        if rows:
+            key = table.name if column.name == "member_id" else f"{table.name}.{column.name}"
+            data.tables.setdefault(key, []).extend(_row(r) for r in rows)
+    for state in await _state_rows(session, member.telegram_id):
+        data.bot_state.append(
+            {
+                "kind": state.kind,
+                "key": state.key,
+                "data": state.data,
+                "updated_at": plain(state.updated_at),
+            }
+        )
+    return data
+
+
+async def forget(session: AsyncSession, member: Member) -> int:
+    """Erase a member. Returns the number of rows that pointed at them (for the audit log).
+
+    The audit entry names only the member's number, never their name.
+    """
+    counts = 0
+    for _table, column, _fk in member_foreign_keys():
+        query = core_select(func.count()).select_from(column.table).where(column == member.id)
+        counts += (await session.exec(query)).scalar_one()  # type: ignore[call-overload]
+    await record(session, None, "member.forget", f"member:{member.id}", rows=counts)
+    # Broadcast delivery rows keep the Telegram chat id, which SET NULL would leave behind.
+    await volunteers_service.forget(session, member)
+    member_table = Member.__table__  # type: ignore[attr-defined]
+    await session.exec(delete(member_table).where(member_table.c.id == member.id))
+    for state in await _state_rows(session, member.telegram_id):
+        await session.delete(state)
+    session.expunge_all()
+    return counts

@@ -1,0 +1,17 @@
+"""Modules that add export sheets, statistics series and digest sections to the reports.
+
+Each registers itself on import with ``export.register_sheet``,
+``stats.register_series`` and ``digest.register_section``; a feature adds one line here.
+Loaded lazily by the registries' readers, so no import cycles.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+EXTENSIONS = ("bot.services.contribution_reports", "bot.services.volunteer_reports")
+
+
+def load_extensions() -> None:
+    for name in EXTENSIONS:
+        importlib.import_module(name)

@@ -1,0 +1,164 @@
+"""Volunteers: a resident's offer of help, and the coordinators' search through them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import N_
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.members import clean_name, clean_text
+from models import AVAILABILITY, BroadcastRecipient, Member, OpportunitySignup, Volunteer, utcnow
+
+SKILLS_MAX = 500
+PHONE_MAX = 32
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,}$")
+
+
+@dataclass
+class Draft:
+    """What the sign-up conversation collects (kept in user_data between steps)."""
+
+    name: str = ""
+    phone: str | None = None
+    street: str | None = None
+    skills: str = ""
+    areas: list[str] = field(default_factory=list)
+    availability: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object] | None) -> Draft:
+        draft = cls()
+        for key, value in (data or {}).items():
+            if hasattr(draft, key):
+                setattr(draft, key, value)
+        return draft
+
+    @classmethod
+    def from_volunteer(cls, volunteer: Volunteer) -> Draft:
+        return cls(
+            name=volunteer.name,
+            phone=volunteer.phone,
+            street=volunteer.street,
+            skills=volunteer.skills,
+            areas=list(volunteer.areas),
+            availability=list(volunteer.availability),
+        )
+
+
+def clean_phone(text: str | None) -> str:
+    phone = clean_text(text, PHONE_MAX, field="phone")
+    if not _PHONE.match(phone):
+        raise InvalidInput(N_("That does not look like a phone number."))
+    return phone
+
+
+def clean_skills(text: str | None) -> str:
+    return clean_text(text, SKILLS_MAX, field="skills")
+
+
+def toggle(values: list[str], value: str, allowed: tuple[str, ...] | list[str]) -> list[str]:
+    """Add or remove one choice of a multi-select, keeping the allowed order."""
+    if value not in allowed:
+        raise InvalidInput(N_("This choice is not available."))
+    chosen = set(values) ^ {value}
+    return [v for v in allowed if v in chosen]
+
+
+async def get_for_member(session: AsyncSession, member_id: int) -> Volunteer | None:
+    return (await session.exec(select(Volunteer).where(Volunteer.member_id == member_id))).first()
+
+
+async def get(session: AsyncSession, volunteer_id: int | None) -> Volunteer:
+    volunteer = await session.get(Volunteer, volunteer_id) if volunteer_id else None
+    if volunteer is None:
+        raise NotFound(N_("This volunteer has withdrawn."))
+    return volunteer
+
+
+async def save(
+    session: AsyncSession, member: Member, draft: Draft, streets: tuple[str, ...]
+) -> Volunteer:
+    """Create or update the member's volunteer profile from a reviewed draft."""
+    if not member.is_registered:
+        raise NotAllowed(N_("Please accept the privacy terms first: send /start."))
+    name = clean_name(draft.name)
+    if draft.street is not None and draft.street not in streets:
+        raise InvalidInput(N_("This choice is not available."))
+    if any(a not in AVAILABILITY for a in draft.availability):
+        raise InvalidInput(N_("This choice is not available."))
+    volunteer = await get_for_member(session, member.id)  # type: ignore[arg-type]
+    if volunteer is None:
+        volunteer = Volunteer(member_id=member.id, name=name)  # type: ignore[arg-type]
+    volunteer.name = name
+    volunteer.phone = clean_phone(draft.phone) if draft.phone else None
+    volunteer.street = draft.street
+    volunteer.skills = clean_skills(draft.skills) if draft.skills.strip() else ""
+    volunteer.areas = list(draft.areas)
+    volunteer.availability = list(draft.availability)
+    volunteer.updated_at = utcnow()
+    session.add(volunteer)
+    await session.flush()
+    return volunteer
+
+
+async def withdraw(session: AsyncSession, member: Member) -> bool:
+    volunteer = await get_for_member(session, member.id)  # type: ignore[arg-type]
+    if volunteer is None:
+        return False
+    await session.delete(volunteer)
+    await session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class Filter:
+    area: str | None = None
+    street: str | None = None  # a street name, or "-" for "other"
+    availability: str | None = None
+    skill: str | None = None
+
+
+async def search(session: AsyncSession, wanted: Filter) -> list[tuple[Volunteer, Member]]:
+    """Volunteers matching every given criterion, by name. JSON lists are filtered here
+    rather than in SQL: the same code on SQLite and PostgreSQL, and the lists are short."""
+    query = select(Volunteer, Member).join(Member, col(Member.id) == col(Volunteer.member_id))
+    if wanted.street == "-":
+        query = query.where(col(Volunteer.street).is_(None))
+    elif wanted.street:
+        query = query.where(Volunteer.street == wanted.street)
+    rows = (await session.exec(query.order_by(col(Volunteer.name)))).all()
+    result = []
+    skill = (wanted.skill or "").casefold()
+    for volunteer, member in rows:
+        if wanted.area and wanted.area not in volunteer.areas:
+            continue
+        if wanted.availability and wanted.availability not in volunteer.availability:
+            continue
+        if skill and skill not in volunteer.skills.casefold():
+            continue
+        result.append((volunteer, member))
+    return result
+
+
+async def forget(session: AsyncSession, member: Member) -> None:
+    """For /forget: the volunteer profile, sign-ups and broadcast delivery rows go.
+
+    (Deleting the member row cascades the first two; delivery rows keep the Telegram
+    chat id, so they are deleted here explicitly.)
+    """
+    await session.exec(delete(Volunteer).where(col(Volunteer.member_id) == member.id))  # type: ignore[call-overload]
+    await session.exec(  # type: ignore[call-overload]
+        delete(OpportunitySignup).where(col(OpportunitySignup.member_id) == member.id)
+    )
+    await session.exec(  # type: ignore[call-overload]
+        delete(BroadcastRecipient).where(col(BroadcastRecipient.member_id) == member.id)
+    )
+    await session.flush()

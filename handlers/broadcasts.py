@@ -1,0 +1,499 @@
+"""/broadcast: audience, text (or photo), preview with the count, send; progress and stop."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.broadcasting import engine
+from bot.i18n import N_, current_language, format_datetime, ngettext
+from bot.i18n import gettext as _
+from bot.services import broadcasts as service
+from bot.services import groups as groups_service
+from bot.services import members as members_service
+from bot.services.errors import DomainError, InvalidInput
+from handlers import keyboards as kb
+from handlers.common import (
+    END,
+    Context,
+    answer,
+    current_member,
+    domain_message,
+    esc,
+    private_only,
+    reply,
+    requires,
+    rt,
+)
+from handlers.registry import CommandSpec, MenuEntry
+from models import Broadcast, BroadcastStatus, Member, Role
+
+F = "bc"
+TEXT = 0
+AUDIENCE_KEY = "broadcast_audience"
+PAGE = 15  # lines of the unreachable list: stays well under 4096 characters
+COMMANDS = [CommandSpec("broadcast", N_("Send a message to many people"), Role.LEAD)]
+MENU = [MenuEntry(N_("Broadcasts"), F, Role.LEAD, order=70)]
+
+
+def _member() -> Member:
+    member = current_member()
+    assert member is not None
+    return member
+
+
+def _is_coordinator(member: Member) -> bool:
+    return member.role == Role.COORDINATOR
+
+
+async def audience_label(session: Any, audience: dict[str, Any]) -> str:
+    kind = audience.get("kind")
+    if kind == "everyone":
+        return _("everyone")
+    if kind == "leaders":
+        return _("all leaders")
+    if kind == "group":
+        try:
+            group = await groups_service.get_active(session, audience.get("group_id"))
+        except DomainError:
+            return _("a group that no longer exists")
+        return _("the group {name}").format(name=esc(group.display_name(current_language())))
+    area, street = audience.get("area"), audience.get("street")
+    if area:
+        names = {a.slug: a.names for a in await groups_service.areas(session)}
+        label = names.get(area, {}).get(current_language()) or area
+        return _("volunteers interested in {area}").format(area=esc(label))
+    if street == "-":
+        return _("volunteers from other streets")
+    if street:
+        return _("volunteers from {street}").format(street=esc(street))
+    return _("all volunteers")
+
+
+def progress_line(broadcast: Broadcast, label: str, counts: service.Progress) -> str:
+    return _(
+        "#{id} to {audience}: {done} of {total} done (delivered {sent}, blocked {blocked}, "
+        "failed {failed})"
+    ).format(
+        id=broadcast.id,
+        audience=label,
+        done=counts.done,
+        total=counts.total,
+        sent=counts.sent,
+        blocked=counts.blocked,
+        failed=counts.failed,
+    )
+
+
+def finished_line(broadcast: Broadcast, label: str) -> str:
+    text = _(
+        "#{id} to {audience}, {when}: delivered {sent} of {total}, blocked {blocked}, "
+        "failed {failed}, uncertain {uncertain}"
+    ).format(
+        id=broadcast.id,
+        audience=label,
+        when=format_datetime(broadcast.finished_at or broadcast.created_at, "short_day"),
+        sent=broadcast.sent,
+        total=broadcast.total,
+        blocked=broadcast.blocked,
+        failed=broadcast.failed,
+        uncertain=broadcast.uncertain,
+    )
+    if broadcast.status == BroadcastStatus.STOPPED:
+        text += " " + _("(stopped)")
+    return text
+
+
+# --- overview, progress, stop ------------------------------------------------------------
+
+
+@requires(Role.LEAD)
+async def overview(update: Update, context: Context) -> int:
+    await answer(update)
+    member = _member()
+    lines = ["<b>" + _("Broadcasts") + "</b>"]
+    rows = []
+    async with rt(context).db.session() as session:
+        running = await service.visible_running(session, member)
+        for broadcast in running:
+            counts = await service.progress(session, broadcast.id)  # type: ignore[arg-type]
+            label = await audience_label(session, broadcast.audience)
+            lines.append(progress_line(broadcast, label, counts))
+            rows.append(
+                [kb.button(_("Stop #{id}").format(id=broadcast.id), F, "stop", broadcast.id)]
+            )
+        if not running:
+            lines.append(_("No broadcast is being sent now."))
+        finished = await service.recent_finished(session, member)
+        if finished:
+            lines += ["", "<b>" + _("Recently sent") + "</b>"]
+        for broadcast in finished:
+            label = await audience_label(session, broadcast.audience)
+            lines.append(finished_line(broadcast, label))
+    if running:
+        rows.append([kb.button(_("Refresh"), F)])
+    rows.insert(0, [kb.button(_("New broadcast"), F, "new")])
+    if _is_coordinator(member):
+        rows.append([kb.button(_("People who blocked the bot"), F, "unr", 0)])
+    await reply(update, "\n".join(lines), kb.with_menu(rows))
+    return END
+
+
+@requires(Role.LEAD)
+async def ask_stop(update: Update, context: Context) -> None:
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    broadcast_id = data.int_arg(0) or 0
+    await reply(
+        update,
+        _("Stop broadcast #{id}? Those not reached yet will not get it.").format(id=broadcast_id),
+        kb.yes_no(F, "stopc", broadcast_id, yes=_("Yes, stop it"), no=_("No, keep sending")),
+    )
+
+
+@requires(Role.LEAD)
+async def confirm_stop(update: Update, context: Context) -> None:
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    broadcast_id = data.int_arg(0) or 0
+    if data.arg(1) != "y":
+        await overview(update, context)
+        return
+    try:
+        async with rt(context).db.session() as session:
+            actor = await members_service.get(session, _member().id)  # type: ignore[arg-type]
+            await service.stop(session, broadcast_id, actor)
+    except DomainError as error:
+        await reply(update, esc(domain_message(error)), kb.with_menu([]))
+        return
+    engine(context.application).stop(broadcast_id)
+    await reply(
+        update,
+        _("Broadcast #{id} is stopping. You will get a report in a moment.").format(
+            id=broadcast_id
+        ),
+        kb.with_menu([[kb.button(_("Broadcasts"), F)]]),
+    )
+
+
+@requires(Role.COORDINATOR)
+async def unreachable(update: Update, context: Context) -> None:
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    page = max(data.int_arg(0) or 0, 0)
+    async with rt(context).db.session() as session:
+        people = await service.unreachable_members(session)
+    if not people:
+        await reply(
+            update,
+            _("Nobody has blocked the bot."),
+            kb.with_menu([[kb.button(_("Broadcasts"), F)]]),
+        )
+        return
+    pages = (len(people) + PAGE - 1) // PAGE
+    page = min(page, pages - 1)
+    lines = [
+        "<b>"
+        + ngettext(
+            "{n} person blocked the bot; call them:",
+            "{n} people blocked the bot; call them:",
+            len(people),
+        ).format(n=len(people))
+        + "</b>"
+    ]
+    for member, phone in people[page * PAGE : (page + 1) * PAGE]:
+        name = esc(member.display_name or "?")
+        line = f'• <a href="tg://user?id={member.telegram_id}">{name}</a>'
+        if member.institution:
+            line += f" ({esc(member.institution[:40])})"
+        line += " — " + (esc(phone) if phone else _("no phone number"))
+        lines.append(line)
+    rows = [kb.pager(F, "unr", page, pages), [kb.button(_("Broadcasts"), F)]]
+    await reply(update, "\n".join(lines), kb.with_menu(rows))
+
+
+# --- a new broadcast ------------------------------------------------------------------------
+
+
+@requires(Role.LEAD)
+async def new(update: Update, context: Context) -> int:
+    await answer(update)
+    member = _member()
+    if _is_coordinator(member):
+        rows = [
+            [kb.button(_("Everyone"), F, "aud", "all")],
+            [kb.button(_("All leaders"), F, "aud", "ldr")],
+            [kb.button(_("A group"), F, "grp")],
+            [kb.button(_("All volunteers"), F, "aud", "vol")],
+            [kb.button(_("Volunteers by interest"), F, "var")],
+            [kb.button(_("Volunteers by street"), F, "vst")],
+        ]
+        await reply(update, _("Who should get the message?"), kb.with_menu(rows))
+        return END
+    await choose_group(update, context)
+    return END
+
+
+@requires(Role.LEAD)
+async def choose_group(update: Update, context: Context) -> None:
+    await answer(update)
+    member = _member()
+    async with rt(context).db.session() as session:
+        if _is_coordinator(member):
+            groups = await groups_service.active_groups(session)
+        else:
+            groups = await members_service.led_groups(session, member)
+    rows = [[kb.button(g.display_name(current_language()), F, "aud", "grp", g.id)] for g in groups]
+    text = _("Which group?") if rows else _("You don't lead any group.")
+    await reply(update, text, kb.with_menu(rows))
+
+
+@requires(Role.COORDINATOR)
+async def choose_area(update: Update, context: Context) -> None:
+    await answer(update)
+    async with rt(context).db.session() as session:
+        areas = await groups_service.areas(session)
+    rows = [
+        [kb.button(a.names.get(current_language()) or a.slug, F, "aud", "area", a.id)]
+        for a in areas
+    ]
+    await reply(update, _("Volunteers interested in which problem area?"), kb.with_menu(rows))
+
+
+@requires(Role.COORDINATOR)
+async def choose_street(update: Update, context: Context) -> None:
+    await answer(update)
+    streets = rt(context).profile.streets
+    buttons = [kb.button(street, F, "aud", "st", index) for index, street in enumerate(streets)]
+    buttons.append(kb.button(_("Other streets"), F, "aud", "st", "-"))
+    await reply(update, _("Volunteers from which street?"), kb.with_menu(kb.grid(buttons, 2)))
+
+
+async def _audience_from(data: kb.Callback, context: Context) -> dict[str, Any]:
+    choice = data.arg(0)
+    if choice == "all":
+        return service.audience_spec("everyone")
+    if choice == "ldr":
+        return service.audience_spec("leaders")
+    if choice == "vol":
+        return service.audience_spec("volunteers")
+    if choice == "grp":
+        return service.audience_spec("group", group_id=data.int_arg(1))
+    if choice == "area":
+        async with rt(context).db.session() as session:
+            areas = {a.id: a.slug for a in await groups_service.areas(session)}
+        if data.int_arg(1) not in areas:
+            raise InvalidInput(N_("This choice is not available."))
+        return service.audience_spec("volunteers", area=areas[data.int_arg(1)])
+    if choice == "st":
+        streets = rt(context).profile.streets
+        index = data.int_arg(1)
+        if data.arg(1) == "-":
+            return service.audience_spec("volunteers", street="-")
+        if index is None or not 0 <= index < len(streets):
+            raise InvalidInput(N_("This choice is not available."))
+        return service.audience_spec("volunteers", street=streets[index])
+    raise InvalidInput(N_("This choice is not available."))
+
+
+def _text_prompt() -> str:
+    return "\n\n".join(
+        [
+            _(
+                "Send the message as you want people to see it. Bold, italics and links made "
+                "in Telegram are kept; you may also type HTML tags such as <b>, <i> and "
+                '<a href="…">.'
+            ),
+            _("To add a picture, send it as a photo with the text as its caption."),
+            _("Send /cancel to stop."),
+        ]
+    )
+
+
+@requires(Role.LEAD)
+async def audience_chosen(update: Update, context: Context) -> int:
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    assert context.user_data is not None
+    try:
+        audience = await _audience_from(data, context)
+        async with rt(context).db.session() as session:
+            member = await members_service.get(session, _member().id)  # type: ignore[arg-type]
+            await service.check_allowed(session, member, audience)
+            targets, _blocked = await service.recipients(session, audience)
+            label = await audience_label(session, audience)
+    except DomainError as error:
+        await reply(update, esc(domain_message(error)), kb.with_menu([]))
+        return END
+    context.user_data[AUDIENCE_KEY] = audience
+    count = ngettext("{n} person", "{n} people", len(targets)).format(n=len(targets))
+    head = _("To: {audience} ({count}).").format(audience=label, count=count)
+    await reply(update, head + "\n\n" + html.escape(_text_prompt(), quote=False))
+    return TEXT
+
+
+async def text_received(update: Update, context: Context) -> int:
+    message = update.effective_message
+    chat = update.effective_chat
+    assert message is not None and chat is not None and context.user_data is not None
+    member = current_member()
+    audience = context.user_data.get(AUDIENCE_KEY)
+    if member is None or audience is None:
+        await chat.send_message(_("Please start again: /broadcast."))
+        return END
+    photo = message.photo[-1].file_id if message.photo else None
+    raw = message.caption if photo else message.text
+    formatted = message.caption_html if photo else message.text_html
+    if raw is None:
+        await chat.send_message(_("Please send the text of the message (and /cancel to stop)."))
+        return TEXT
+    text = service.as_html(raw, formatted)
+    runtime = rt(context)
+    try:
+        async with runtime.db.session() as session:
+            author = await members_service.get(session, member.id)  # type: ignore[arg-type]
+            broadcast = await service.create_draft(session, author, audience, text, photo)
+            targets, blocked = await service.recipients(session, audience)
+            label = await audience_label(session, audience)
+    except DomainError as error:
+        await chat.send_message(esc(domain_message(error)) + "\n" + esc(_("Please send it again.")))
+        return TEXT
+    # The preview is the real message: if Telegram refuses it, nobody else gets it either.
+    try:
+        if photo:
+            await chat.send_photo(photo, caption=text)
+        else:
+            await chat.send_message(text)
+    except BadRequest as error:
+        async with runtime.db.session() as session:
+            await service.discard(session, broadcast.id, author)  # type: ignore[arg-type]
+        await chat.send_message(
+            esc(_("Telegram refused this message: {reason}").format(reason=error.message))
+            + "\n"
+            + esc(_("Please send it again."))
+        )
+        return TEXT
+    lines = [
+        _("This is how it will look. Audience: {audience}.").format(audience=label),
+        "<b>"
+        + ngettext("It will go to {n} person.", "It will go to {n} people.", len(targets)).format(
+            n=len(targets)
+        )
+        + "</b>",
+    ]
+    if blocked:
+        lines.append(
+            ngettext(
+                "{n} more person blocked the bot and will not get it.",
+                "{n} more people blocked the bot and will not get it.",
+                blocked,
+            ).format(n=blocked)
+        )
+    rows = [
+        [kb.button(_("Send now"), F, "go", broadcast.id)],
+        [kb.button(_("Change the text"), F, "redo", broadcast.id)],
+        [kb.button(_("Cancel"), F, "drop", broadcast.id)],
+    ]
+    await chat.send_message("\n".join(lines), reply_markup=kb.markup(rows))
+    return END
+
+
+async def not_a_message(update: Update, context: Context) -> int:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        _("Please send the text of the message (and /cancel to stop).")
+    )
+    return TEXT
+
+
+async def cancel(update: Update, context: Context) -> int:
+    assert update.effective_chat is not None and context.user_data is not None
+    context.user_data.pop(AUDIENCE_KEY, None)
+    await update.effective_chat.send_message(_("The broadcast was not sent."))
+    return END
+
+
+@requires(Role.LEAD)
+async def draft_action(update: Update, context: Context) -> int:
+    """go: confirmed, send; redo: new text for the same audience; drop: throw away."""
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    await answer(update)
+    assert context.user_data is not None
+    broadcast_id = data.int_arg(0) or 0
+    runtime = rt(context)
+    try:
+        async with runtime.db.session() as session:
+            author = await members_service.get(session, _member().id)  # type: ignore[arg-type]
+            if data.action == "go":
+                broadcast = await service.start(session, broadcast_id, author)
+            else:
+                broadcast = await service.get(session, broadcast_id)
+                audience = broadcast.audience
+                await service.discard(session, broadcast_id, author)
+    except DomainError as error:
+        await reply(update, esc(domain_message(error)), kb.with_menu([]))
+        return END
+    if data.action == "go":
+        engine(context.application).start(broadcast_id)
+        await reply(
+            update,
+            ngettext(
+                "Sending to {n} person in the background. You will get a report at the end.",
+                "Sending to {n} people in the background. You will get a report at the end.",
+                broadcast.total,
+            ).format(n=broadcast.total),
+            kb.with_menu([[kb.button(_("Progress"), F)]]),
+        )
+        return END
+    if data.action == "redo":
+        context.user_data[AUDIENCE_KEY] = audience
+        await reply(update, html.escape(_text_prompt(), quote=False))
+        return TEXT
+    await reply(update, _("The broadcast was not sent."), kb.with_menu([]))
+    return END
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    text = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO
+    conversation = ConversationHandler(
+        entry_points=[
+            CallbackQueryHandler(audience_chosen, pattern=rf"^{F}:aud:"),
+            CallbackQueryHandler(draft_action, pattern=rf"^{F}:redo:"),
+        ],
+        states={
+            TEXT: [
+                MessageHandler(text, text_received),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, not_a_message),
+            ],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CommandHandler("broadcast", private_only(overview)),
+            CallbackQueryHandler(audience_chosen, pattern=rf"^{F}:aud:"),
+        ],
+        name="broadcast",
+        persistent=True,
+        allow_reentry=True,
+    )
+    application.add_handler(conversation)
+    application.add_handler(CommandHandler("broadcast", private_only(overview)))
+    application.add_handler(CallbackQueryHandler(overview, pattern=rf"^{F}$"))
+    application.add_handler(CallbackQueryHandler(new, pattern=rf"^{F}:new$"))
+    application.add_handler(CallbackQueryHandler(choose_group, pattern=rf"^{F}:grp$"))
+    application.add_handler(CallbackQueryHandler(choose_area, pattern=rf"^{F}:var$"))
+    application.add_handler(CallbackQueryHandler(choose_street, pattern=rf"^{F}:vst$"))
+    application.add_handler(CallbackQueryHandler(ask_stop, pattern=rf"^{F}:stop:\d+$"))
+    application.add_handler(CallbackQueryHandler(confirm_stop, pattern=rf"^{F}:stopc:\d+:"))
+    application.add_handler(CallbackQueryHandler(unreachable, pattern=rf"^{F}:unr:\d+$"))
+    application.add_handler(CallbackQueryHandler(draft_action, pattern=rf"^{F}:(go|drop):\d+$"))

@@ -1,0 +1,371 @@
+"""/export and /stats for coordinators (and leads), /mydata and /forget for everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tempfile
+from pathlib import Path
+
+from telegram import Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
+
+from bot.i18n import N_, current_language, format_date, format_datetime, ngettext
+from bot.i18n import gettext as _
+from bot.services import audit as audit_service
+from bot.services import export as export_service
+from bot.services import members as members_service
+from bot.services import privacy
+from bot.services import stats as stats_service
+from bot.services.audit import record
+from bot.services.permissions import Action, can
+from handlers import keyboards as kb
+from handlers.common import (
+    Context,
+    answer,
+    current_member,
+    esc,
+    private_only,
+    refuse,
+    reply,
+    requires,
+    role_refusal,
+    rt,
+    set_current_member,
+)
+from handlers.registry import CommandSpec, MenuEntry
+from handlers.start import role_name
+from models import AuditEntry, Member, Role, utcnow
+
+log = logging.getLogger(__name__)
+F = "rp"
+COMMANDS = [
+    CommandSpec("export", N_("Download all data as a spreadsheet"), Role.COORDINATOR),
+    CommandSpec("stats", N_("Statistics with a chart"), Role.LEAD),
+    CommandSpec("mydata", N_("See everything I keep about you"), Role.RESIDENT),
+    CommandSpec("forget", N_("Erase your data"), Role.RESIDENT),
+    CommandSpec("audit", N_("Who changed what: the audit log"), Role.COORDINATOR),
+]
+MENU = [
+    MenuEntry(N_("Export"), f"{F}:ex", Role.COORDINATOR, order=85),
+    MenuEntry(N_("Statistics"), f"{F}:st", Role.LEAD, order=86),
+    MenuEntry(N_("Audit log"), f"{F}:au", Role.COORDINATOR, order=87),
+    MenuEntry(N_("My data"), f"{F}:md", Role.RESIDENT, order=880),
+]
+# What the audit log's action codes mean; a feature adds its own codes here.
+AUDIT_ACTIONS = {
+    "role.change": N_("role changed"),
+    "invite.create": N_("invite created"),
+    "invite.revoke": N_("invite withdrawn"),
+    "invite.redeem": N_("invite used"),
+    "export": N_("data exported"),
+    "member.forget": N_("a person erased their data"),
+    "group.create": N_("group created"),
+    "group.edit": N_("group edited"),
+    "group.archive": N_("group archived"),
+    "group.lead": N_("group lead changed"),
+    "group.link": N_("group chat linked"),
+    "group.unlink": N_("group chat unlinked"),
+    "contribution.status": N_("contribution status changed"),
+    "contribution.withdraw": N_("contribution withdrawn"),
+    "opportunity.post": N_("volunteering opportunity posted"),
+    "opportunity.cancel": N_("volunteering opportunity cancelled"),
+    "broadcast.start": N_("broadcast started"),
+    "broadcast.stop": N_("broadcast stopped"),
+}
+AUDIT_PAGE = 10
+# /mydata names for tables that have no export sheet (their own name otherwise).
+# Also a friendlier name than the sheet's where the sheet's would read oddly about oneself.
+MYDATA_LABELS = {
+    "digest_sends": N_("Weekly digests sent"),
+    "volunteers": N_("Your volunteer profile"),
+    "opportunity_signups": N_("Your sign-ups for volunteering"),
+    "opportunities": N_("Volunteering opportunities you posted"),
+    "broadcasts": N_("Broadcasts you wrote"),
+    "broadcast_recipients": N_("Broadcast messages sent to you"),
+}
+
+
+# --- /export --------------------------------------------------------------------------
+
+
+@requires(Role.COORDINATOR)
+async def export_menu(update: Update, context: Context) -> None:
+    await answer(update)
+    rows = [
+        [kb.button(_("Excel workbook (XLSX)"), F, "ex", "xlsx")],
+        [kb.button(_("CSV files in a zip"), F, "ex", "csv")],
+    ]
+    await reply(update, _("Which format should the export have?"), kb.with_menu(rows))
+
+
+# Exports being built, by member id: one at a time per coordinator.
+_exports: dict[int, asyncio.Task[None]] = {}
+
+
+async def wait_for_exports() -> None:
+    """Until every running export is sent (tests; shutdown waits via PTB's create_task)."""
+    while _exports:
+        await asyncio.gather(*_exports.values(), return_exceptions=True)
+
+
+async def export_chosen(update: Update, context: Context) -> None:
+    member = current_member()
+    if not can(member, Action.EXPORT):
+        await refuse(update, role_refusal(Role.COORDINATOR))
+        return
+    assert member is not None and member.id is not None and update.effective_chat is not None
+    fmt = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
+    if fmt not in (f.value for f in export_service.ExportFormat):
+        await answer(update, _("This button is no longer available."))
+        return
+    running = _exports.get(member.id)
+    if running is not None and not running.done():
+        await answer(update, _("Your export is still being prepared."), alert=True)
+        return
+    await answer(update)
+    status = await reply(update, _("Preparing the export…"))
+    # Built in the background: a big workbook takes seconds, and PTB handles updates one
+    # at a time, so waiting here would keep everybody else waiting too.
+    task = context.application.create_task(
+        _build_and_send(context, member, update.effective_chat.id, fmt, status),
+        update=update,
+        name=f"export-{member.id}",
+    )
+    key = member.id
+    _exports[key] = task
+    task.add_done_callback(lambda _task: _exports.pop(key, None))
+
+
+async def _build_and_send(
+    context: Context, member: Member, chat_id: int, fmt: str, status: Message | None
+) -> None:
+    async def progress(index: int, total: int, title: str) -> None:
+        if status is None:
+            return
+        text = _("Preparing the export: sheet {n} of {total} ({title})…").format(
+            n=index + 1, total=total, title=esc(title)
+        )
+        try:
+            await status.edit_text(text)
+        except BadRequest:
+            log.debug("progress message could not be edited")
+
+    runtime = rt(context)
+    with tempfile.TemporaryDirectory(prefix="export-") as folder:
+        name = "{base}-{day}.{ext}".format(
+            base=_("report"),
+            day=utcnow().astimezone(runtime.settings.timezone).date().isoformat(),
+            ext="xlsx" if fmt == "xlsx" else "zip",
+        )
+        path = Path(folder) / name
+        result = await export_service.write_export(
+            runtime.db, path, fmt, language=current_language(), progress=progress
+        )
+        async with runtime.db.session() as session:
+            actor = await session.get(Member, member.id)
+            await record(session, actor, "export", None, format=fmt, rows=result.total_rows)
+        caption = ngettext(
+            "Export of {sheets} sheet, {rows} rows.",
+            "Export of {sheets} sheets, {rows} rows.",
+            len(result.rows),
+        ).format(sheets=len(result.rows), rows=result.total_rows)
+        with path.open("rb") as document:
+            await context.bot.send_document(chat_id, document, filename=name, caption=caption)
+    if status is not None:
+        try:
+            await status.edit_text(_("The export is ready."), reply_markup=kb.with_menu([]))
+        except BadRequest:
+            log.debug("progress message could not be edited")
+
+
+# --- /stats -----------------------------------------------------------------------------
+
+
+@requires(Role.LEAD)
+async def stats(update: Update, context: Context) -> None:
+    await answer(update)
+    assert update.effective_chat is not None
+    async with rt(context).db.session() as session:
+        results = await stats_service.collect(session)
+    text = stats_service.render_text(results)
+    await reply(update, text, kb.with_menu([]))
+    # Drawing takes a moment; keep the bot answering others meanwhile.
+    chart = await asyncio.to_thread(stats_service.render_chart, results)
+    await update.effective_chat.send_photo(chart, caption=_("Statistics"))
+
+
+# --- /audit ------------------------------------------------------------------------------
+
+
+def audit_line(entry: AuditEntry, actor: str | None) -> str:
+    action = _(AUDIT_ACTIONS[entry.action]) if entry.action in AUDIT_ACTIONS else entry.action
+    details = ", ".join(
+        f"{key}: {value}" for key, value in (entry.details or {}).items() if value is not None
+    )
+    line = f"{format_datetime(entry.created_at, 'short')} · {esc(actor or '—')} · {esc(action)}"
+    if entry.target:
+        line += f" · {esc(entry.target)}"
+    if details:
+        line += f"\n   <i>{esc(details[:200])}</i>"
+    return line
+
+
+@requires(Role.COORDINATOR)
+async def audit_log(update: Update, context: Context) -> None:
+    await answer(update)
+    data = kb.parse(update.callback_query.data if update.callback_query else None)
+    page = max(data.int_arg(0) or 0, 0)
+    async with rt(context).db.session() as session:
+        entries, pages = await audit_service.recent(session, page, AUDIT_PAGE)
+    if not entries:
+        await reply(update, _("The audit log is empty."), kb.with_menu([]))
+        return
+    lines = ["<b>" + _("Audit log") + "</b>", ""]
+    lines += [audit_line(entry, actor) for entry, actor in entries]
+    await reply(update, "\n".join(lines), kb.with_menu([kb.pager(F, "au", page, pages)]))
+
+
+# --- /mydata ----------------------------------------------------------------------------
+
+
+def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
+    digest_state = {True: _("off"), False: _("on")}
+    lines = [
+        "<b>" + _("What I keep about you") + "</b>",
+        _("Your name: {name}").format(name=esc(member.display_name or "—")),
+        _("Institution: {institution}").format(institution=esc(member.institution or "—")),
+        _("Role: {role}").format(role=role_name(member.role)),
+        _("Language: {language}").format(language=esc(member.language or "—")),
+        _("Telegram number: {id}").format(id=member.telegram_id),
+    ]
+    if member.consent_at:
+        lines.append(_("Consent given: {when}").format(when=format_datetime(member.consent_at)))
+    if Role(member.role).at_least(Role.LEADER):
+        lines.append(_("Weekly digest: {state}").format(state=digest_state[member.digest_opt_out]))
+    if data.tables:
+        lines += ["", "<b>" + _("Records linked to you") + "</b>"]
+        for key, rows in data.tables.items():
+            table = key.split(".")[0]
+            label = (
+                _(MYDATA_LABELS[table])
+                if table in MYDATA_LABELS
+                else export_service.sheet_label(table)
+            )
+            lines.append(f"• {esc(label)}: {len(rows)}")
+    if data.bot_state:
+        lines.append(
+            ngettext(
+                "Unfinished conversations and drafts: {n}",
+                "Unfinished conversations and drafts: {n}",
+                len(data.bot_state),
+            ).format(n=len(data.bot_state))
+        )
+    lines += [
+        "",
+        _("The attached file holds all of it. To erase your data, send /forget."),
+    ]
+    return "\n".join(lines)
+
+
+@requires(Role.RESIDENT)
+async def mydata(update: Update, context: Context) -> None:
+    await answer(update)
+    member = current_member()
+    assert member is not None and update.effective_chat is not None
+    async with rt(context).db.session() as session:
+        fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
+        data = await privacy.personal_data(session, fresh)
+    await reply(
+        update,
+        mydata_summary(fresh, data),
+        kb.with_menu([[kb.button(_("Erase my data"), F, "fgq")]]),
+    )
+    await update.effective_chat.send_document(
+        data.as_json(),
+        filename="my-data-{day}.json".format(day=format_date(utcnow(), "yyyy-MM-dd")),
+        caption=_("Everything I keep about you, as a JSON file."),
+    )
+
+
+# --- /forget ----------------------------------------------------------------------------
+
+
+@requires(Role.RESIDENT)
+async def forget_ask(update: Update, context: Context) -> None:
+    await answer(update)
+    text = "\n\n".join(
+        [
+            "<b>" + _("Erase your data?") + "</b>",
+            _(
+                "I will delete your name, institution, phone, street, skills, your group "
+                "memberships, answers to invitations and pending reminders, and forget this "
+                "chat. Ideas and other contributions you sent stay, without your name."
+            ),
+            _("This cannot be undone."),
+        ]
+    )
+    await reply(
+        update,
+        text,
+        kb.yes_no(F, "fg", yes=_("Yes, erase everything"), no=_("No, keep my data")),
+    )
+
+
+def _forget_conversations(application: Application, telegram_id: int) -> None:  # type: ignore[type-arg]
+    """Drop in-memory conversation states of the user. PTB has no public API for it; popping
+    from the tracked dict also deletes the rows at the next persistence update."""
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                conversations = handler._conversations
+                for key in [k for k in conversations if telegram_id in k]:
+                    conversations.pop(key, None)
+
+
+async def forget_confirmed(update: Update, context: Context) -> None:
+    member = current_member()
+    user = update.effective_user
+    if member is None or not member.is_registered or user is None:
+        await answer(update, _("This button is no longer available."))
+        return
+    choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
+    await answer(update)
+    if choice != "y":
+        await reply(update, _("Nothing was erased."), kb.with_menu([]))
+        return
+    runtime = rt(context)
+    async with runtime.db.session() as session:
+        fresh = await members_service.get_by_telegram_id(session, user.id)
+        if fresh is not None:
+            await privacy.forget(session, fresh)
+    application = context.application
+    _forget_conversations(application, user.id)
+    application.drop_user_data(user.id)
+    persistence = application.persistence
+    if persistence is not None and hasattr(persistence, "drop_conversations_of"):
+        await persistence.drop_conversations_of(user.id)
+    set_current_member(None)
+    await reply(
+        update,
+        _(
+            "Done: your data is erased. Thank you for your part in the team. "
+            "If you want to come back one day, send /start."
+        ),
+    )
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    application.add_handler(CommandHandler("export", private_only(export_menu)))
+    application.add_handler(CommandHandler("stats", private_only(stats)))
+    application.add_handler(CommandHandler("mydata", private_only(mydata)))
+    application.add_handler(CommandHandler("forget", private_only(forget_ask)))
+    application.add_handler(CommandHandler("audit", private_only(audit_log)))
+    application.add_handler(CallbackQueryHandler(audit_log, pattern=rf"^{F}:au(:\d+)?$"))
+    application.add_handler(CallbackQueryHandler(export_menu, pattern=rf"^{F}:ex$"))
+    application.add_handler(CallbackQueryHandler(export_chosen, pattern=rf"^{F}:ex:"))
+    application.add_handler(CallbackQueryHandler(stats, pattern=rf"^{F}:st$"))
+    application.add_handler(CallbackQueryHandler(mydata, pattern=rf"^{F}:md$"))
+    application.add_handler(CallbackQueryHandler(forget_ask, pattern=rf"^{F}:fgq$"))
+    application.add_handler(CallbackQueryHandler(forget_confirmed, pattern=rf"^{F}:fg:"))
