@@ -21,6 +21,7 @@ import dateparser
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import N_, use_language
 from bot.i18n import gettext as _
+from bot.i18n import timezone as i18n_timezone
 from bot.services.errors import InvalidInput
 
 MAX_AHEAD = timedelta(days=400)
@@ -152,12 +153,17 @@ def _valid_date(year: int, month: int, day: int) -> bool:
     return True
 
 
-def parse_when(text: str, language: str, *, now: datetime | None = None, tz: ZoneInfo) -> datetime:
+def parse_when(
+    text: str, language: str, *, now: datetime | None = None, tz: ZoneInfo | None = None
+) -> datetime:
     """A typed date and time in the user's language → aware UTC, in the future.
+
+    `tz` is BOT_TIMEZONE (settings.timezone); left out, the zone i18n was set up with.
 
     Raises InvalidInput (a msgid with `examples`) when the text is not a date with a
     time, names a time that has passed, or is more than about a year ahead.
     """
+    tz = tz or i18n_timezone()
     now = (now or datetime.now(UTC)).astimezone(UTC)
     local_now = now.astimezone(tz)
     cleaned = (text or "").strip()
