@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "models" / "migrations"
@@ -91,6 +94,10 @@ class Database:
 
 
 def alembic_config(url: str) -> Config:
+    # Alembic (with Mako and Pygments) is imported only when migrations really run: it is
+    # most of the bot's start-up time otherwise.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
@@ -100,11 +107,66 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str, revision: str = "head") -> None:
     """Apply migrations synchronously (call outside a running event loop)."""
     ensure_sqlite_dir(normalise_url(url))
+    if revision == "head" and _at_head(url):
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
+    from alembic import command
+
     command.downgrade(alembic_config(url), revision)
+
+
+def script_head() -> str | None:
+    """The head revision, read from the version files' source without importing Alembic.
+
+    None when it cannot be told for sure (several heads, an unusual file): then Alembic decides.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        values: dict[str, Any] = {}
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            target = node.target if isinstance(node, ast.AnnAssign) else None
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                try:
+                    values[target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+                except ValueError:
+                    return None
+        revision, parent = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        if isinstance(parent, str):
+            parents.add(parent)
+        elif isinstance(parent, tuple | list):
+            parents.update(parent)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+async def stored_revisions(url: str) -> list[str]:
+    """The rows of alembic_version ([] for a new database)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            return [row[0] for row in rows]
+    except Exception:  # no such table yet, among others: let Alembic look properly
+        return []
+    finally:
+        await engine.dispose()
+
+
+def _at_head(url: str) -> bool:
+    """Cheap check that lets a restart skip Alembic when nothing is pending."""
+    head = script_head()
+    return head is not None and asyncio.run(stored_revisions(url)) == [head]
 
 
 async def current_revision(database: Database) -> str | None:
