@@ -170,11 +170,14 @@ async def start(update: Update, context: Context) -> int:
             _("This invite link is not valid. Ask the coordinator for a new one.")
         )
     runtime = rt(context)
-    async with runtime.db.session() as session:
-        member = await members_service.ensure_member(
-            session, user.id, runtime.settings.bot_coordinators
-        )
-    set_current_member(member)
+    # Loaded for this update by handlers/system.py (coordinators' roles already raised there).
+    member = current_member()
+    if member is None:
+        async with runtime.db.session() as session:
+            member = await members_service.ensure_member(
+                session, user.id, runtime.settings.bot_coordinators
+            )
+        set_current_member(member)
     if member.is_registered:
         if code:
             await _redeem(update, context, member, code)
