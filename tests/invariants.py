@@ -43,8 +43,10 @@ async def orphans(db: Database) -> list[str]:
             for fk in table.foreign_keys:
                 parent = fk.column.table
                 missing = ~select(fk.column).where(fk.column == fk.parent).exists()
-                query = select(func.count()).select_from(table).where(
-                    and_(fk.parent.isnot(None), missing)
+                query = (
+                    select(func.count())
+                    .select_from(table)
+                    .where(and_(fk.parent.isnot(None), missing))
                 )
                 count = (await conn.execute(query)).scalar_one()
                 if count:

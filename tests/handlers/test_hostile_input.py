@@ -66,7 +66,15 @@ texts = st.one_of(
         st.integers(1, 4096),
     ),
 )
-COMMANDS = ["/start", "/help", "/language", "/cancel", "/invite", "/nope", "/start@leaders_test_bot"]
+COMMANDS = [
+    "/start",
+    "/help",
+    "/language",
+    "/cancel",
+    "/invite",
+    "/nope",
+    "/start@leaders_test_bot",
+]  # noqa: E501
 commands = st.one_of(
     st.sampled_from(COMMANDS),
     st.builds(lambda c, arg: f"{c} {arg}", st.sampled_from(COMMANDS), texts),
