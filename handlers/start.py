@@ -382,6 +382,27 @@ async def _redeem(update: Update, context: Context, member: Member, code: str) -
     return fresh
 
 
+async def resume(update: Update, context: Context) -> int | None:
+    """An onboarding button pressed when the conversation is not at its step.
+
+    After a crash between saving an answer and saving the conversation state (or losing the
+    state altogether) the user's screen is one step ahead of the conversation: the database
+    tells which step the button belongs to; a button of a step already done is stale.
+    """
+    member = current_member()
+    action = kb.parse(update.callback_query.data if update.callback_query else None).action
+    consented = member is not None and member.has_consented
+    named = consented and bool(member.display_name)  # type: ignore[union-attr]
+    if action == "consent" and not consented:
+        return await consent(update, context)
+    if action == "tgname" and consented and not named:
+        return await telegram_name(update, context)
+    if action == "inst" and named:
+        return await institution_chosen(update, context)
+    await answer(update, _("This button is no longer available."))
+    return None
+
+
 async def cancel(update: Update, context: Context) -> int:
     assert update.effective_chat is not None
     member = current_member()
@@ -454,23 +475,30 @@ async def language_chosen(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
     not_text_filter = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    steps = rf"^{F}:(consent:|tgname$|inst:)"  # answered by `resume` out of their step
     onboarding = ConversationHandler(
-        entry_points=[CommandHandler("start", private_only(start))],
+        entry_points=[
+            CommandHandler("start", private_only(start)),
+            CallbackQueryHandler(resume, pattern=steps),
+        ],
         states={
             CONSENT: [
                 CallbackQueryHandler(consent, pattern=rf"^{F}:consent:"),
                 CallbackQueryHandler(choose_language_in_onboarding, pattern=rf"^{F}:lang:"),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_at_consent),
+                CallbackQueryHandler(resume, pattern=steps),
             ],
             NAME: [
                 MessageHandler(text, typed_name),
                 CallbackQueryHandler(telegram_name, pattern=rf"^{F}:tgname$"),
                 MessageHandler(not_text_filter, not_text),
+                CallbackQueryHandler(resume, pattern=steps),
             ],
             INSTITUTION: [
                 CallbackQueryHandler(institution_chosen, pattern=rf"^{F}:inst:"),
                 MessageHandler(text, institution_typed),
                 MessageHandler(not_text_filter, not_text),
+                CallbackQueryHandler(resume, pattern=steps),
             ],
         },
         fallbacks=[

@@ -74,7 +74,7 @@ COMMANDS = [
     "/invite",
     "/nope",
     "/start@leaders_test_bot",
-]  # noqa: E501
+]
 commands = st.one_of(
     st.sampled_from(COMMANDS),
     st.builds(lambda c, arg: f"{c} {arg}", st.sampled_from(COMMANDS), texts),
