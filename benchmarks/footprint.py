@@ -142,6 +142,13 @@ def measure(runs: int, idle: float, settle: float) -> dict[str, float]:
     }
 
 
+def row(
+    metric: str, value: float, unit: str, target: str = "", ok: bool | None = None
+) -> dict[str, object]:
+    """One line of benchmarks/run_all.py's table."""
+    return {"metric": metric, "value": value, "unit": unit, "target": target, "ok": ok}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -151,7 +158,21 @@ def main() -> int:
     args = parser.parse_args()
     figures = measure(args.runs, args.idle, args.settle)
     if args.json:
-        print(json.dumps(figures))
+        warm, fresh = figures["startup_warm_median_s"], figures["startup_fresh_median_s"]
+        summary = [
+            row("start-up, database at head (median)", warm, "s", "< 2", warm < 2),
+            row("start-up, fresh database (median)", fresh, "s", "< 2", fresh < 2),
+            row("start-up CPU, database at head", figures["startup_warm_cpu_median_s"], "s"),
+            row("idle RSS", figures["idle_rss_mb"], "MB", "< 100", figures["idle_rss_mb"] < 100),
+            row(
+                f"CPU over {figures['idle_seconds']:.0f} idle s",
+                figures["idle_cpu_s"],
+                "s",
+                "~ 0",
+                figures["idle_cpu_percent"] < 1,
+            ),
+        ]
+        print(json.dumps({"figures": figures, "summary": summary}))
         return 0
     load = os.getloadavg()
     print(f"footprint ({os.cpu_count()} CPUs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")

@@ -231,6 +231,44 @@ def report(result: dict[str, Any]) -> None:
         )
 
 
+def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines of benchmarks/run_all.py's table."""
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        db = result["database"]
+        rate_ok = result["updates_per_s"] >= RATE_TARGET if db == "sqlite" else None
+        rows.append(
+            {
+                "metric": f"{db}: updates/s",
+                "value": result["updates_per_s"],
+                "unit": "/s",
+                "target": f">= {RATE_TARGET:.0f}" if db == "sqlite" else "",
+                "ok": rate_ok,
+            }
+        )
+        rows.append(
+            {
+                "metric": f"{db}: bare PTB echo is faster by",
+                "value": result["ratio"],
+                "unit": "x",
+                "target": "",
+                "ok": None,
+            }
+        )
+        for step in result["steps"]:
+            rows.append(
+                {
+                    "metric": f"{db}: {step['step']} p50 / p99",
+                    "value": step["p99_ms"],
+                    "unit": "ms",
+                    "detail": f"p50 {step['p50_ms']:.1f}",
+                    "target": f"< {P99_TARGET_MS:.0f}",
+                    "ok": step["p99_ms"] < P99_TARGET_MS,
+                }
+            )
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--updates", type=int, default=3000)
@@ -247,7 +285,7 @@ def main() -> int:
         if args.pg:
             results.append(asyncio.run(measure(args.pg, True, args.updates, args.seed)))
     if args.json:
-        print(json.dumps({"results": results}))
+        print(json.dumps({"results": results, "summary": summary(results)}))
         return 0
     load = os.getloadavg()
     print(f"throughput ({os.cpu_count()} CPUs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")

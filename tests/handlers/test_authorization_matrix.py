@@ -43,7 +43,8 @@ class World:
     group: int
     other: int
     invite: int
-    me: int | None
+    me: int | None  # the member's database id (None: never seen)
+    telegram_id: int
 
     async def query(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
         async with self.harness.app.bot_data["runtime"].db.session() as session:
@@ -70,6 +71,16 @@ async def language_changed(world: World) -> bool:
     return member is not None and member.language == "uk"
 
 
+async def consented(world: World) -> bool:
+    member = await world.query(lambda s: members_service.get_by_telegram_id(s, world.telegram_id))
+    return member is not None and member.has_consented
+
+
+async def institution_set(world: World) -> bool:
+    member = await world.query(lambda s: s.get(Member, world.me))
+    return member is not None and member.institution is not None
+
+
 @dataclass(frozen=True)
 class Row:
     action: str  # "/command args" or callback data, with placeholders
@@ -90,9 +101,11 @@ MATRIX: list[Row] = [
     Row("hp", EVERYONE),
     Row("lg", EVERYONE),
     Row("lg:set:uk", EVERYONE, language_changed),
-    Row("ob:consent:y", NOBODY),
+    # Onboarding buttons also work outside their step (after a crash): by the database's
+    # progress; a button of a step already done is stale.
+    Row("ob:consent:y", frozenset({"stranger"}), consented),
     Row("ob:tgname", NOBODY),
-    Row("ob:inst:0", NOBODY),
+    Row("ob:inst:0", REGISTERED, institution_set),
     # invites (handlers/invites.py): coordinators only
     Row("/invite", COORDINATOR),
     Row("iv", COORDINATOR),
@@ -170,7 +183,7 @@ async def world_for(harness: Harness, user: User, role: str) -> World:
         await session.flush()
         invite = await invites_service.create_invite(session, role=Role.LEADER, days=7)
     me = await member_with(harness, user, role, groups[0].id, groups[1].id)  # type: ignore[arg-type]
-    return World(harness, groups[0].id, groups[1].id, invite.id, me)  # type: ignore[arg-type]
+    return World(harness, groups[0].id, groups[1].id, invite.id, me, user.id)  # type: ignore[arg-type]
 
 
 async def perform(harness: Harness, user: User, action: str) -> list[Call]:
