@@ -48,7 +48,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # No waiting inside SQLite (it would block the event loop): bot/sqlite_inline.py retries.
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
 
 
@@ -56,7 +57,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     ensure_sqlite_dir(url)
     if is_sqlite(url):
-        engine = create_async_engine(url, **kwargs)
+        from bot import sqlite_inline
+
+        connect_args = {"async_creator_fn": sqlite_inline.connect, **kwargs.pop("connect_args", {})}
+        engine = create_async_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)

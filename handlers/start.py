@@ -383,11 +383,12 @@ async def _redeem(update: Update, context: Context, member: Member, code: str) -
 
 
 async def resume(update: Update, context: Context) -> int | None:
-    """An onboarding button pressed when the conversation is not at its step.
+    """An onboarding step's button (consent, Telegram name, institution), routed by the
+    member's progress in the database rather than by the conversation state alone.
 
     After a crash between saving an answer and saving the conversation state (or losing the
-    state altogether) the user's screen is one step ahead of the conversation: the database
-    tells which step the button belongs to; a button of a step already done is stale.
+    state altogether) the user's screen is a step ahead of the stored state; the database
+    tells which step is due. A button of a step already done is stale.
     """
     member = current_member()
     action = kb.parse(update.callback_query.data if update.callback_query else None).action
@@ -475,30 +476,26 @@ async def language_chosen(update: Update, context: Context) -> None:
 def register(application: Application) -> None:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
     not_text_filter = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    steps = rf"^{F}:(consent:|tgname$|inst:)"  # answered by `resume` out of their step
     onboarding = ConversationHandler(
+        # The step buttons are entry points (with allow_reentry, checked before the states):
+        # `resume` routes them by the member's progress in the database, so they keep working
+        # when the stored conversation state lags behind after a crash.
         entry_points=[
             CommandHandler("start", private_only(start)),
-            CallbackQueryHandler(resume, pattern=steps),
+            CallbackQueryHandler(resume, pattern=rf"^{F}:(consent:|tgname$|inst:)"),
         ],
         states={
             CONSENT: [
-                CallbackQueryHandler(consent, pattern=rf"^{F}:consent:"),
                 CallbackQueryHandler(choose_language_in_onboarding, pattern=rf"^{F}:lang:"),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_at_consent),
-                CallbackQueryHandler(resume, pattern=steps),
             ],
             NAME: [
                 MessageHandler(text, typed_name),
-                CallbackQueryHandler(telegram_name, pattern=rf"^{F}:tgname$"),
                 MessageHandler(not_text_filter, not_text),
-                CallbackQueryHandler(resume, pattern=steps),
             ],
             INSTITUTION: [
-                CallbackQueryHandler(institution_chosen, pattern=rf"^{F}:inst:"),
                 MessageHandler(text, institution_typed),
                 MessageHandler(not_text_filter, not_text),
-                CallbackQueryHandler(resume, pattern=steps),
             ],
         },
         fallbacks=[
