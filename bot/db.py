@@ -165,12 +165,16 @@ def script_head() -> str | None:
     for path in (MIGRATIONS / "versions").glob("*.py"):
         values: dict[str, Any] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            target = node.target if isinstance(node, ast.AnnAssign) else None
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target = node.targets[0]
+            target: ast.expr
+            if isinstance(node, ast.AnnAssign) and node.value is not None:
+                target, value = node.target, node.value
+            elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            else:
+                continue
             if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
                 try:
-                    values[target.id] = ast.literal_eval(node.value)  # type: ignore[arg-type]
+                    values[target.id] = ast.literal_eval(value)
                 except ValueError:
                     return None
         revision, parent = values.get("revision"), values.get("down_revision")

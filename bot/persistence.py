@@ -14,7 +14,7 @@ from collections import defaultdict
 from copy import deepcopy
 from typing import Any
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import Delete, Insert, Update, delete, insert, update
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -48,13 +48,13 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         return rows
 
     async def _put(self, kind: str, key: str, data: Any) -> None:
-        if kind in self._loaded and self._stored.get((kind, key)) == data:
-            return
-        if kind in self._loaded:
-            exists = self._stored.get((kind, key)) is not None
-            await self._write_known(kind, key, data, exists=exists)
-        else:
+        if kind not in self._loaded:
             await self._write(kind, key, data)
+        else:
+            stored = self._stored.get((kind, key))
+            if stored == data:
+                return
+            await self._write_known(kind, key, data, exists=stored is not None)
         # Remembered only once written: a failed write is tried again at the next flush.
         self._stored[(kind, key)] = deepcopy(data)
 
@@ -62,13 +62,14 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         """One statement, no read first: we know whether the row is there."""
         table = BotState.__table__  # type: ignore[attr-defined]
         where = (table.c.kind == kind) & (table.c.key == key)
+        statement: Delete | Update | Insert
+        if data is None:
+            statement = delete(table).where(where)
+        elif exists:
+            statement = update(table).where(where).values(data=data, updated_at=utcnow())
+        else:
+            statement = insert(table).values(kind=kind, key=key, data=data, updated_at=utcnow())
         async with self.database.session() as session:
-            if data is None:
-                statement = delete(table).where(where)
-            elif exists:
-                statement = update(table).where(where).values(data=data, updated_at=utcnow())
-            else:
-                statement = insert(table).values(kind=kind, key=key, data=data, updated_at=utcnow())
             await session.exec(statement)  # type: ignore[call-overload]
 
     async def _write(self, kind: str, key: str, data: Any) -> None:
