@@ -388,16 +388,30 @@ async def resume(update: Update, context: Context) -> int | None:
 
     After a crash between saving an answer and saving the conversation state (or losing the
     state altogether) the user's screen is a step ahead of the stored state; the database
-    tells which step is due. A button of a step already done is stale.
+    tells which step is due, and a step whose question may not have gone out before the
+    crash is asked again. A button of a step long done is stale.
     """
     member = current_member()
     action = kb.parse(update.callback_query.data if update.callback_query else None).action
     consented = member is not None and member.has_consented
     named = consented and bool(member.display_name)  # type: ignore[union-attr]
+    chat = update.effective_chat
+    assert chat is not None
     if action == "consent" and not consented:
         return await consent(update, context)
+    if action == "consent" and not named:
+        # Consent was saved but the name question may never have gone out: ask it again.
+        await answer(update)
+        text, keyboard = name_prompt(_telegram_name(update))
+        await chat.send_message(text, reply_markup=keyboard)
+        return NAME
     if action == "tgname" and consented and not named:
         return await telegram_name(update, context)
+    if action == "tgname" and named and member.institution is None:  # type: ignore[union-attr]
+        await answer(update)
+        text, keyboard = institution_prompt(rt(context).profile.institutions)
+        await chat.send_message(text, reply_markup=keyboard)
+        return INSTITUTION
     if action == "inst" and named:
         return await institution_chosen(update, context)
     await answer(update, _("This button is no longer available."))

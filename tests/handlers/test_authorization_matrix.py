@@ -32,7 +32,7 @@ LEADERS = REGISTERED - {"resident"}
 LEADS = frozenset({"lead_here", "lead_elsewhere", "coordinator"})
 LEAD_HERE = frozenset({"lead_here", "coordinator"})  # the group's own lead, and coordinators
 COORDINATOR = frozenset({"coordinator"})
-NOBODY: frozenset[str] = frozenset()  # e.g. onboarding buttons outside onboarding
+NOBODY: frozenset[str] = frozenset()  # an action no role may take
 
 
 @dataclass
@@ -104,7 +104,7 @@ MATRIX: list[Row] = [
     # Onboarding buttons also work outside their step (after a crash): by the database's
     # progress; a button of a step already done is stale.
     Row("ob:consent:y", frozenset({"stranger"}), consented),
-    Row("ob:tgname", NOBODY),
+    Row("ob:tgname", REGISTERED),  # no institution yet: the institution question again
     Row("ob:inst:0", REGISTERED, institution_set),
     # invites (handlers/invites.py): coordinators only
     Row("/invite", COORDINATOR),
