@@ -14,7 +14,7 @@ from collections import defaultdict
 from copy import deepcopy
 from typing import Any
 
-from sqlalchemy import Delete, Insert, Update, delete, insert, update
+from sqlalchemy import Delete, Insert, Update, delete, insert, text, update
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -70,10 +70,22 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         else:
             statement = insert(table).values(kind=kind, key=key, data=data, updated_at=utcnow())
         async with self.database.session() as session:
+            await self._relaxed(session)
             await session.exec(statement)  # type: ignore[call-overload]
+
+    async def _relaxed(self, session: Any) -> None:
+        """On PostgreSQL, don't wait for this commit to reach the disk (a few ms per update).
+
+        Only a crash of the database server itself within a fraction of a second could lose
+        it, and then only the dialogue's bookkeeping: the user's data is committed by the
+        handlers as usual, and onboarding's buttons resume from the database.
+        """
+        if self.database.engine.dialect.name == "postgresql":
+            await session.exec(text("SET LOCAL synchronous_commit TO OFF"))
 
     async def _write(self, kind: str, key: str, data: Any) -> None:
         async with self.database.session() as session:
+            await self._relaxed(session)
             row = await session.get(BotState, (kind, key))
             if data is None:
                 if row is not None:
