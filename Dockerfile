@@ -21,6 +21,7 @@ COPY models ./models
 COPY locales ./locales
 RUN uv sync --locked --no-dev \
     && /app/.venv/bin/python -m bot.i18n_tools compile \
+    && /app/.venv/bin/python -m compileall -q bot handlers models \
     && useradd --create-home --uid 10001 bot \
     && mkdir -p /app/data && chown bot:bot /app/data
 

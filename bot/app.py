@@ -29,13 +29,23 @@ HEARTBEAT = Path("data") / "heartbeat"
 
 
 class HeartbeatRequest(HTTPXRequest):
-    """getUpdates transport that records each successful poll, for the health check."""
+    """getUpdates transport that records each successful poll, for the health check, and
+    confirms updates to Telegram only once they are handled.
+
+    PTB asks for the next updates (which confirms the previous ones: Telegram drops them)
+    as soon as it has queued a batch, before handling it; a crash then loses the whole batch.
+    Waiting for the queue to drain first makes delivery at-least-once: what was not handled
+    and flushed is delivered again after a restart.
+    """
 
     def __init__(self, heartbeat: Path | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.heartbeat = heartbeat
+        self.application: Application | None = None  # type: ignore[type-arg]
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if self.application is not None:
+            await self.application.update_queue.join()
         code, payload = await super().do_request(*args, **kwargs)
         if self.heartbeat is not None and code == 200:
             try:
@@ -80,11 +90,13 @@ def build_application(
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    elif heartbeat is not None:
-        builder = builder.get_updates_request(
-            HeartbeatRequest(heartbeat, read_timeout=30.0, connection_pool_size=1)
-        )
+    polling: HeartbeatRequest | None = None
+    if get_updates_request is None and heartbeat is not None:
+        polling = HeartbeatRequest(heartbeat, read_timeout=30.0, connection_pool_size=1)
+        builder = builder.get_updates_request(polling)
     application = builder.build()
+    if polling is not None:
+        polling.application = application
     application.bot_data[KEY] = Runtime(settings=settings, db=database, profile=profile)
     register_all(application)
     return application

@@ -2,6 +2,9 @@
 
 PTB only flushes every `update_interval`; the application flushes after every update
 instead (see app.py), so a crash loses at most the update being handled.
+
+Most updates change nothing here, so the persistence remembers what the table holds (it is
+the only writer: one bot process polls at a time) and skips unchanged rows without a query.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from collections import defaultdict
 from copy import deepcopy
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Delete, Insert, Update, delete, insert, text, update
 from sqlmodel import col, select
 from telegram.ext import BasePersistence, PersistenceInput
 from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
@@ -32,13 +35,57 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             update_interval=3600,
         )
         self.database = database
+        # (kind, key) -> the data the table holds (None: no row), for kinds read in full.
+        self._stored: dict[tuple[str, str], Any] = {}
+        self._loaded: set[str] = set()
 
     async def _rows(self, kind: str) -> list[BotState]:
         async with self.database.session() as session:
-            return list((await session.exec(select(BotState).where(BotState.kind == kind))).all())
+            rows = list((await session.exec(select(BotState).where(BotState.kind == kind))).all())
+        for row in rows:
+            self._stored[(kind, row.key)] = deepcopy(row.data)
+        self._loaded.add(kind)
+        return rows
 
     async def _put(self, kind: str, key: str, data: Any) -> None:
+        if kind not in self._loaded:
+            await self._write(kind, key, data)
+        else:
+            stored = self._stored.get((kind, key))
+            if stored == data:
+                return
+            await self._write_known(kind, key, data, exists=stored is not None)
+        # Remembered only once written: a failed write is tried again at the next flush.
+        self._stored[(kind, key)] = deepcopy(data)
+
+    async def _write_known(self, kind: str, key: str, data: Any, *, exists: bool) -> None:
+        """One statement, no read first: we know whether the row is there."""
+        table = BotState.__table__  # type: ignore[attr-defined]
+        where = (table.c.kind == kind) & (table.c.key == key)
+        statement: Delete | Update | Insert
+        if data is None:
+            statement = delete(table).where(where)
+        elif exists:
+            statement = update(table).where(where).values(data=data, updated_at=utcnow())
+        else:
+            statement = insert(table).values(kind=kind, key=key, data=data, updated_at=utcnow())
         async with self.database.session() as session:
+            await self._relaxed(session)
+            await session.exec(statement)  # type: ignore[call-overload]
+
+    async def _relaxed(self, session: Any) -> None:
+        """On PostgreSQL, don't wait for this commit to reach the disk (a few ms per update).
+
+        Only a crash of the database server itself within a fraction of a second could lose
+        it, and then only the dialogue's bookkeeping: the user's data is committed by the
+        handlers as usual, and onboarding's buttons resume from the database.
+        """
+        if self.database.engine.dialect.name == "postgresql":
+            await session.exec(text("SET LOCAL synchronous_commit TO OFF"))
+
+    async def _write(self, kind: str, key: str, data: Any) -> None:
+        async with self.database.session() as session:
+            await self._relaxed(session)
             row = await session.get(BotState, (kind, key))
             if data is None:
                 if row is not None:
@@ -87,14 +134,18 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
                     select(BotState).where(col(BotState.kind).startswith(CONVERSATION))
                 )
             ).all()
+            gone = [(USER, str(telegram_id))]
             for row in rows:
                 if telegram_id in json.loads(row.key):
                     await session.delete(row)
+                    gone.append((row.kind, row.key))
             await session.exec(  # type: ignore[call-overload]
                 delete(BotState).where(
                     col(BotState.kind) == USER, col(BotState.key) == str(telegram_id)
                 )
             )
+        for entry in gone:
+            self._stored[entry] = None
 
     # unused stores -----------------------------------------------------------------------
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:

@@ -67,6 +67,8 @@ AUDIT_ACTIONS = {
     "group.lead": N_("group lead changed"),
     "group.link": N_("group chat linked"),
     "group.unlink": N_("group chat unlinked"),
+    "group.request.approve": N_("join request approved"),
+    "group.request.decline": N_("join request declined"),
     "contribution.status": N_("contribution status changed"),
     "contribution.withdraw": N_("contribution withdrawn"),
     "opportunity.post": N_("volunteering opportunity posted"),

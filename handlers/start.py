@@ -170,11 +170,14 @@ async def start(update: Update, context: Context) -> int:
             _("This invite link is not valid. Ask the coordinator for a new one.")
         )
     runtime = rt(context)
-    async with runtime.db.session() as session:
-        member = await members_service.ensure_member(
-            session, user.id, runtime.settings.bot_coordinators
-        )
-    set_current_member(member)
+    # Loaded for this update by handlers/system.py (coordinators' roles already raised there).
+    member = current_member()
+    if member is None:
+        async with runtime.db.session() as session:
+            member = await members_service.ensure_member(
+                session, user.id, runtime.settings.bot_coordinators
+            )
+        set_current_member(member)
     if member.is_registered:
         if code:
             await _redeem(update, context, member, code)
@@ -378,6 +381,42 @@ async def _redeem(update: Update, context: Context, member: Member, code: str) -
     return fresh
 
 
+async def resume(update: Update, context: Context) -> int | None:
+    """An onboarding step's button (consent, Telegram name, institution), routed by the
+    member's progress in the database rather than by the conversation state alone.
+
+    After a crash between saving an answer and saving the conversation state (or losing the
+    state altogether) the user's screen is a step ahead of the stored state; the database
+    tells which step is due, and a step whose question may not have gone out before the
+    crash is asked again. A button of a step long done is stale.
+    """
+    member = current_member()
+    action = kb.parse(update.callback_query.data if update.callback_query else None).action
+    consented = member is not None and member.has_consented
+    named = consented and bool(member.display_name)  # type: ignore[union-attr]
+    chat = update.effective_chat
+    assert chat is not None
+    if action == "consent" and not consented:
+        return await consent(update, context)
+    if action == "consent" and not named:
+        # Consent was saved but the name question may never have gone out: ask it again.
+        await answer(update)
+        text, keyboard = name_prompt(_telegram_name(update))
+        await chat.send_message(text, reply_markup=keyboard)
+        return NAME
+    if action == "tgname" and consented and not named:
+        return await telegram_name(update, context)
+    if action == "tgname" and named and member.institution is None:  # type: ignore[union-attr]
+        await answer(update)
+        text, keyboard = institution_prompt(rt(context).profile.institutions)
+        await chat.send_message(text, reply_markup=keyboard)
+        return INSTITUTION
+    if action == "inst" and named:
+        return await institution_chosen(update, context)
+    await answer(update, _("This button is no longer available."))
+    return None
+
+
 async def cancel(update: Update, context: Context) -> int:
     assert update.effective_chat is not None
     member = current_member()
@@ -451,20 +490,23 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     text = filters.TEXT & ~filters.COMMAND
     not_text_filter = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     onboarding = ConversationHandler(
-        entry_points=[CommandHandler("start", private_only(start))],
+        # The step buttons are entry points (with allow_reentry, checked before the states):
+        # `resume` routes them by the member's progress in the database, so they keep working
+        # when the stored conversation state lags behind after a crash.
+        entry_points=[
+            CommandHandler("start", private_only(start)),
+            CallbackQueryHandler(resume, pattern=rf"^{F}:(consent:|tgname$|inst:)"),
+        ],
         states={
             CONSENT: [
-                CallbackQueryHandler(consent, pattern=rf"^{F}:consent:"),
                 CallbackQueryHandler(choose_language_in_onboarding, pattern=rf"^{F}:lang:"),
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, text_at_consent),
             ],
             NAME: [
                 MessageHandler(text, typed_name),
-                CallbackQueryHandler(telegram_name, pattern=rf"^{F}:tgname$"),
                 MessageHandler(not_text_filter, not_text),
             ],
             INSTITUTION: [
-                CallbackQueryHandler(institution_chosen, pattern=rf"^{F}:inst:"),
                 MessageHandler(text, institution_typed),
                 MessageHandler(not_text_filter, not_text),
             ],

@@ -283,7 +283,7 @@ async def decide_request(
     await record(
         session,
         actor,
-        "group.request." + ("approve" if approve else "decline"),
+        "group.request.approve" if approve else "group.request.decline",
         f"group:{group.id}",
         member=requester.id,
     )

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -66,7 +67,13 @@ class BotProcess:
         self.workdir = workdir
         self.log_path = workdir / "bot.log"
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("TELEGRAM_", "BOT_")) and k != "PYTHONDONTWRITEBYTECODE"
+            },
+            # Compiled once, not at every start of every test (seconds each on a busy machine).
+            "PYTHONPYCACHEPREFIX": str(Path(tempfile.gettempdir()) / "leaders-bot-e2e-pycache"),
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_URL": fake.url,
             "DATABASE_URL": database_url,

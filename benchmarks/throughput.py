@@ -1,0 +1,302 @@
+"""Throughput and latency of the bot's handlers, against a bare python-telegram-bot echo bot.
+
+A weighted mix of updates (benchmarks/steps.py: onboarding, menu, help, language, stale
+buttons, invites...) goes through `Application.process_update` with the offline recording
+request of tests/harness.py, one at a time as in polling, on a database pre-filled with
+10,000 members. The same updates then go through a bare echo bot in the same process.
+
+    uv run python benchmarks/throughput.py [--updates 3000] [--pg postgresql://...] [--json]
+--pg: a PostgreSQL database THAT WILL BE WIPED (its public schema is recreated).
+Targets: p99 < 15 ms for every step; >= 500 updates/s on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+from telegram import Update  # noqa: E402
+from telegram.ext import (  # noqa: E402
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from benchmarks.steps import PREFILL, SCENARIOS, Population, Scenario  # noqa: E402
+from bot.app import build_application, startup  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.db import Database, migrate  # noqa: E402
+from tests.harness import Harness, RecordingRequest, User  # noqa: E402
+
+TOKEN = "123456:BENCH-throughput-token"
+P99_TARGET_MS = 15.0
+RATE_TARGET = 500.0
+
+
+class Bench(Harness):
+    """The test harness, timing each update under the name of the step being run."""
+
+    def __init__(self, application: Application, request: RecordingRequest, seed: int) -> None:  # type: ignore[type-arg]
+        super().__init__(application, request)
+        self.rng = random.Random(seed)
+        self.step = "warm-up"
+        self.timings: dict[str, list[float]] = defaultdict(list)
+        self.updates: list[tuple[str, dict[str, Any]]] = []
+
+    async def feed(self, data: dict[str, Any]) -> list[Any]:
+        data.setdefault("update_id", next(self._update_ids))
+        self.updates.append((self.step, json.loads(json.dumps(data))))
+        before = len(self.request.calls)
+        started = time.perf_counter()
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+        self.timings[self.step].append(time.perf_counter() - started)
+        calls = self.request.calls[before:]
+        if len(self.request.calls) > 10_000:
+            self.request.calls.clear()
+        return calls
+
+
+async def prepare_database(url: str, pg: bool) -> None:
+    if pg:
+        database = Database(url)
+        async with database.engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await database.dispose()
+    await asyncio.to_thread(migrate, url)
+
+
+async def run_bot(url: str, updates: int, seed: int) -> tuple[Bench, float, dict[str, float]]:
+    settings = Settings(
+        telegram_bot_token=TOKEN,  # type: ignore[arg-type]
+        database_url=url,
+        telegram_api_url="http://127.0.0.1:9",
+    )
+    database = Database(url)
+    request = RecordingRequest()
+    application = build_application(
+        settings,
+        database=database,
+        request=request,
+        get_updates_request=RecordingRequest(),
+        rate_limit=False,
+    )
+    rng = random.Random(seed)
+    people = Population()
+    prefill: dict[str, float] = {}
+    async with application:
+        await startup(application)
+        task = application.bot_data.get("commands_task")
+        if task is not None:
+            await task
+        for fill in PREFILL:
+            started = time.perf_counter()
+            async with database.session() as session:
+                await fill(session, rng, people)
+            prefill[fill.__name__] = time.perf_counter() - started
+        if database.engine.dialect.name == "sqlite":
+            # A live bot's database has long been checkpointed; the bulk insert sits in the WAL.
+            async with database.engine.connect() as conn:
+                await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        bench = Bench(application, request, seed)
+        newcomers = itertools.count(1)
+        weights = [s.weight for s in SCENARIOS]
+
+        async def play(scenario: Scenario) -> None:
+            if scenario.who == "newcomer":
+                user = User(next(newcomers), language_code=rng.choice(["pl", "en", "uk"]))
+            else:
+                pool = people.coordinators if scenario.who == "coordinator" else people.members
+                user = User(rng.choice(pool), language_code="pl")
+            for step in scenario.steps:
+                bench.step = step.name
+                await step.run(bench, user)
+
+        for scenario in SCENARIOS * 3:  # warm caches and code paths; not measured
+            await play(scenario)
+        bench.timings.clear()
+        bench.updates.clear()
+        started = time.perf_counter()
+        while len(bench.updates) < updates:
+            await play(rng.choices(SCENARIOS, weights)[0])
+        elapsed = time.perf_counter() - started
+    await database.dispose()
+    return bench, elapsed, prefill
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(update.effective_message.text or "?")
+
+
+async def run_echo(
+    updates: list[tuple[str, dict[str, Any]]],
+) -> tuple[dict[str, list[float]], float]:
+    """The same updates through a bare PTB application that only echoes."""
+    application = (
+        ApplicationBuilder()
+        .token(TOKEN)
+        .request(RecordingRequest())
+        .get_updates_request(RecordingRequest())
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.ALL, echo))
+    application.add_handler(CallbackQueryHandler(echo))
+    timings: dict[str, list[float]] = defaultdict(list)
+    async with application:
+        for _, data in updates[:200]:  # warm-up
+            await application.process_update(Update.de_json(data, application.bot))
+        started = time.perf_counter()
+        for step, data in updates:
+            begin = time.perf_counter()
+            await application.process_update(Update.de_json(data, application.bot))
+            timings[step].append(time.perf_counter() - begin)
+        elapsed = time.perf_counter() - started
+    return timings, elapsed
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def measure(url: str, pg: bool, updates: int, seed: int) -> dict[str, Any]:
+    await prepare_database(url, pg)
+    bench, elapsed, prefill = await run_bot(url, updates, seed)
+    echo_timings, echo_elapsed = await run_echo(bench.updates)
+    steps = []
+    order = [step.name for scenario in SCENARIOS for step in scenario.steps]
+    for name in dict.fromkeys(order):
+        values = bench.timings.get(name)
+        if not values:
+            continue
+        echo_values = echo_timings[name]
+        steps.append(
+            {
+                "step": name,
+                "count": len(values),
+                "p50_ms": 1000 * statistics.median(values),
+                "p99_ms": 1000 * percentile(values, 0.99),
+                "max_ms": 1000 * max(values),
+                "echo_p50_ms": 1000 * statistics.median(echo_values),
+                "echo_p99_ms": 1000 * percentile(echo_values, 0.99),
+            }
+        )
+    total = len(bench.updates)
+    return {
+        "database": "postgresql" if pg else "sqlite",
+        "updates": total,
+        "updates_per_s": total / elapsed,
+        "echo_updates_per_s": total / echo_elapsed,
+        "ratio": (total / echo_elapsed) / (total / elapsed),
+        "prefill_s": prefill,
+        "steps": steps,
+    }
+
+
+def report(result: dict[str, Any]) -> None:
+    print(
+        f"\n{result['database']}: {result['updates']} updates, "
+        f"{result['updates_per_s']:.0f} updates/s (target >= {RATE_TARGET:.0f} on SQLite); "
+        f"bare PTB echo {result['echo_updates_per_s']:.0f} updates/s; "
+        f"echo is {result['ratio']:.1f}x faster"
+    )
+    fills = ", ".join(f"{k} {v:.1f} s" for k, v in result["prefill_s"].items())
+    print(f"  pre-fill: {fills}")
+    print(
+        f"  {'step':<24}{'n':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'echo p50':>10}{'echo p99':>10}  p99 < {P99_TARGET_MS:.0f} ms"
+    )
+    for s in result["steps"]:
+        ok = "ok" if s["p99_ms"] < P99_TARGET_MS else "MISSED"
+        print(
+            f"  {s['step']:<24}{s['count']:>6}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
+            f"{s['max_ms']:>9.2f}{s['echo_p50_ms']:>10.2f}{s['echo_p99_ms']:>10.2f}  {ok}"
+        )
+
+
+def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The lines of benchmarks/run_all.py's table."""
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        db = result["database"]
+        rate_ok = result["updates_per_s"] >= RATE_TARGET if db == "sqlite" else None
+        rows.append(
+            {
+                "metric": f"{db}: updates/s",
+                "value": result["updates_per_s"],
+                "unit": "/s",
+                "target": f">= {RATE_TARGET:.0f}" if db == "sqlite" else "",
+                "ok": rate_ok,
+            }
+        )
+        rows.append(
+            {
+                "metric": f"{db}: bare PTB echo is faster by",
+                "value": result["ratio"],
+                "unit": "x",
+                "target": "",
+                "ok": None,
+            }
+        )
+        for step in result["steps"]:
+            rows.append(
+                {
+                    "metric": f"{db}: {step['step']} p50 / p99",
+                    "value": step["p99_ms"],
+                    "unit": "ms",
+                    "detail": f"p50 {step['p50_ms']:.1f}",
+                    "target": f"< {P99_TARGET_MS:.0f}",
+                    "ok": step["p99_ms"] < P99_TARGET_MS,
+                }
+            )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--pg", metavar="URL", help="also on this PostgreSQL database (wiped)")
+    parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_sqlite:
+            url = f"sqlite+aiosqlite:///{tmp}/bench.db"
+            results.append(asyncio.run(measure(url, False, args.updates, args.seed)))
+        if args.pg:
+            results.append(asyncio.run(measure(args.pg, True, args.updates, args.seed)))
+    if args.json:
+        print(json.dumps({"results": results, "summary": summary(results)}))
+        return 0
+    load = os.getloadavg()
+    print(f"throughput ({os.cpu_count()} CPUs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f})")
+    for result in results:
+        report(result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

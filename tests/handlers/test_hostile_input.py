@@ -1,0 +1,378 @@
+"""Hostile input: generated updates of every kind, in every onboarding state.
+
+Whatever arrives — text of any length with emoji, right-to-left, zero-width and control
+characters, media, contacts, locations, edited and forwarded messages, channel posts, forged,
+truncated, stale or someone else's button data — the bot must not fail (the error handler is
+never reached), must answer with valid Telegram HTML within the limits or stay silent, and
+must leave the database consistent: no orphan rows, and nothing changed unless the update was
+a legitimate answer (a name, an institution, a first /start).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.services import invites as invites_service
+from bot.services import members as members_service
+from models import Role
+from tests.fake_telegram.markup import parse_text, utf16_len
+from tests.harness import BOT_USER, STICKER, Harness, User
+from tests.invariants import changed, orphans, snapshot
+
+STATES = ("stranger", "declined", "consent", "name", "institution", "resident", "coordinator")
+# Answers the bot may store: which tables an update may change in a given state.
+TEXT_KINDS = ("text", "edited", "forwarded")
+
+SPECIAL = [
+    "🙂",
+    "👨‍👩‍👧‍👦",
+    "🇵🇱",
+    "\u202e",  # right-to-left override
+    "\u200f",
+    "\u200b",  # zero-width space
+    "\u200d",
+    "\ufeff",
+    "\x00",
+    "\x07",
+    "\x1b",
+    "\x7f",
+    "\u0085",
+    "\u2028",
+    "שלום",
+    "مرحبا",
+    "ąęłżźćńóśĄŚ",
+    "<b>",
+    "</i>",
+    "&",
+    "&amp;",
+    "\n",
+    " ",
+    "a",
+]
+texts = st.one_of(
+    st.text(min_size=1, max_size=60),
+    st.lists(st.sampled_from(SPECIAL), min_size=1, max_size=200).map("".join),
+    # Long ones up to Telegram's 4,096 characters, built by repetition (cheap to generate).
+    st.builds(
+        lambda parts, n: ("".join(parts) * n)[:4096] or "x",
+        st.lists(st.sampled_from(SPECIAL), min_size=1, max_size=5),
+        st.integers(1, 4096),
+    ),
+)
+COMMANDS = [
+    "/start",
+    "/help",
+    "/language",
+    "/cancel",
+    "/invite",
+    "/nope",
+    "/start@leaders_test_bot",
+]
+commands = st.one_of(
+    st.sampled_from(COMMANDS),
+    st.builds(lambda c, arg: f"{c} {arg}", st.sampled_from(COMMANDS), texts),
+)
+
+# Real callback data of this bot (truncated below) and data that points at nothing.
+VALID = [
+    "ob:consent:y",
+    "ob:consent:n",
+    "ob:lang:en",
+    "ob:tgname",
+    "ob:inst:0",
+    "ob:inst:skip",
+    "lg:set:uk",
+    "mn",
+    "hp",
+    "lg",
+    "iv",
+    "iv:ls",
+    "iv:r:leader",
+    "iv:g:leader:1",
+    "iv:u:leader:1:5",
+    "iv:d:leader:1:5:7",
+    "iv:rv:1",
+    "iv:rvc:1:y",
+]
+STALE = [
+    "ob:inst:999",
+    "ob:inst:-1",
+    "ob:inst:x",
+    "ob:consent:maybe",
+    "lg:set:xx",
+    "lg:set:",
+    "iv:rv:999999",
+    "iv:rvc:999999:y",
+    "iv:g:leader:999999",
+    "iv:u:coordinator:0:7",
+    "iv:d:leader:999999:1:7",
+    "iv:d:leader:0:3:7",
+    "iv:d:leader:0:1:8",
+    "iv:r:admin",
+    "iv:r:",
+    "nop",
+    "zz:1:2",
+    ":::",
+]
+
+
+def fits(data: str) -> bool:
+    return 0 < len(data.encode()) <= 64
+
+
+callback_data = st.one_of(
+    st.text(min_size=1, max_size=64).filter(fits),
+    st.from_regex(r"\A[a-z]{1,3}(:[a-z0-9-]{0,8}){0,4}\Z").filter(fits),
+    st.builds(
+        lambda data, cut: data[: max(1, int(len(data) * cut))][:-1] or data[0],
+        st.sampled_from(VALID),
+        st.floats(0.0, 1.0),
+    ),
+    st.sampled_from(STALE),
+)
+
+_ids = itertools.count(3_000_000)
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def message(user: User, chat: dict[str, Any], **content: Any) -> dict[str, Any]:
+    return {
+        "message_id": next(_ids),
+        "date": now(),
+        "chat": chat,
+        "from": user.as_dict(),
+        **content,
+    }
+
+
+def private(user: User) -> dict[str, Any]:
+    return {"id": user.id, "type": "private", "first_name": user.first_name}
+
+
+def text_message(user: User, text: str, chat: dict[str, Any] | None = None) -> dict[str, Any]:
+    content: dict[str, Any] = {"text": text}
+    if text.startswith("/"):
+        command = text.split()[0] if text.split() else text
+        content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+    return message(user, chat or private(user), **content)
+
+
+@st.composite
+def hostile_messages(draw: st.DrawFn) -> tuple[str, Any]:
+    """(kind, builder): the builder makes the update for a given user."""
+    kind = draw(
+        st.sampled_from(
+            [
+                "text",
+                "command",
+                "sticker",
+                "photo",
+                "document",
+                "voice",
+                "location",
+                "contact",
+                "edited",
+                "forwarded",
+                "channel",
+                "group",
+            ]
+        )
+    )
+    text = draw(commands if kind in ("command", "group") and draw(st.booleans()) else texts)
+    caption = draw(st.text(max_size=1024))
+    number = draw(st.floats(-90, 90))
+
+    def build(user: User) -> dict[str, Any]:
+        chat = private(user)
+        media: dict[str, Any] = {
+            "sticker": {"sticker": STICKER},
+            "photo": {
+                "photo": [{"file_id": "p", "file_unique_id": "p", "width": 9, "height": 9}],
+                "caption": caption,
+            },
+            "document": {
+                "document": {"file_id": "d", "file_unique_id": "d", "file_name": caption[:60]},
+                "caption": caption,
+            },
+            "voice": {"voice": {"file_id": "v", "file_unique_id": "v", "duration": 3}},
+            "location": {"location": {"latitude": number, "longitude": number / 2}},
+            "contact": {
+                "contact": {"phone_number": "+48 600 000 000", "first_name": text[:64] or "x"}
+            },
+        }
+        if kind in media:
+            return {"message": message(user, chat, **media[kind])}
+        if kind == "edited":
+            return {"edited_message": {**text_message(user, text), "edit_date": now()}}
+        if kind == "forwarded":
+            origin = {"type": "hidden_user", "date": now(), "sender_user_name": "Someone"}
+            return {"message": {**text_message(user, text), "forward_origin": origin}}
+        if kind == "channel":
+            channel = {"id": -1001234567890, "type": "channel", "title": "Kanał"}
+            return {"channel_post": {"message_id": 7, "date": now(), "chat": channel, "text": text}}
+        if kind == "group":
+            group = {"id": -4001, "type": "group", "title": "Grupa"}
+            return {"message": text_message(user, text, group)}
+        return {"message": text_message(user, text)}
+
+    return kind, build
+
+
+@st.composite
+def hostile_presses(draw: st.DrawFn) -> tuple[str, Any]:
+    data = draw(callback_data)
+    where = draw(st.sampled_from(["own", "own", "inline", "inaccessible", "group"]))
+
+    def build(user: User) -> dict[str, Any]:
+        query: dict[str, Any] = {
+            "id": str(next(_ids)),
+            "from": user.as_dict(),
+            "chat_instance": "ci",
+            "data": data,
+        }
+        if where == "inline":
+            query["inline_message_id"] = "AAAA"
+        else:
+            chat = private(user)
+            if where == "group":
+                chat = {"id": -4001, "type": "group", "title": "Grupa"}
+            query["message"] = {
+                "message_id": 5,
+                "date": 0 if where == "inaccessible" else now(),
+                "chat": chat,
+                "from": BOT_USER,
+                "text": "…",
+            }
+        return {"callback_query": query}
+
+    return "callback", build
+
+
+class Stage:
+    """Users brought to each state, and what the bot did with the hostile update."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.errors: list[BaseException | None] = []
+
+        async def record(update: object, context: Any) -> None:
+            self.errors.append(context.error)
+
+        harness.app.error_handlers.clear()
+        harness.app.add_error_handler(record)
+
+    async def user_in(self, state: str) -> User:
+        h = self.harness
+        user = User(next(_ids), language_code="en")
+        if state == "stranger":
+            return user
+        await h.send(user, "/start")
+        if state == "consent":
+            return user
+        if state == "declined":
+            await h.press(user, "ob:consent:n")
+            return user
+        await h.press(user, "ob:consent:y")
+        if state == "name":
+            return user
+        await h.send(user, "Anna Nowak")
+        if state == "institution":
+            return user
+        await h.press(user, "ob:inst:skip")
+        if state == "coordinator":
+            async with h.app.bot_data["runtime"].db.session() as session:
+                member = await members_service.get_by_telegram_id(session, user.id)
+                assert member is not None
+                await members_service.set_role(session, member, Role.COORDINATOR)
+        return user
+
+
+@pytest.fixture
+async def stage(harness: Harness) -> AsyncIterator[Stage]:
+    # Something to point forged buttons at: an invite of another coordinator.
+    async with harness.app.bot_data["runtime"].db.session() as session:
+        await invites_service.create_invite(session, role=Role.LEADER, group=None, days=7)
+    yield Stage(harness)
+
+
+def check_sent(calls: list[Any]) -> None:
+    for call in calls:
+        if call.method in ("sendMessage", "editMessageText"):
+            text = call.params["text"]
+            parsed = parse_text(text, call.params.get("parse_mode"))  # raises on bad HTML
+            assert 0 < utf16_len(parsed.text) <= 4096, call
+        if call.method == "answerCallbackQuery":
+            assert len(call.params.get("text") or "") <= 200
+        if call.method in ("sendPhoto", "sendDocument"):
+            caption = call.params.get("caption") or ""
+            assert utf16_len(parse_text(caption, call.params.get("parse_mode")).text) <= 1024
+
+
+def allowed_changes(state: str, kind: str, update: dict[str, Any]) -> set[str]:
+    message = update.get("message") or update.get("edited_message") or {}
+    private_chat = message.get("chat", {}).get("type") == "private"
+    text = message.get("text", "")
+    if state in ("name", "institution") and kind in TEXT_KINDS and private_chat:
+        return {"members"}  # the answer to the question asked
+    if state == "stranger" and private_chat and text.split()[:1] in (["/start"],):
+        return {"members"}  # the Telegram id, before consent
+    if state in ("name", "institution") and private_chat and text.startswith("/start"):
+        return {"members"}  # /start again: the same member, role unchanged
+    return set()
+
+
+HYPOTHESIS = settings(
+    max_examples=70,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+async def _check(stage: Stage, state: str, kind: str, build: Any) -> None:
+    harness = stage.harness
+    db = harness.app.bot_data["runtime"].db
+    user = await stage.user_in(state)
+    update = build(user)
+    before = await snapshot(db)
+    stage.errors.clear()
+    calls = await harness.feed(update)
+    assert stage.errors == [], f"{state} {kind} {update}: {stage.errors!r}"
+    check_sent(calls)
+    assert await orphans(db) == []
+    unexpected = set(changed(before, await snapshot(db))) - allowed_changes(state, kind, update)
+    assert not unexpected, f"{state} {kind} changed {unexpected}: {update}"
+
+
+@HYPOTHESIS
+@given(state=st.sampled_from(STATES), case=hostile_messages())
+async def test_hostile_messages_in_every_state(
+    stage: Stage, state: str, case: tuple[str, Any]
+) -> None:
+    await _check(stage, state, *case)
+
+
+@HYPOTHESIS
+@given(state=st.sampled_from(STATES), case=hostile_presses())
+async def test_hostile_buttons_in_every_state(
+    stage: Stage, state: str, case: tuple[str, Any]
+) -> None:
+    await _check(stage, state, *case)
+
+
+@pytest.mark.parametrize("state", STATES)
+async def test_the_longest_message_in_every_state(stage: Stage, state: str) -> None:
+    """4,096 characters of everything at once, where a name or an institution is expected."""
+    text = ("".join(SPECIAL) * 200)[:4096]
+    await _check(stage, state, "text", lambda user: {"message": text_message(user, text)})
