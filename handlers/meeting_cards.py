@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.i18n import (
+    N_,
     current_language,
     format_date,
     format_datetime,
@@ -40,6 +41,14 @@ from models import (
 
 F = "mt"  # meetings: answers, cards, attendance, follow-up
 P = "mp"  # date polls
+# Names of the meeting actions in the audit log (/audit in handlers/reports.py).
+AUDIT_LABELS = {
+    "meeting.create": N_("meeting scheduled"),
+    "meeting.move": N_("meeting moved"),
+    "meeting.cancel": N_("meeting cancelled"),
+    "meeting.summary": N_("meeting summary written"),
+    "meeting.poll": N_("date poll started"),
+}
 
 
 def answer_label(answer: str) -> str:

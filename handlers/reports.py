@@ -21,6 +21,7 @@ from bot.services import stats as stats_service
 from bot.services.audit import record
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
+from handlers import meeting_cards
 from handlers.common import (
     Context,
     answer,
@@ -75,6 +76,7 @@ AUDIT_ACTIONS = {
     "opportunity.cancel": N_("volunteering opportunity cancelled"),
     "broadcast.start": N_("broadcast started"),
     "broadcast.stop": N_("broadcast stopped"),
+    **meeting_cards.AUDIT_LABELS,
 }
 AUDIT_PAGE = 10
 # /mydata names for tables that have no export sheet (their own name otherwise).
