@@ -53,6 +53,7 @@ from handlers.common import (
     refuse,
     reply,
     requires,
+    role_refusal,
     rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
@@ -127,7 +128,7 @@ async def new_meeting(update: Update, context: Context) -> int:
     async with rt(context).db.session() as session:
         groups = await service.schedulable_groups(session, _me())
     if not groups:
-        await refuse(update, _("Only a coordinator or the lead of a group can schedule meetings."))
+        await refuse(update, role_refusal(Role.LEAD))
         return END
     assert context.user_data is not None
     context.user_data[DRAFT] = {}

@@ -120,6 +120,11 @@ MATRIX: list[Row] = [
     Row("iv:rv:{invite}", COORDINATOR),
     Row("iv:rvc:{invite}:y", COORDINATOR, invite_revoked),
     Row("iv:rvc:{invite}:n", COORDINATOR),
+    # meetings (handlers/meetings.py): a coordinator or a group's lead schedules
+    Row("/meeting", LEADS),
+    Row("mt:new", LEADS),
+    Row("/meetings", REGISTERED),
+    Row("mt:ls", REGISTERED),
 ]
 
 

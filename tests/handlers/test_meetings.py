@@ -111,7 +111,7 @@ async def test_a_leader_who_is_not_the_lead_cannot_schedule(
     harness: Harness, db: Database, t: Team
 ) -> None:
     calls = await harness.send(user(t.outsider), "/meeting")
-    assert "Only a coordinator or the lead" in harness.texts(calls)
+    assert "only coordinators and group leads" in harness.texts(calls)
     # Nor with a forged button of that group.
     calls = await harness.press(user(t.outsider), f"mc:g:{t.group.id}")
     assert all("topic" not in c.text for c in calls)
