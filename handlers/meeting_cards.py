@@ -63,7 +63,12 @@ def answer_label(answer: str) -> str:
 
 def when_text(meeting: Meeting) -> str:
     same_day = format_date(meeting.starts_at) == format_date(meeting.ends_at)
-    end = format_time(meeting.ends_at) if same_day else format_datetime(meeting.ends_at, "short")
+    # 24-hour clock like the start ("short_day" is "EEE d MMM, HH:mm") in every language.
+    end = (
+        format_time(meeting.ends_at, "HH:mm")
+        if same_day
+        else format_datetime(meeting.ends_at, "short_day")
+    )
     return f"{format_datetime(meeting.starts_at, 'short_day')}–{end}"
 
 

@@ -54,6 +54,7 @@ async def test_lead_schedules_with_buttons_and_members_are_invited(
     await schedule_by_buttons(harness, t)
     m = await only_meeting(db)
     assert m.starts_at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M") == "2026-11-27 17:00"
+    assert "Fri 27 Nov, 17:00–18:30" in harness.last(t.members[0].telegram_id).text
     assert m.ends_at - m.starts_at == timedelta(minutes=90)
     for member in t.members:
         card = harness.last(member.telegram_id)
