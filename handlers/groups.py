@@ -268,10 +268,9 @@ async def _show_page(update: Update, context: Context, group_id: int | None, pag
         async with rt(context).db.session() as session:
             info = await groups_service.group_page(session, group_id, _me(), page)
             latest = await contributions_service.browse(session, Filters(group_id=info.group.id))
+            assert info.group.id is not None
             upcoming = await meetings_service.upcoming_in_group(
-                session,
-                info.group.id,
-                now=reminders.clock(context.application),  # type: ignore[arg-type]
+                session, info.group.id, now=reminders.clock(context.application)
             )
     except DomainError as error:
         await reply(update, domain_message(error), kb.with_menu(back_rows()))
