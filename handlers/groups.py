@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import ChatMember, ChatMemberUpdated, InlineKeyboardMarkup, Update
@@ -263,19 +264,26 @@ async def list_groups(update: Update, context: Context) -> None:
     await reply(update, text, keyboard)
 
 
+async def page_screen(
+    session: Any, group_id: int | None, viewer: Member, page: int, now: datetime
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The whole group page: the group, its latest contributions, its upcoming meetings."""
+    info = await groups_service.group_page(session, group_id, viewer, page)
+    assert info.group.id is not None
+    latest = await contributions_service.browse(session, Filters(group_id=info.group.id))
+    upcoming = await meetings_service.upcoming_in_group(session, info.group.id, now=now)
+    return render_page(info, viewer, latest.cards, upcoming)
+
+
 async def _show_page(update: Update, context: Context, group_id: int | None, page: int = 0) -> None:
     try:
         async with rt(context).db.session() as session:
-            info = await groups_service.group_page(session, group_id, _me(), page)
-            latest = await contributions_service.browse(session, Filters(group_id=info.group.id))
-            assert info.group.id is not None
-            upcoming = await meetings_service.upcoming_in_group(
-                session, info.group.id, now=reminders.clock(context.application)
+            text, keyboard = await page_screen(
+                session, group_id, _me(), page, reminders.clock(context.application)
             )
     except DomainError as error:
         await reply(update, domain_message(error), kb.with_menu(back_rows()))
         return
-    text, keyboard = render_page(info, _me(), latest.cards, upcoming)
     await reply(update, text, keyboard)
 
 
