@@ -5,9 +5,9 @@
 
 Builds the database (a temporary SQLite file unless --url), then runs the export in a
 fresh child process so its peak RSS is the export's own, not the data generator's.
-Bulk rows: --rows contributions (with a support each tenth) and as many audit-log entries
-as there would be meeting answers (--answers; meetings are not on this branch yet, and every
-table is streamed the same way). Target: < 20 s, < 300 MB.
+Bulk rows: --rows contributions (with a support each tenth), --meetings meetings (most of
+them held) with --answers answers and attendance spread over them, and two action items
+per meeting. Target: < 20 s, < 300 MB.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,12 +32,12 @@ LAST = ["Kowalska", "Wiśniewski", "Żółkiewska", "Dąbrowski", "Łęcki", "G�
 CHUNK = 5000
 
 
-async def build(url: str, members: int, rows: int, answers: int) -> None:
+async def build(url: str, members: int, rows: int, meetings: int, answers: int) -> None:
     from sqlalchemy import insert, select
 
     from bot.db import Database
     from bot.profile import apply_profile, load_profile
-    from models import AuditEntry, Contribution, Group, Member, Membership, ProblemArea, Support
+    from models import Contribution, Group, Member, Membership, ProblemArea, Support
 
     rng = random.Random(7)
     database = Database(url)
@@ -100,19 +101,85 @@ async def build(url: str, members: int, rows: int, answers: int) -> None:
         ]
         for i in range(0, len(supports), CHUNK):
             await conn.execute(insert(Support), supports[i : i + CHUNK])
-        for i in range(0, answers, CHUNK):
-            batch = [
-                {
-                    "actor_id": rng.choice(member_ids),
-                    "action": rng.choice(["contribution.status", "meeting.answer", "role.change"]),
-                    "target": f"meeting:{(i + j) % 1000}",
-                    "details": {"answer": rng.choice(["yes", "maybe", "no"])},
-                    "created_at": start + timedelta(seconds=i + j),
-                }
-                for j in range(min(CHUNK, answers - i))
-            ]
-            await conn.execute(insert(AuditEntry), batch)
+        await _meetings(conn, rng, start, meetings, answers, group_ids, area_ids, member_ids)
     await database.dispose()
+
+
+async def _meetings(
+    conn: Any,
+    rng: random.Random,
+    start: datetime,
+    meetings: int,
+    answers: int,
+    group_ids: list[int],
+    area_ids: list[int],
+    member_ids: list[int],
+) -> None:
+    """Meetings twice a week from `start`, each with its share of the answers (distinct
+    people), check-ins for most who said yes, and two action items."""
+    from sqlalchemy import insert, select
+
+    from models import ActionItem, Meeting, Rsvp
+
+    rows = []
+    for i in range(meetings):
+        starts = start + timedelta(days=3 * i, hours=16)
+        rows.append(
+            {
+                "group_id": rng.choice(group_ids),
+                "topic": f"Spotkanie robocze nr {i}: świetlica, ławki, źródła finansowania",
+                "area_id": rng.choice(area_ids),
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=90),
+                "place": "Świetlica, ul. Hallera 3",
+                "capacity": rng.choice([None, 30]),
+                "is_open": rng.random() < 0.2,
+                "status": "cancelled" if rng.random() < 0.05 else "scheduled",
+                "revision": 1,
+                "scheduled_at": starts - timedelta(days=7),
+                "created_by_id": rng.choice(member_ids),
+                "summary": "Ustalono kolejne kroki; zgoda na zbiórkę podpisów." if i % 2 else None,
+                "created_at": starts - timedelta(days=7),
+            }
+        )
+    for i in range(0, meetings, CHUNK):
+        await conn.execute(insert(Meeting), rows[i : i + CHUNK])
+    found = (await conn.execute(select(Meeting.id, Meeting.starts_at))).all()
+    per_meeting, extra = divmod(answers, max(len(found), 1))
+    batch: list[dict[str, Any]] = []
+    for n, (meeting_id, starts) in enumerate(found):
+        people = rng.sample(member_ids, min(per_meeting + (n < extra), len(member_ids)))
+        for member_id in people:
+            choice = rng.choice(["yes", "yes", "yes", "maybe", "no"])
+            batch.append(
+                {
+                    "meeting_id": meeting_id,
+                    "member_id": member_id,
+                    "answer": choice,
+                    "position": None,
+                    "answered_at": starts - timedelta(days=2),
+                    "checked_in_at": starts if choice == "yes" and rng.random() < 0.8 else None,
+                }
+            )
+            if len(batch) == CHUNK:
+                await conn.execute(insert(Rsvp), batch)
+                batch = []
+    if batch:
+        await conn.execute(insert(Rsvp), batch)
+    items = [
+        {
+            "meeting_id": meeting_id,
+            "text": f"Zadzwonić do ZGM w sprawie ławek ({k + 1})",
+            "owner_id": rng.choice(member_ids),
+            "due_on": (starts + timedelta(days=14)).date(),
+            "done_at": starts + timedelta(days=10) if k else None,
+            "created_at": starts,
+        }
+        for meeting_id, starts in found
+        for k in range(2)
+    ]
+    for i in range(0, len(items), CHUNK):
+        await conn.execute(insert(ActionItem), items[i : i + CHUNK])
 
 
 async def export(url: str, out: str, fmt: str) -> None:
@@ -133,7 +200,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--rows", type=int, default=100_000, help="contributions")
-    parser.add_argument("--answers", type=int, default=20_000, help="audit-log rows")
+    parser.add_argument("--meetings", type=int, default=1_000)
+    parser.add_argument("--answers", type=int, default=20_000, help="over all meetings")
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
     parser.add_argument("--child", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
@@ -148,10 +216,10 @@ def main() -> int:
         url = args.url or f"sqlite+aiosqlite:///{folder}/bench.db"
         migrate(url)
         started = time.perf_counter()
-        asyncio.run(build(url, args.members, args.rows, args.answers))
+        asyncio.run(build(url, args.members, args.rows, args.meetings, args.answers))
         print(
             f"built {args.members} members, {args.rows} contributions, "
-            f"{args.answers} audit rows in "
+            f"{args.meetings} meetings with {args.answers} answers in "
             f"{time.perf_counter() - started:.1f} s"
         )
         out = Path(folder) / f"report.{'xlsx' if args.format == 'xlsx' else 'zip'}"

@@ -20,6 +20,7 @@ from bot.services import privacy
 from bot.services import stats as stats_service
 from bot.services.audit import record
 from bot.services.permissions import Action, can
+from bot.services.report_extensions import mydata_labels
 from handlers import keyboards as kb
 from handlers import meeting_cards
 from handlers.common import (
@@ -79,8 +80,10 @@ AUDIT_ACTIONS = {
     **meeting_cards.AUDIT_LABELS,
 }
 AUDIT_PAGE = 10
-# /mydata names for tables that have no export sheet (their own name otherwise).
+# /mydata names for tables that have no export sheet (their own name otherwise), by table
+# or by "table.column" (a table whose column other than member_id points at the person).
 # Also a friendlier name than the sheet's where the sheet's would read oddly about oneself.
+# Report extensions add theirs (report_extensions.mydata_labels).
 MYDATA_LABELS = {
     "digest_sends": N_("Weekly digests sent"),
     "volunteers": N_("Your volunteer profile"),
@@ -249,14 +252,12 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
     if Role(member.role).at_least(Role.LEADER):
         lines.append(_("Weekly digest: {state}").format(state=digest_state[member.digest_opt_out]))
     if data.tables:
+        labels = {**MYDATA_LABELS, **mydata_labels()}
         lines += ["", "<b>" + _("Records linked to you") + "</b>"]
         for key, rows in data.tables.items():
             table = key.split(".")[0]
-            label = (
-                _(MYDATA_LABELS[table])
-                if table in MYDATA_LABELS
-                else export_service.sheet_label(table)
-            )
+            msgid = labels.get(key) or labels.get(table)
+            label = _(msgid) if msgid else export_service.sheet_label(table)
             lines.append(f"• {esc(label)}: {len(rows)}")
     if data.bot_state:
         lines.append(

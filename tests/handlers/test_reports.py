@@ -15,20 +15,26 @@ from sqlalchemy import JSON, BigInteger, String, Text, select
 from sqlmodel import SQLModel
 
 from bot.services import broadcasts as broadcasts_service
+from bot.services import meetings as meetings_service
 from bot.services import members as members_service
 from bot.services import opportunities as opportunities_service
 from bot.services import volunteers as volunteers_service
 from handlers.digest import JOB_NAME, schedule_digest, send_weekly_digest
 from handlers.reports import wait_for_exports
 from models import (
+    ActionItem,
+    Answer,
     Broadcast,
     BroadcastRecipient,
     Contribution,
+    DatePollVote,
     Group,
+    Meeting,
     Member,
     Membership,
     OpportunitySignup,
     Role,
+    Rsvp,
     Support,
     Volunteer,
     utcnow,
@@ -237,6 +243,37 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
             session, fresh, broadcasts_service.audience_spec("everyone"), "Dzień dobry"
         )
         await broadcasts_service.start(session, broadcast.id, fresh)  # type: ignore[arg-type]
+    # Meetings: her answer and check-in, a task she owes, her vote in a date poll.
+    async with runtime(harness).db.session() as session:
+        fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
+        group = (
+            (await session.exec(select(Group).where(Group.slug == "diagnosticians")))
+            .scalars()
+            .one()
+        )
+        now = utcnow()
+        draft = meetings_service.MeetingDraft(
+            group_id=group.id,  # type: ignore[arg-type]
+            topic="Frekwencja w szkole",
+            place="Świetlica",
+            starts_at=now + timedelta(minutes=10),
+        )
+        meeting = await meetings_service.create_meeting(session, fresh, draft, now=now)
+        await meetings_service.answer(session, fresh, meeting.id, Answer.YES, now=now)  # type: ignore[arg-type]
+        await meetings_service.check_in(session, fresh, meeting.id, now=now)  # type: ignore[arg-type]
+        await meetings_service.add_action_item(
+            session,
+            fresh,
+            meeting.id,  # type: ignore[arg-type]
+            text="Porozmawiać z pedagogiem",
+            owner_id=fresh.id,  # type: ignore[arg-type]
+            due_on=now.date() + timedelta(days=7),
+            today=now.date(),
+        )
+        draft.candidates = [now + timedelta(days=3), now + timedelta(days=4)]
+        poll = await meetings_service.create_poll(session, fresh, draft, now=now)
+        (option, _voters), *_rest = await meetings_service.poll_tallies(session, poll.id)  # type: ignore[arg-type]
+        await meetings_service.toggle_vote(session, fresh, option.id)  # type: ignore[arg-type]
     # A draft holding a phone number, as the volunteer conversation would keep it.
     harness.app.user_data[user.id]["draft"] = {"phone": PHONE, "name": NAME}
     # Something she did as a coordinator: an invite and its audit entry.
@@ -295,8 +332,12 @@ async def test_forget_leaves_no_trace_of_name_or_phone(harness: Harness) -> None
         kept = await session.get(Contribution, idea)
         assert kept is not None and kept.author_id is None
         assert not (await session.exec(select(Support))).all()
-        for table in (Volunteer, OpportunitySignup, BroadcastRecipient):
+        for table in (Volunteer, OpportunitySignup, BroadcastRecipient, Rsvp, DatePollVote):
             assert not (await session.exec(select(table))).all(), table
+        task = (await session.exec(select(ActionItem))).scalars().one()
+        assert task.owner_id is None and task.text == "Porozmawiać z pedagogiem"
+        kept_meeting = await session.get(Meeting, meeting.id)
+        assert kept_meeting is not None and kept_meeting.created_by_id is None
         kept_broadcast = await session.get(Broadcast, broadcast.id)
         assert kept_broadcast is not None and kept_broadcast.author_id is None
     assert user.id not in harness.app.user_data or not harness.app.user_data[user.id]

@@ -1,0 +1,457 @@
+"""Meetings in the reports: export sheets, statistics, a digest section, /mydata labels.
+
+Loaded through ``bot/services/report_extensions.py``; it only registers, it changes nothing.
+"Held" means not cancelled and already over; "invited" means the group's registered members
+who had joined before the start, its lead, and anyone else who answered or checked in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+from typing import Any
+
+from sqlalchemy import and_, case, func, union
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Row
+from sqlalchemy.sql import ColumnElement, Select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.i18n import N_, current_language, format_date, format_datetime, local, ngettext
+from bot.i18n import gettext as _
+from bot.services import meetings as meetings_service
+from bot.services.digest import DigestPeriod, register_section
+from bot.services.export import (
+    EXCLUDED_TABLES,
+    ExportColumn,
+    SheetSpec,
+    localized,
+    register_sheet,
+    table_of,
+)
+from bot.services.stats import Points, register_series
+from models import (
+    ActionItem,
+    Answer,
+    DatePoll,
+    DatePollOption,
+    DatePollVote,
+    Group,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Membership,
+    MembershipStatus,
+    ProblemArea,
+    ReminderSent,
+    Rsvp,
+    utcnow,
+)
+
+_meetings = table_of(Meeting)
+_answers = table_of(Rsvp)
+_items = table_of(ActionItem)
+_polls = table_of(DatePoll)
+_options = table_of(DatePollOption)
+_votes = table_of(DatePollVote)
+_members = table_of(Member)
+_groups = table_of(Group)
+_areas = table_of(ProblemArea)
+_memberships = table_of(Membership)
+
+# Who got which reminder: bookkeeping with Telegram chat ids, nothing a funder reads.
+EXCLUDED_TABLES.add(ReminderSent.__tablename__)
+
+ANSWER_NAMES: dict[str, str] = {
+    Answer.YES: N_("coming"),
+    Answer.MAYBE: N_("maybe"),
+    Answer.NO: N_("not coming"),
+    Answer.WAITING: N_("on the waiting list"),
+}
+POLL_STATUS_NAMES: dict[str, str] = {
+    "open": N_("open"),
+    "decided": N_("time chosen"),
+    "cancelled": N_("closed without a date"),
+}
+# /mydata: the person's own rows, named for them. Keys are a table, or table.column where
+# the column is not member_id (see privacy.personal_data).
+MYDATA_LABELS = {
+    "meeting_answers": N_("Your answers to meeting invitations"),
+    "meeting_answers.marked_by_id": N_("Attendance you marked at meetings"),
+    "meeting_reminders_sent": N_("Meeting reminders sent to you"),
+    "meeting_action_items.owner_id": N_("Tasks from meetings given to you"),
+    "meeting_date_poll_votes": N_("Your votes in date polls"),
+    "meetings.created_by_id": N_("Meetings you scheduled"),
+    "meeting_date_polls.created_by_id": N_("Date polls you started"),
+}
+
+
+def _label(labels: dict[str, str], value: str | None) -> str | None:
+    return _(labels[value]) if value in labels else value
+
+
+def _status(row: Row[Any]) -> str:
+    if row.status == MeetingStatus.CANCELLED:
+        return _("cancelled")
+    return _("held") if row.ends_at <= utcnow() else _("planned")
+
+
+def _group_name(row: Row[Any]) -> str | None:
+    return localized(row.group_names, row.group_name)
+
+
+def _count(table: Any, *where: ColumnElement[bool]) -> Select[Any]:
+    return core_select(func.count()).select_from(table).where(*where)
+
+
+def _meetings_query() -> Select[Any]:
+    checked_in = _count(
+        _answers,
+        _answers.c.meeting_id == _meetings.c.id,
+        _answers.c.checked_in_at.is_not(None),
+    )
+    return (
+        core_select(
+            _meetings,
+            _groups.c.name.label("group_name"),
+            _groups.c.names.label("group_names"),
+            _areas.c.names.label("area_names"),
+            _areas.c.slug.label("area_slug"),
+            _members.c.display_name.label("creator_name"),
+            checked_in.scalar_subquery().label("checked_in"),
+        )
+        .join(_groups, _groups.c.id == _meetings.c.group_id)
+        .outerjoin(_areas, _areas.c.id == _meetings.c.area_id)
+        .outerjoin(_members, _members.c.id == _meetings.c.created_by_id)
+        .order_by(_meetings.c.starts_at, _meetings.c.id)
+    )
+
+
+def _answers_query() -> Select[Any]:
+    # The place in the queue, as the person was told it (waiting_position in the service).
+    ahead = _answers.alias("ahead")
+    place = _count(
+        ahead,
+        ahead.c.meeting_id == _answers.c.meeting_id,
+        ahead.c.answer == Answer.WAITING,
+        ahead.c.position <= _answers.c.position,
+    ).scalar_subquery()
+    return (
+        core_select(
+            _answers.c.meeting_id,
+            _meetings.c.topic,
+            _meetings.c.starts_at,
+            _members.c.display_name.label("member_name"),
+            _members.c.institution,
+            _answers.c.answer,
+            case((_answers.c.answer == Answer.WAITING, place), else_=None).label("waiting_place"),
+            _answers.c.answered_at,
+            _answers.c.checked_in_at,
+        )
+        .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
+        .join(_members, _members.c.id == _answers.c.member_id)
+        .order_by(_meetings.c.starts_at, _answers.c.meeting_id, _members.c.display_name)
+    )
+
+
+def _items_query() -> Select[Any]:
+    return (
+        core_select(
+            _items,
+            _meetings.c.topic,
+            _members.c.display_name.label("owner_name"),
+        )
+        .join(_meetings, _meetings.c.id == _items.c.meeting_id)
+        .outerjoin(_members, _members.c.id == _items.c.owner_id)
+        .order_by(_meetings.c.starts_at, _items.c.id)
+    )
+
+
+def _polls_query() -> Select[Any]:
+    return (
+        core_select(
+            _polls,
+            _groups.c.name.label("group_name"),
+            _groups.c.names.label("group_names"),
+            _members.c.display_name.label("creator_name"),
+        )
+        .join(_groups, _groups.c.id == _polls.c.group_id)
+        .outerjoin(_members, _members.c.id == _polls.c.created_by_id)
+        .order_by(_polls.c.id)
+    )
+
+
+def _options_query() -> Select[Any]:
+    votes = _count(_votes, _votes.c.option_id == _options.c.id).scalar_subquery()
+    return (
+        core_select(_options, _polls.c.topic, votes.label("votes"))
+        .join(_polls, _polls.c.id == _options.c.poll_id)
+        .order_by(_options.c.poll_id, _options.c.starts_at)
+    )
+
+
+def _votes_query() -> Select[Any]:
+    return (
+        core_select(
+            _options.c.poll_id,
+            _options.c.starts_at,
+            _members.c.display_name.label("member_name"),
+        )
+        .select_from(_votes)
+        .join(_options, _options.c.id == _votes.c.option_id)
+        .join(_members, _members.c.id == _votes.c.member_id)
+        .order_by(_options.c.poll_id, _options.c.starts_at, _members.c.display_name)
+    )
+
+
+C = ExportColumn
+register_sheet(
+    SheetSpec(
+        N_("Meetings"),
+        _meetings,
+        (
+            C(N_("No."), "id", 6),
+            C(N_("Group"), _group_name, 28),
+            C(N_("Topic"), "topic", 40),
+            C(N_("Problem area"), lambda r: localized(r.area_names, r.area_slug), 30),
+            C(N_("Starts"), "starts_at", 18),
+            C(N_("Ends"), "ends_at", 18),
+            C(N_("Place"), "place", 30),
+            C(N_("Places"), "capacity", 8),
+            C(N_("Open to residents"), "is_open", 10),
+            C(N_("Status"), _status, 12),
+            C(N_("Checked in"), "checked_in", 10),
+            C(N_("Created by"), "creator_name", 24),
+            C(N_("Summary"), "summary", 60),
+        ),
+        _meetings_query,
+    )
+)
+register_sheet(
+    SheetSpec(
+        N_("Answers and attendance"),
+        _answers,
+        (
+            C(N_("Meeting no."), "meeting_id", 10),
+            C(N_("Meeting"), "topic", 40),
+            C(N_("Starts"), "starts_at", 18),
+            C(N_("Full name"), "member_name", 28),
+            C(N_("Institution"), "institution", 30),
+            C(N_("Answer"), lambda r: _label(ANSWER_NAMES, r.answer), 16),
+            C(N_("Place on the waiting list"), "waiting_place", 10),
+            C(N_("Answered"), "answered_at", 18),
+            C(N_("Checked in at"), "checked_in_at", 18),
+        ),
+        _answers_query,
+    )
+)
+register_sheet(
+    SheetSpec(
+        N_("Action items"),
+        _items,
+        (
+            C(N_("Meeting no."), "meeting_id", 10),
+            C(N_("Meeting"), "topic", 40),
+            C(N_("Task"), "text", 50),
+            C(N_("Owner"), "owner_name", 24),
+            C(N_("Due"), "due_on", 12),
+            C(N_("Done on"), "done_at", 18),
+        ),
+        _items_query,
+    )
+)
+register_sheet(
+    SheetSpec(
+        N_("Date polls"),
+        _polls,
+        (
+            C(N_("No."), "id", 6),
+            C(N_("Group"), _group_name, 28),
+            C(N_("Topic"), "topic", 40),
+            C(N_("Place"), "place", 30),
+            C(N_("Status"), lambda r: _label(POLL_STATUS_NAMES, r.status), 14),
+            C(N_("Meeting no."), "meeting_id", 10),
+            C(N_("Created by"), "creator_name", 24),
+            C(N_("Created"), "created_at", 18),
+        ),
+        _polls_query,
+    )
+)
+register_sheet(
+    SheetSpec(
+        N_("Date poll options"),
+        _options,
+        (
+            C(N_("Poll no."), "poll_id", 8),
+            C(N_("Topic"), "topic", 40),
+            C(N_("Time"), "starts_at", 18),
+            C(N_("Votes"), "votes", 8),
+        ),
+        _options_query,
+    )
+)
+register_sheet(
+    SheetSpec(
+        N_("Date poll votes"),
+        _votes,
+        (
+            C(N_("Poll no."), "poll_id", 8),
+            C(N_("Time"), "starts_at", 18),
+            C(N_("Full name"), "member_name", 28),
+        ),
+        _votes_query,
+    )
+)
+
+
+# --- statistics -----------------------------------------------------------------------
+
+
+def _held(now: datetime) -> ColumnElement[bool]:
+    return and_(_meetings.c.status != MeetingStatus.CANCELLED, _meetings.c.ends_at <= now)
+
+
+async def held_per_group(session: AsyncSession, now: datetime) -> dict[int, int]:
+    rows = await session.exec(  # type: ignore[call-overload]
+        core_select(_meetings.c.group_id, func.count())
+        .where(_held(now))
+        .group_by(_meetings.c.group_id)
+    )
+    return dict(rows.all())
+
+
+async def attendance_per_group(session: AsyncSession, now: datetime) -> dict[int, tuple[int, int]]:
+    """group id -> (attended, invited), summed over the group's held meetings."""
+    members_before = (
+        core_select(_meetings.c.id.label("meeting_id"), _memberships.c.member_id)
+        .join(_memberships, _memberships.c.group_id == _meetings.c.group_id)
+        .join(_members, _members.c.id == _memberships.c.member_id)
+        .where(
+            _held(now),
+            _memberships.c.status == MembershipStatus.MEMBER,
+            _memberships.c.joined_at <= _meetings.c.starts_at,
+            _members.c.consent_at.is_not(None),
+        )
+    )
+    leads = (
+        core_select(_meetings.c.id.label("meeting_id"), _groups.c.lead_id.label("member_id"))
+        .join(_groups, _groups.c.id == _meetings.c.group_id)
+        .where(_held(now), _groups.c.lead_id.is_not(None))
+    )
+    answered = (
+        core_select(_answers.c.meeting_id, _answers.c.member_id)
+        .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
+        .where(_held(now))
+    )
+    invited = union(members_before, leads, answered).subquery()  # UNION drops duplicates
+    invited_rows = await session.exec(  # type: ignore[call-overload]
+        core_select(_meetings.c.group_id, func.count())
+        .select_from(invited)
+        .join(_meetings, _meetings.c.id == invited.c.meeting_id)
+        .group_by(_meetings.c.group_id)
+    )
+    attended_rows = await session.exec(  # type: ignore[call-overload]
+        core_select(_meetings.c.group_id, func.count())
+        .select_from(_answers)
+        .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
+        .where(_held(now), _answers.c.checked_in_at.is_not(None))
+        .group_by(_meetings.c.group_id)
+    )
+    attended = dict(attended_rows.all())
+    return {group: (attended.get(group, 0), count) for group, count in invited_rows.all()}
+
+
+async def _group_names(session: AsyncSession, ids: set[int]) -> list[tuple[int, str]]:
+    """The groups' names in the current language, in the order /stats lists groups."""
+    rows = await session.exec(
+        select(Group)
+        .where(col(Group.id).in_(ids))
+        .order_by(col(Group.kind).desc(), col(Group.position), col(Group.name))
+    )
+    language = current_language()
+    return [(group.id, group.display_name(language)) for group in rows.all()]  # type: ignore[misc]
+
+
+@register_series(N_("Meetings held per group"), order=60)
+async def meetings_held(session: AsyncSession) -> Points:
+    counts = await held_per_group(session, utcnow())
+    return [(name, counts[gid]) for gid, name in await _group_names(session, set(counts))]
+
+
+def _percent(attended: int, invited: int) -> int:
+    return round(100 * attended / invited) if invited else 0
+
+
+@register_series(N_("Invited who attended, %"), order=61)
+async def attendance_share(session: AsyncSession) -> Points:
+    """Overall first, then per group; the label carries the counts behind the percentage."""
+    shares = await attendance_per_group(session, utcnow())
+    if not shares:
+        return []
+    attended = sum(a for a, _i in shares.values())
+    invited = sum(i for _a, i in shares.values())
+    points = [(f"{_('All groups')} ({attended}/{invited})", _percent(attended, invited))]
+    for gid, name in await _group_names(session, set(shares)):
+        came, asked = shares[gid]
+        points.append((f"{name} ({came}/{asked})", _percent(came, asked)))
+    return points
+
+
+# --- digest ---------------------------------------------------------------------------
+
+DIGEST_LIMIT = 10
+AHEAD = timedelta(days=7)
+
+
+def _more(lines: list[str], total: int) -> None:
+    if total > DIGEST_LIMIT:
+        more = total - DIGEST_LIMIT
+        lines.append(ngettext("…and {n} more", "…and {n} more", more).format(n=more))
+
+
+@register_section(order=30)
+async def meetings_ahead(session: AsyncSession, member: Member, period: DigestPeriod) -> str | None:
+    """The member's meetings in the coming week and the tasks they still owe."""
+    group_ids = await meetings_service.my_group_ids(session, member)
+    answered = select(Rsvp.meeting_id).where(
+        Rsvp.member_id == member.id, col(Rsvp.answer) != Answer.NO
+    )
+    meetings = (
+        await session.exec(
+            select(Meeting, Group)
+            .join(Group, col(Group.id) == Meeting.group_id)
+            .where(
+                Meeting.status == MeetingStatus.SCHEDULED,
+                col(Meeting.starts_at) >= period.end,
+                col(Meeting.starts_at) < period.end + AHEAD,
+                col(Meeting.group_id).in_(group_ids) | col(Meeting.id).in_(answered),
+            )
+            .order_by(col(Meeting.starts_at))
+        )
+    ).all()
+    items = await meetings_service.my_open_items(session, member)
+    if not meetings and not items:
+        return None
+    language = current_language()
+    blocks = []
+    if meetings:
+        lines = ["<b>" + escape(_("Your meetings in the coming week")) + "</b>"]
+        for meeting, group in meetings[:DIGEST_LIMIT]:
+            lines.append(
+                f"• {format_datetime(meeting.starts_at, 'short_day')} — {escape(meeting.topic)}"
+                f" ({escape(group.display_name(language))}), {escape(meeting.place)}"
+            )
+        _more(lines, len(meetings))
+        blocks.append("\n".join(lines))
+    if items:
+        today = local(period.end).date()
+        lines = ["<b>" + escape(_("Your open tasks from meetings")) + "</b>"]
+        for item in items[:DIGEST_LIMIT]:
+            due = _("due {day}").format(day=format_date(item.due_on))
+            late = " ⚠️" if item.due_on < today else ""
+            lines.append(f"• {escape(item.text)} — {escape(due)}{late}")
+        _more(lines, len(items))
+        blocks.append("\n".join(lines))
+    blocks[-1] += "\n" + escape(_("See them all with /meetings."))
+    return "\n\n".join(blocks)
