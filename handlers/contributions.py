@@ -33,6 +33,7 @@ from handlers.common import (
     END,
     Context,
     answer,
+    clip,
     current_member,
     domain_message,
     esc,
@@ -53,7 +54,8 @@ REJECTING = "ct_reject"
 LAST_LIST = "ct_list"
 ASK, AREA, GROUP, ATTACH, REVIEW = range(5)
 REASON = 10
-ECHO_MAX = 3000  # what we show back of a too-long answer (the message limit is 4096)
+# What we show back of a too-long answer (the message limit is 4096 UTF-16 code units).
+ECHO_MAX = 3000
 
 COMMANDS = [
     CommandSpec("idea", N_("Share an idea")),
@@ -294,7 +296,7 @@ async def field_typed(update: Update, context: Context) -> int:
         if "length" in error.params:
             # Keep what was typed: show it back to copy and shorten.
             text += "\n\n" + _("Here is what you wrote:") + "\n"
-            text += f"<blockquote expandable>{esc((message.text or '')[:ECHO_MAX])}</blockquote>"
+            text += f"<blockquote expandable>{esc(clip(message.text or '', ECHO_MAX))}</blockquote>"
         await message.reply_text(text, reply_markup=kb.markup([_cancel_row()]))
         return ASK
     draft["fields"][key] = value

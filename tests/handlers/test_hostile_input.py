@@ -697,3 +697,12 @@ async def test_every_known_button_inside_each_conversation(stage: Stage, state: 
     await wait_for_exports()
     assert await orphans(db) == []
     assert await others(db) == theirs
+
+
+async def test_a_too_long_answer_of_emoji_is_shown_back_within_the_limit(stage: Stage) -> None:
+    """2,048 emoji: the most Telegram lets a user send (4,096 UTF-16 units), over the answer
+    limit of 2,000 characters; the echo of what was typed must still fit in one message."""
+    text = "🙂" * 2048
+    await _check(
+        stage, "contribution_draft", "text", lambda user: {"message": text_message(user, text)}
+    )
