@@ -519,9 +519,12 @@ async def send(update: Update, context: Context) -> int:
     try:
         async with runtime.db.session() as session:
             author = await members_service.get(session, member.id)  # type: ignore[arg-type]
+            # Already saved (a crash before the conversation moved on): don't tell twice.
+            again = await service.submitted(session, author, draft) is not None
             contribution = await service.submit(session, author, dict(draft))
             saved = await service.card(session, contribution.id, author)
-            reviewers = [] if editing_existing else await service.reviewers(session, contribution)
+            quiet = editing_existing or again
+            reviewers = [] if quiet else await service.reviewers(session, contribution)
     except DomainError as error:
         await reply(update, domain_message(error), kb.markup([_cancel_row()]), edit=False)
         return REVIEW
@@ -537,7 +540,7 @@ async def send(update: Update, context: Context) -> int:
         text + "\n\n" + card_text(saved),
         card_keyboard(saved, author, may_set_status=False, back=False),
     )
-    if not editing_existing:
+    if not quiet:
         await _tell_reviewers(context, saved, reviewers)
     return END
 
