@@ -625,7 +625,7 @@ def allowed_changes(state: str, kind: str, update: dict[str, Any]) -> set[str]:
 
 
 HYPOTHESIS = settings(
-    max_examples=100,
+    max_examples=70,
     deadline=None,
     derandomize=True,
     database=None,
