@@ -26,6 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import select
 
 from bot import i18n
@@ -80,32 +81,8 @@ async def fill(db: Database, contributions: int, members: int, small_groups: int
         )
     async with db.session() as session:
         member_ids = list((await session.exec(select(Member.id))).all())
-        group_ids = list((await session.exec(select(Group.id))).all())
-        area_ids = list((await session.exec(select(ProblemArea.id))).all())
-    kinds = service.kinds()
-    start = now - timedelta(days=730)
-    step = timedelta(days=730) / contributions
     async with db.engine.begin() as conn:
-        for offset in range(0, contributions, BATCH):
-            rows = []
-            for i in range(offset, min(offset + BATCH, contributions)):
-                created = start + step * i
-                rows.append(
-                    {
-                        "kind": rng.choice(kinds),
-                        "title": f"Contribution number {i} about something local",
-                        "details": {"for_whom": "residents", "first_step": "talk to people"},
-                        "area_id": rng.choice(area_ids),
-                        "group_id": rng.choice(group_ids),
-                        # Some authors have erased their data.
-                        "author_id": None if rng.random() < 0.05 else rng.choice(member_ids),
-                        "status": rng.choice(STATUSES),
-                        "support_count": int(rng.paretovariate(1.5)) - 1,
-                        "created_at": created,
-                        "updated_at": created,
-                    }
-                )
-            await conn.execute(insert(Contribution), rows)
+        await insert_contributions(conn, rng, contributions, member_ids)
         # Supports by the viewer we browse as, so "you support this" is looked up for real.
         await conn.execute(
             insert(Support),
@@ -121,6 +98,39 @@ async def fill(db: Database, contributions: int, members: int, small_groups: int
     else:
         async with db.engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
+
+
+async def insert_contributions(
+    conn: AsyncConnection, rng: random.Random, contributions: int, member_ids: list[int]
+) -> None:
+    """Bulk-insert contributions over two years, in the existing groups and areas, by
+    `member_ids` (5 % anonymised); also used by the throughput benchmark's pre-fill."""
+    group_ids = list((await conn.execute(select(Group.id))).scalars())
+    area_ids = list((await conn.execute(select(ProblemArea.id))).scalars())
+    now = datetime.now(UTC)
+    kinds = service.kinds()
+    start = now - timedelta(days=730)
+    step = timedelta(days=730) / contributions
+    for offset in range(0, contributions, BATCH):
+        rows = []
+        for i in range(offset, min(offset + BATCH, contributions)):
+            created = start + step * i
+            rows.append(
+                {
+                    "kind": rng.choice(kinds),
+                    "title": f"Contribution number {i} about something local",
+                    "details": {"for_whom": "residents", "first_step": "talk to people"},
+                    "area_id": rng.choice(area_ids),
+                    "group_id": rng.choice(group_ids),
+                    # Some authors have erased their data.
+                    "author_id": None if rng.random() < 0.05 else rng.choice(member_ids),
+                    "status": rng.choice(STATUSES),
+                    "support_count": int(rng.paretovariate(1.5)) - 1,
+                    "created_at": created,
+                    "updated_at": created,
+                }
+            )
+        await conn.execute(insert(Contribution), rows)
 
 
 async def timed(

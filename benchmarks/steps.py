@@ -25,7 +25,7 @@ from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Group, Member, Membership, Role, utcnow
+from models import Contribution, Group, Member, Membership, ProblemArea, Role, utcnow
 from tests.harness import User
 
 if TYPE_CHECKING:
@@ -55,6 +55,9 @@ class Population:
     members: list[int] = field(default_factory=list)
     coordinators: list[int] = field(default_factory=list)
     member_ids: list[int] = field(default_factory=list)  # database ids, for feature prefills
+    group_ids: list[int] = field(default_factory=list)
+    area_ids: list[int] = field(default_factory=list)
+    idea_ids: list[int] = field(default_factory=list)  # a sample, to support
 
 
 Prefill = Callable[[AsyncSession, random.Random, Population], Awaitable[None]]
@@ -104,11 +107,55 @@ async def prefill_members(session: AsyncSession, rng: random.Random, people: Pop
         await (await session.connection()).execute(insert(Membership), memberships)
 
 
-PREFILL: list[Prefill] = [prefill_members]
+CONTRIBUTIONS = 100_000
+
+
+async def prefill_contributions(
+    session: AsyncSession, rng: random.Random, people: Population
+) -> None:
+    """100,000 contributions over two years (the bulk filler of benchmarks/browse.py)."""
+    from benchmarks.browse import insert_contributions
+
+    conn = await session.connection()
+    await insert_contributions(conn, rng, CONTRIBUTIONS, people.member_ids)
+    people.group_ids = list((await session.exec(select(Group.id))).all())  # type: ignore[arg-type]
+    people.area_ids = list((await session.exec(select(ProblemArea.id))).all())  # type: ignore[arg-type]
+    ideas = select(Contribution.id).where(Contribution.kind == "idea").limit(5_000)
+    people.idea_ids = list((await session.exec(ideas)).all())  # type: ignore[arg-type]
+
+
+PREFILL: list[Prefill] = [prefill_members, prefill_contributions]
+# What the pre-fill left for the steps to point at: the benchmark's Population of the run.
+FILLED = Population()
 
 
 def _language(b: Bench, u: User) -> Awaitable[Any]:
     return b.press(u, f"lg:set:{b.rng.choice(['pl', 'en', 'uk'])}")
+
+
+def _browse_filter(b: Bench, u: User) -> Awaitable[Any]:
+    """Ideas in one problem area, most supported first (kind:area:group:status:sort:page)."""
+    return b.press(u, f"ct:b:i:{b.rng.choice(FILLED.area_ids)}:-:-:s:0")
+
+
+def _group_page(b: Bench, u: User) -> Awaitable[Any]:
+    return b.press(u, f"gr:p:{b.rng.choice(FILLED.group_ids)}:0")
+
+
+_joined: dict[int, int] = {}  # user -> the group they just joined, to leave it again
+
+
+def _join(b: Bench, u: User) -> Awaitable[Any]:
+    _joined[u.id] = b.rng.choice(FILLED.group_ids)
+    return b.press(u, f"gr:j:{_joined[u.id]}")
+
+
+def _leave(b: Bench, u: User) -> Awaitable[Any]:
+    return b.press(u, f"gr:l:{_joined.pop(u.id)}")
+
+
+def _support(b: Bench, u: User) -> Awaitable[Any]:
+    return b.press(u, f"ct:sp:{b.rng.choice(FILLED.idea_ids)}")
 
 
 SCENARIOS: list[Scenario] = [
@@ -140,5 +187,31 @@ SCENARIOS: list[Scenario] = [
             Step("active invites", lambda b, u: b.press(u, "iv:ls")),
         ),
         who="coordinator",
+    ),
+    Scenario(
+        "browse",
+        (
+            Step("/browse", lambda b, u: b.send(u, "/browse")),
+            Step("browse next page", lambda b, u: b.press(u, "ct:b:-:-:-:-:n:1")),
+            Step("browse filter", _browse_filter),
+        ),
+        weight=3,
+    ),
+    Scenario(
+        "support",
+        (Step("support idea", _support),),
+        weight=2,
+    ),
+    Scenario(
+        "group page",
+        (Step("group page", _group_page),),
+        weight=2,
+    ),
+    Scenario(
+        "join and leave",
+        (
+            Step("join group", _join),
+            Step("leave group", _leave),
+        ),
     ),
 ]

@@ -1,9 +1,10 @@
 """Throughput and latency of the bot's handlers, against a bare python-telegram-bot echo bot.
 
 A weighted mix of updates (benchmarks/steps.py: onboarding, menu, help, language, stale
-buttons, invites...) goes through `Application.process_update` with the offline recording
-request of tests/harness.py, one at a time as in polling, on a database pre-filled with
-10,000 members. The same updates then go through a bare echo bot in the same process.
+buttons, invites, browsing, supports, group pages, joining and leaving) goes through
+`Application.process_update` with the offline recording request of tests/harness.py, one at
+a time as in polling, on a database pre-filled with 10,000 members and 100,000 contributions.
+The same updates then go through a bare echo bot in the same process.
 
     uv run python benchmarks/throughput.py [--updates 3000] [--pg postgresql://...] [--json]
 --pg: a PostgreSQL database THAT WILL BE WIPED (its public schema is recreated).
@@ -40,6 +41,7 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
+from benchmarks import steps  # noqa: E402
 from benchmarks.steps import PREFILL, SCENARIOS, Population, Scenario  # noqa: E402
 from bot.app import build_application, startup  # noqa: E402
 from bot.config import Settings  # noqa: E402
@@ -100,7 +102,7 @@ async def run_bot(url: str, updates: int, seed: int) -> tuple[Bench, float, dict
         rate_limit=False,
     )
     rng = random.Random(seed)
-    people = Population()
+    people = steps.FILLED = Population()  # the steps pick groups and ideas from it
     prefill: dict[str, float] = {}
     async with application:
         await startup(application)

@@ -32,6 +32,7 @@ from handlers.common import (
     domain_message,
     esc,
     private_only,
+    refuse,
     reply,
     requires,
     rt,
@@ -153,8 +154,14 @@ async def overview(update: Update, context: Context) -> int:
 @requires(Role.LEAD)
 async def ask_stop(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
     broadcast_id = data.int_arg(0) or 0
+    try:  # a forged or foreign id is refused before asking, not only at the confirmation
+        async with rt(context).db.session() as session:
+            await service.may_stop(session, broadcast_id, _member())
+    except DomainError as error:
+        await refuse(update, domain_message(error))
+        return
+    await answer(update)
     await reply(
         update,
         _("Stop broadcast #{id}? Those not reached yet will not get it.").format(id=broadcast_id),

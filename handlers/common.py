@@ -45,6 +45,19 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=False)
 
 
+def tg_len(text: str) -> int:
+    """The length Telegram limits: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """At most `limit` characters as Telegram counts them (UTF-16 code units: an emoji is
+    two), never cutting a character in half."""
+    if tg_len(text) <= limit:
+        return text
+    return text.encode("utf-16-le")[: 2 * limit].decode("utf-16-le", errors="ignore")
+
+
 def domain_message(error: DomainError) -> str:
     return _(error.message).format(**error.params)
 

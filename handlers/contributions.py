@@ -33,6 +33,7 @@ from handlers.common import (
     END,
     Context,
     answer,
+    clip,
     current_member,
     domain_message,
     esc,
@@ -53,7 +54,8 @@ REJECTING = "ct_reject"
 LAST_LIST = "ct_list"
 ASK, AREA, GROUP, ATTACH, REVIEW = range(5)
 REASON = 10
-ECHO_MAX = 3000  # what we show back of a too-long answer (the message limit is 4096)
+# What we show back of a too-long answer (the message limit is 4096 UTF-16 code units).
+ECHO_MAX = 3000
 
 COMMANDS = [
     CommandSpec("idea", N_("Share an idea")),
@@ -294,7 +296,7 @@ async def field_typed(update: Update, context: Context) -> int:
         if "length" in error.params:
             # Keep what was typed: show it back to copy and shorten.
             text += "\n\n" + _("Here is what you wrote:") + "\n"
-            text += f"<blockquote expandable>{esc((message.text or '')[:ECHO_MAX])}</blockquote>"
+            text += f"<blockquote expandable>{esc(clip(message.text or '', ECHO_MAX))}</blockquote>"
         await message.reply_text(text, reply_markup=kb.markup([_cancel_row()]))
         return ASK
     draft["fields"][key] = value
@@ -517,9 +519,12 @@ async def send(update: Update, context: Context) -> int:
     try:
         async with runtime.db.session() as session:
             author = await members_service.get(session, member.id)  # type: ignore[arg-type]
+            # Already saved (a crash before the conversation moved on): don't tell twice.
+            again = await service.submitted(session, author, draft) is not None
             contribution = await service.submit(session, author, dict(draft))
             saved = await service.card(session, contribution.id, author)
-            reviewers = [] if editing_existing else await service.reviewers(session, contribution)
+            quiet = editing_existing or again
+            reviewers = [] if quiet else await service.reviewers(session, contribution)
     except DomainError as error:
         await reply(update, domain_message(error), kb.markup([_cancel_row()]), edit=False)
         return REVIEW
@@ -535,7 +540,7 @@ async def send(update: Update, context: Context) -> int:
         text + "\n\n" + card_text(saved),
         card_keyboard(saved, author, may_set_status=False, back=False),
     )
-    if not editing_existing:
+    if not quiet:
         await _tell_reviewers(context, saved, reviewers)
     return END
 

@@ -46,6 +46,7 @@ from handlers.common import (
     reply,
     requires,
     rt,
+    tg_len,
 )
 from handlers.contributions import browse_button, kind_name
 from handlers.registry import CommandSpec, MenuEntry
@@ -161,7 +162,7 @@ def render_list(
 def _fit(head: list[str], tail: list[str]) -> str:
     """Join lines, dropping member lines from the end rather than exceeding Telegram's limit."""
     text = "\n".join(head + tail)
-    while len(text) > TEXT_LIMIT and tail:
+    while tg_len(text) > TEXT_LIMIT and tail:
         tail = [*tail[:-2], "…"]
         text = "\n".join(head + tail)
     return text[:TEXT_LIMIT]

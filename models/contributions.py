@@ -74,6 +74,8 @@ class Contribution(SQLModel, table=True):
         default=None, sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"))
     )
     photo_file_id: str | None = Field(default=None, sa_type=String(255))
+    # The draft's own key: a send handled again after a crash finds the row it already made.
+    submission_key: str | None = Field(default=None, sa_type=String(32), unique=True)
     latitude: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     longitude: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
     status: str = Field(default=ContributionStatus.NEW, sa_type=String(16))

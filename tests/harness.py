@@ -108,6 +108,9 @@ class RecordingRequest(BaseRequest):
                 "from": BOT_USER,
                 "text": params.get("text", ""),
             }
+        if name == "getChatMember":  # like Telegram for a plain member of the chat
+            user = {"id": int(params.get("user_id", 1)), "is_bot": False, "first_name": "A"}
+            result = {"status": "member", "user": user}
         return 200, json.dumps({"ok": True, "result": result}, default=str).encode()
 
 

@@ -370,11 +370,17 @@ async def recent_finished(session: AsyncSession, member: Member, limit: int = 5)
     return list((await session.exec(query.order_by(col(Broadcast.id).desc()).limit(limit))).all())
 
 
-async def stop(session: AsyncSession, broadcast_id: int, actor: Member) -> Broadcast:
-    """Nobody not yet reached gets it; what is already in flight finishes."""
+async def may_stop(session: AsyncSession, broadcast_id: int, actor: Member) -> Broadcast:
+    """The broadcast, if the actor may stop it (its author or a coordinator)."""
     broadcast = await get(session, broadcast_id)
     if actor.role != Role.COORDINATOR and broadcast.author_id != actor.id:
         raise NotAllowed(N_("Only the author or a coordinator can stop this broadcast."))
+    return broadcast
+
+
+async def stop(session: AsyncSession, broadcast_id: int, actor: Member) -> Broadcast:
+    """Nobody not yet reached gets it; what is already in flight finishes."""
+    broadcast = await may_stop(session, broadcast_id, actor)
     if broadcast.status != BroadcastStatus.RUNNING:
         raise InvalidInput(N_("This broadcast is not running any more."))
     broadcast.status = BroadcastStatus.STOPPED

@@ -3,6 +3,7 @@ and statuses. Drafts are plain dicts (they live in the persisted user_data)."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -168,7 +169,14 @@ def clean_field(kind: str, key: str, text: str | None) -> str:
 def new_draft(kind: str) -> dict[str, Any]:
     if kind not in kinds():
         raise InvalidInput(N_("This kind of contribution does not exist."))
-    return {"kind": kind, "fields": {}, "area_id": None, "group_id": None, "id": None}
+    return {
+        "kind": kind,
+        "fields": {},
+        "area_id": None,
+        "group_id": None,
+        "id": None,
+        "key": uuid.uuid4().hex,
+    }
 
 
 def next_missing_field(draft: dict[str, Any]) -> FieldSpec | None:
@@ -211,17 +219,37 @@ def _apply(contribution: Contribution, draft: dict[str, Any]) -> None:
     contribution.longitude = draft.get("longitude")
 
 
+async def submitted(
+    session: AsyncSession, author: Member, draft: dict[str, Any]
+) -> Contribution | None:
+    """The contribution this new draft already became: its send was handled, but the
+    process died before the conversation moved on, and the press comes again."""
+    if draft.get("id") or not draft.get("key"):
+        return None
+    found = await session.exec(
+        select(Contribution).where(
+            Contribution.submission_key == draft["key"], Contribution.author_id == author.id
+        )
+    )
+    return found.first()
+
+
 async def submit(session: AsyncSession, author: Member, draft: dict[str, Any]) -> Contribution:
     """Save a finished draft (new, or the author's edit of one still new)."""
     if not can(author, Action.SUBMIT_CONTRIBUTION):
         raise NotAllowed(N_("Please finish signing up first: send /start."))
     kind, _group = await _check_draft(session, draft)
+    earlier = await submitted(session, author, draft)
+    if earlier is not None:
+        return earlier
     if draft.get("id"):
         contribution = await get_own_new(session, author, draft["id"])
         _apply(contribution, draft)
         contribution.updated_at = utcnow()
     else:
-        contribution = Contribution(kind=kind, title="", author_id=author.id)
+        contribution = Contribution(
+            kind=kind, title="", author_id=author.id, submission_key=draft.get("key")
+        )
         _apply(contribution, draft)
     session.add(contribution)
     await session.flush()

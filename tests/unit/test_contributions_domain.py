@@ -188,3 +188,20 @@ async def test_browse_filters_sorts_pages_and_anonymises(world: Database) -> Non
     async with world.session() as session:
         card = await service.card(session, ids[0])
     assert card.contribution.author_id is None and card.author_name is None
+
+
+async def test_the_same_draft_sent_twice_is_saved_once(world: Database) -> None:
+    """A send handled again after a crash (the conversation had not moved on) finds the row
+    the first one made; a new draft with the same text is a new contribution."""
+    author = await registered(world, 4101)
+    draft = await idea_draft(world)
+    async with world.session() as session:
+        first = await service.submit(session, author, dict(draft))
+    async with world.session() as session:
+        assert (await service.submitted(session, author, draft)).id == first.id  # type: ignore[union-attr]
+        again = await service.submit(session, author, dict(draft))
+    assert again.id == first.id
+    other = await submit(world, author)
+    assert other.id != first.id
+    async with world.session() as session:
+        assert len((await session.exec(select(Contribution))).all()) == 2

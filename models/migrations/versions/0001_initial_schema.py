@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 13:37:43.352214
+Create Date: 2026-11-26 14:21:04.777822
 
 """
 from typing import Sequence, Union
@@ -193,6 +193,7 @@ def upgrade() -> None:
     sa.Column('group_id', sa.Integer(), nullable=True),
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('photo_file_id', sa.String(length=255), nullable=True),
+    sa.Column('submission_key', sa.String(length=32), nullable=True),
     sa.Column('latitude', sa.Float(), nullable=True),
     sa.Column('longitude', sa.Float(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
@@ -203,7 +204,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['area_id'], ['problem_areas.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['author_id'], ['members.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['group_id'], ['groups.id'], ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('submission_key')
     )
     with op.batch_alter_table('contributions', schema=None) as batch_op:
         batch_op.create_index('ix_contrib_area_id', ['area_id', 'id'], unique=False)
