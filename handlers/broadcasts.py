@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -16,11 +17,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import reminders
 from bot.broadcasting import engine
 from bot.i18n import N_, current_language, format_datetime, ngettext
 from bot.i18n import gettext as _
 from bot.services import broadcasts as service
 from bot.services import groups as groups_service
+from bot.services import meetings as meetings_service
 from bot.services import members as members_service
 from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
@@ -43,6 +46,8 @@ from models import Broadcast, BroadcastStatus, Member, Role
 F = "bc"
 TEXT = 0
 AUDIENCE_KEY = "broadcast_audience"
+MEETINGS_LOOKBACK = timedelta(days=30)
+MEETINGS_LISTED = 15
 PAGE = 15  # lines of the unreachable list: stays well under 4096 characters
 COMMANDS = [CommandSpec("broadcast", N_("Send a message to many people"), Role.LEAD)]
 MENU = [MenuEntry(N_("Broadcasts"), F, Role.LEAD, order=70)]
@@ -70,6 +75,14 @@ async def audience_label(session: Any, audience: dict[str, Any]) -> str:
         except DomainError:
             return _("a group that no longer exists")
         return _("the group {name}").format(name=esc(group.display_name(current_language())))
+    if kind == "meeting":
+        try:
+            meeting = await meetings_service.get(session, audience.get("meeting_id"))
+        except DomainError:
+            return _("the attendees of a meeting that no longer exists")
+        return _("the attendees of {topic} ({when})").format(
+            topic=esc(meeting.topic), when=format_datetime(meeting.starts_at, "short")
+        )
     area, street = audience.get("area"), audience.get("street")
     if area:
         names = {a.slug: a.names for a in await groups_service.areas(session)}
@@ -242,6 +255,7 @@ async def new(update: Update, context: Context) -> int:
             [kb.button(_("Everyone"), F, "aud", "all")],
             [kb.button(_("All leaders"), F, "aud", "ldr")],
             [kb.button(_("A group"), F, "grp")],
+            [kb.button(_("A meeting's attendees"), F, "mtg")],
             [kb.button(_("All volunteers"), F, "aud", "vol")],
             [kb.button(_("Volunteers by interest"), F, "var")],
             [kb.button(_("Volunteers by street"), F, "vst")],
@@ -263,6 +277,26 @@ async def choose_group(update: Update, context: Context) -> None:
             groups = await members_service.led_groups(session, member)
     rows = [[kb.button(g.display_name(current_language()), F, "aud", "grp", g.id)] for g in groups]
     text = _("Which group?") if rows else _("You don't lead any group.")
+    await reply(update, text, kb.with_menu(rows))
+
+
+@requires(Role.COORDINATOR)
+async def choose_meeting(update: Update, context: Context) -> None:
+    """Meetings of the last month and the coming ones, newest first."""
+    await answer(update)
+    since = reminders.clock(context.application) - MEETINGS_LOOKBACK
+    async with rt(context).db.session() as session:
+        meetings = await meetings_service.scheduled_after(session, since)
+    meetings.sort(key=lambda m: m.starts_at, reverse=True)
+    rows = [
+        [
+            kb.button(
+                f"{format_datetime(m.starts_at, 'short')} · {m.topic[:40]}", F, "aud", "mtg", m.id
+            )
+        ]
+        for m in meetings[:MEETINGS_LISTED]
+    ]
+    text = _("The attendees of which meeting?") if rows else _("There are no meetings to choose.")
     await reply(update, text, kb.with_menu(rows))
 
 
@@ -297,6 +331,8 @@ async def _audience_from(data: kb.Callback, context: Context) -> dict[str, Any]:
         return service.audience_spec("volunteers")
     if choice == "grp":
         return service.audience_spec("group", group_id=data.int_arg(1))
+    if choice == "mtg":
+        return service.audience_spec("meeting", meeting_id=data.int_arg(1))
     if choice == "area":
         async with rt(context).db.session() as session:
             areas = {a.id: a.slug for a in await groups_service.areas(session)}
@@ -498,6 +534,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(overview, pattern=rf"^{F}$"))
     application.add_handler(CallbackQueryHandler(new, pattern=rf"^{F}:new$"))
     application.add_handler(CallbackQueryHandler(choose_group, pattern=rf"^{F}:grp$"))
+    application.add_handler(CallbackQueryHandler(choose_meeting, pattern=rf"^{F}:mtg$"))
     application.add_handler(CallbackQueryHandler(choose_area, pattern=rf"^{F}:var$"))
     application.add_handler(CallbackQueryHandler(choose_street, pattern=rf"^{F}:vst$"))
     application.add_handler(CallbackQueryHandler(ask_stop, pattern=rf"^{F}:stop:\d+$"))

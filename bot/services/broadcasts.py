@@ -22,11 +22,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
 from bot.services import groups as groups_service
+from bot.services import meetings as meetings_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import Action, can
 from bot.telegram_html import check_html
 from models import (
+    Answer,
     Broadcast,
     BroadcastRecipient,
     BroadcastStatus,
@@ -36,13 +38,14 @@ from models import (
     MembershipStatus,
     RecipientState,
     Role,
+    Rsvp,
     Volunteer,
     utcnow,
 )
 
 TEXT_MAX = 4096
 CAPTION_MAX = 1024
-AUDIENCES = ("everyone", "leaders", "group", "volunteers")
+AUDIENCES = ("everyone", "leaders", "group", "volunteers", "meeting")
 FINAL_STATES = (
     RecipientState.SENT,
     RecipientState.BLOCKED,
@@ -90,6 +93,9 @@ def as_html(text: str, formatted_html: str | None = None) -> str:
 
 
 async def _group_for(session: AsyncSession, audience: dict[str, Any]) -> Group | None:
+    if audience.get("kind") == "meeting":
+        meeting = await meetings_service.get(session, audience.get("meeting_id"))
+        return await meetings_service.group_of(session, meeting)
     if audience.get("kind") != "group":
         return None
     return await groups_service.get_active(session, audience.get("group_id"))
@@ -143,6 +149,17 @@ async def recipients(
             )
             if group.chat_id is not None:
                 extra.append((None, group.chat_id))
+        elif kind == "meeting":
+            # Those who said they'd come (or maybe), and anyone who checked in.
+            meeting = await meetings_service.get(session, audience.get("meeting_id"))
+            attending = select(Rsvp.member_id).where(
+                Rsvp.meeting_id == meeting.id,
+                or_(
+                    col(Rsvp.answer).in_([Answer.YES, Answer.MAYBE]),
+                    col(Rsvp.checked_in_at).is_not(None),
+                ),
+            )
+            plain = plain.where(col(Member.id).in_(attending))
         elif kind != "everyone":
             raise InvalidInput(N_("This choice is not available."))
         members = list((await session.exec(plain.order_by(col(Member.id)))).all())

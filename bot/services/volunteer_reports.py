@@ -160,6 +160,8 @@ def _audience(row: Row[Any]) -> str:
         if name is None:
             return _("a group that no longer exists")
         return _("the group {name}").format(name=name)
+    if kind == "meeting":
+        return _("the attendees of meeting #{id}").format(id=audience.get("meeting_id"))
     area, street = audience.get("area"), audience.get("street")
     if area:
         return _("volunteers interested in {area}").format(area=row.audience_area or area)

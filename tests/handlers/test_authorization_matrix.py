@@ -333,6 +333,7 @@ MATRIX: list[Row] = [
     Row("bc", LEADS),
     Row("bc:new", LEADS),
     Row("bc:grp", LEADS),
+    Row("bc:mtg", COORDINATOR),
     Row("bc:var", COORDINATOR),
     Row("bc:vst", COORDINATOR),
     Row("bc:aud:all", COORDINATOR),

@@ -313,3 +313,44 @@ async def test_lost_answer_is_uncertain_and_refused_connection_is_retried(
     assert rows[70002].state == RecipientState.SENT and rows[70002].attempts == 2
     assert request.delivered[70001] == 0 and request.delivered[70002] == 1
     assert "Uncertain: 1" in flaky.last(BOSS.id).text
+
+
+async def test_broadcast_to_a_meetings_attendees(flaky: Harness, db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from bot.services import meetings as meetings_service
+    from models import Answer, Group, Rsvp
+
+    await register(flaky, BOSS, "Boss")
+    await add_members(db, range(40000, 40004))
+    now = datetime.now(UTC)
+    async with db.session() as session:
+        boss = await member_by_tid(db, BOSS.id)
+        team = (await session.exec(select(Group).where(Group.slug == "mediators"))).one()
+        meeting = await meetings_service.create_meeting(
+            session,
+            boss,
+            meetings_service.MeetingDraft(
+                group_id=team.id,  # type: ignore[arg-type]
+                topic="Stairwell repairs",
+                place="Hallera 2",
+                starts_at=now + timedelta(days=2),
+            ),
+            now=now,
+        )
+        answers = {40000: Answer.YES, 40001: Answer.MAYBE, 40002: Answer.NO}
+        for tid, said in answers.items():
+            person = await member_by_tid(db, tid)
+            session.add(Rsvp(meeting_id=meeting.id, member_id=person.id, answer=said))  # type: ignore[arg-type]
+    await flaky.send(BOSS, "/broadcast")
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("New broadcast"))
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("A meeting's attendees"))
+    await flaky.press(BOSS, flaky.last(BOSS.id).button("Stairwell repairs"))
+    calls = await flaky.send(BOSS, "See you on Saturday, bring the keys.")
+    summary = calls[-1]
+    assert "Stairwell repairs" in summary.text and "2 people" in summary.text
+    await flaky.press(BOSS, summary.button("Send now"))
+    await engine(flaky.app).wait()
+    delivered: Counter[int] = flaky.request.delivered  # type: ignore[attr-defined]
+    assert delivered[40000] == 1 and delivered[40001] == 1
+    assert delivered[40002] == 0 and delivered[40003] == 0
