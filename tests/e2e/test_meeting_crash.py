@@ -1,0 +1,54 @@
+"""SIGKILL in the middle of scheduling a meeting: the draft survives, the meeting is made once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import BotProcess
+from tests.e2e.test_groups_e2e import invite_payload, sign_up
+from tests.e2e.test_meetings_e2e import press
+from tests.fake_telegram import FakeTelegram
+
+pytestmark = pytest.mark.e2e
+
+
+def test_kill_while_scheduling_a_meeting(fake: FakeTelegram, bot: BotProcess) -> None:
+    cora = fake.new_user("Cora", language_code="en")
+    sign_up(fake, cora, "Cora", invite_payload(bot, "coordinator"))
+    since = time.time()
+    fake.send_text(cora, "/meeting")
+    step = fake.wait_for_message(cora, contains="Which group", after=since)
+    step = fake.wait_for_message(cora, contains="topic", after=press(fake, cora, step, "Auditors"))
+    since = time.time()
+    fake.send_text(cora, "What worked in 2016")
+    step = fake.wait_for_message(cora, contains="problem area", after=since)
+    step = fake.wait_for_message(cora, contains="When?", after=press(fake, cora, step, "own area"))
+
+    bot.kill()  # no graceful shutdown
+    bot.start()
+
+    since = time.time()
+    fake.send_text(cora, "next Tuesday 5pm")
+    step = fake.wait_for_message(cora, contains="How long", after=since)
+    step = fake.wait_for_message(cora, contains="Where?", after=press(fake, cora, step, "1 hour"))
+    step = fake.wait_for_message(
+        cora, contains="How many places", after=press(fake, cora, step, "Hallera")
+    )
+    step = fake.wait_for_message(
+        cora, contains="Who may come", after=press(fake, cora, step, "No limit")
+    )
+    step = fake.wait_for_message(
+        cora, contains="agenda", after=press(fake, cora, step, "Only the group")
+    )
+    review = fake.wait_for_message(
+        cora, contains="Please check", after=press(fake, cora, step, "Skip the agenda")
+    )
+    assert "What worked in 2016" in review.text  # typed before the kill
+    since = press(fake, cora, review, "Send the invitations")
+    fake.wait_for_message(cora, predicate=lambda m: "What worked in 2016" in m.text, after=since)
+    time.sleep(1)
+    cards = [m for m in fake.messages(cora) if m.text.startswith("📅 What worked in 2016")]
+    assert len(cards) == 1, "the meeting was created once"
+    assert "17:00" in cards[0].text
