@@ -141,15 +141,22 @@ async def _require_manage(session: AsyncSession, member: Member, meeting: Meetin
     return group
 
 
-async def may_answer(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
+async def _may_take_part(
+    session: AsyncSession, member: Member, group_id: int, *, is_open: bool
+) -> bool:
+    """Open to all registered members, or to the group's members, its lead and coordinators."""
     if not member.is_registered:
         return False
-    if meeting.is_open or has_role(member, Role.COORDINATOR):
+    if is_open or has_role(member, Role.COORDINATOR):
         return True
-    group = await session.get(Group, meeting.group_id)
+    group = await session.get(Group, group_id)
     if group is not None and group.lead_id == member.id:
         return True
-    return await is_group_member(session, member, meeting.group_id)
+    return await is_group_member(session, member, group_id)
+
+
+async def may_answer(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
+    return await _may_take_part(session, member, meeting.group_id, is_open=meeting.is_open)
 
 
 # --- scheduling ----------------------------------------------------------------------------
@@ -882,14 +889,7 @@ async def poll_tallies(
 
 
 async def may_vote(session: AsyncSession, member: Member, poll: DatePoll) -> bool:
-    if not member.is_registered:
-        return False
-    if poll.is_open or has_role(member, Role.COORDINATOR):
-        return True
-    group = await session.get(Group, poll.group_id)
-    if group is not None and group.lead_id == member.id:
-        return True
-    return await is_group_member(session, member, poll.group_id)
+    return await _may_take_part(session, member, poll.group_id, is_open=poll.is_open)
 
 
 async def toggle_vote(

@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import BotProcess
 from tests.e2e.test_groups_e2e import invite_payload, sign_up
-from tests.e2e.test_meetings_e2e import press
+from tests.e2e.test_meetings_e2e import finish_draft, press
 from tests.fake_telegram import FakeTelegram
 
 pytestmark = pytest.mark.e2e
@@ -29,22 +29,7 @@ def test_kill_while_scheduling_a_meeting(fake: FakeTelegram, bot: BotProcess) ->
     bot.kill()  # no graceful shutdown
     bot.start()
 
-    since = time.time()
-    fake.send_text(cora, "next Tuesday 5pm")
-    step = fake.wait_for_message(cora, contains="How long", after=since)
-    step = fake.wait_for_message(cora, contains="Where?", after=press(fake, cora, step, "1 hour"))
-    step = fake.wait_for_message(
-        cora, contains="How many places", after=press(fake, cora, step, "Hallera")
-    )
-    step = fake.wait_for_message(
-        cora, contains="Who may come", after=press(fake, cora, step, "No limit")
-    )
-    step = fake.wait_for_message(
-        cora, contains="agenda", after=press(fake, cora, step, "Only the group")
-    )
-    review = fake.wait_for_message(
-        cora, contains="Please check", after=press(fake, cora, step, "Skip the agenda")
-    )
+    review = finish_draft(fake, cora, "next Tuesday 5pm")
     assert "What worked in 2016" in review.text  # typed before the kill
     since = press(fake, cora, review, "Send the invitations")
     fake.wait_for_message(cora, predicate=lambda m: "What worked in 2016" in m.text, after=since)

@@ -39,6 +39,26 @@ def press(fake: FakeTelegram, user: Any, message: Any, part: str) -> float:
     return since
 
 
+def finish_draft(fake: FakeTelegram, user: Any, when: str) -> Any:
+    """From the "When?" question: type the time, take the defaults; returns the review."""
+    since = time.time()
+    fake.send_text(user, when)
+    step = fake.wait_for_message(user, contains="How long", after=since)
+    step = fake.wait_for_message(user, contains="Where?", after=press(fake, user, step, "1 hour"))
+    step = fake.wait_for_message(
+        user, contains="How many places", after=press(fake, user, step, "Hallera")
+    )
+    step = fake.wait_for_message(
+        user, contains="Who may come", after=press(fake, user, step, "No limit")
+    )
+    step = fake.wait_for_message(
+        user, contains="agenda", after=press(fake, user, step, "Only the group")
+    )
+    return fake.wait_for_message(
+        user, contains="Please check", after=press(fake, user, step, "Skip the agenda")
+    )
+
+
 def reminders(fake: FakeTelegram, user: Any) -> list[Any]:
     return [m for m in fake.messages(user) if "Reminder" in m.text]
 
@@ -68,22 +88,7 @@ def test_schedule_answer_restart_and_reminders_exactly_once(
     fake.send_text(cora, "Barriers on Hallera street")
     step = fake.wait_for_message(cora, contains="problem area", after=since)
     step = fake.wait_for_message(cora, contains="When?", after=press(fake, cora, step, "own area"))
-    since = time.time()
-    fake.send_text(cora, "in 2 minutes")
-    step = fake.wait_for_message(cora, contains="How long", after=since)
-    step = fake.wait_for_message(cora, contains="Where?", after=press(fake, cora, step, "1 hour"))
-    step = fake.wait_for_message(
-        cora, contains="How many places", after=press(fake, cora, step, "Hallera")
-    )
-    step = fake.wait_for_message(
-        cora, contains="Who may come", after=press(fake, cora, step, "No limit")
-    )
-    step = fake.wait_for_message(
-        cora, contains="agenda", after=press(fake, cora, step, "Only the group")
-    )
-    step = fake.wait_for_message(
-        cora, contains="Please check", after=press(fake, cora, step, "Skip the agenda")
-    )
+    step = finish_draft(fake, cora, "in 2 minutes")
     press(fake, cora, step, "Send the invitations")
     card = fake.wait_for_message(ewa, contains="Barriers on Hallera street")
     answered = fake.wait_for_message(
