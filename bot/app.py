@@ -11,11 +11,12 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import i18n
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES, BotApplication
 from bot.db import Database
 from bot.profile import Profile, apply_profile, load_profile
 from bot.runtime import KEY, Runtime, runtime
@@ -41,7 +42,7 @@ class HeartbeatRequest(HTTPXRequest):
     def __init__(self, heartbeat: Path | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.heartbeat = heartbeat
-        self.application: Application | None = None  # type: ignore[type-arg]
+        self.application: BotApplication | None = None
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         if self.application is not None:
@@ -64,7 +65,7 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     heartbeat: Path | None = None,
-) -> Application:  # type: ignore[type-arg]
+) -> BotApplication:
     from bot.persistence import DatabasePersistence
     from handlers import register_all
 
@@ -78,6 +79,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .context_types(CONTEXT_TYPES)
         .persistence(DatabasePersistence(database))
         .post_init(startup)
         .post_stop(_stop)
@@ -94,7 +96,7 @@ def build_application(
     if get_updates_request is None and heartbeat is not None:
         polling = HeartbeatRequest(heartbeat, read_timeout=30.0, connection_pool_size=1)
         builder = builder.get_updates_request(polling)
-    application = builder.build()
+    application: BotApplication = builder.build()
     if polling is not None:
         polling.application = application
     application.bot_data[KEY] = Runtime(settings=settings, db=database, profile=profile)
@@ -102,7 +104,7 @@ def build_application(
     return application
 
 
-async def startup(application: Application) -> None:  # type: ignore[type-arg]
+async def startup(application: BotApplication) -> None:
     """Everything that must happen before the first update; tests call it directly."""
     from bot.reminders import rebuild_jobs
     from handlers.commands import publish_all
@@ -130,14 +132,14 @@ async def startup(application: Application) -> None:  # type: ignore[type-arg]
     log.info("bot @%s ready", rt.bot_username)
 
 
-async def _stop(application: Application) -> None:  # type: ignore[type-arg]
+async def _stop(application: BotApplication) -> None:
     """Before the HTTP client closes: let broadcast sends in flight finish."""
     from bot.broadcasting import close_broadcasts
 
     await close_broadcasts(application)
 
 
-async def _shutdown(application: Application) -> None:  # type: ignore[type-arg]
+async def _shutdown(application: BotApplication) -> None:
     task = application.bot_data.get("commands_task")
     if task is not None and not task.done():
         task.cancel()

@@ -31,14 +31,12 @@ from handlers.common import (
     END,
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     private_only,
     refuse,
     reply,
     requires,
-    rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
 from models import Broadcast, BroadcastStatus, Member, Role
@@ -51,12 +49,6 @@ MEETINGS_LISTED = 15
 PAGE = 15  # lines of the unreachable list: stays well under 4096 characters
 COMMANDS = [CommandSpec("broadcast", N_("Send a message to many people"), Role.LEAD)]
 MENU = [MenuEntry(N_("Broadcasts"), F, Role.LEAD, order=70)]
-
-
-def _member() -> Member:
-    member = current_member()
-    assert member is not None
-    return member
 
 
 def _is_coordinator(member: Member) -> bool:
@@ -135,10 +127,10 @@ def finished_line(broadcast: Broadcast, label: str) -> str:
 @requires(Role.LEAD)
 async def overview(update: Update, context: Context) -> int:
     await answer(update)
-    member = _member()
+    member = context.me
     lines = ["<b>" + _("Broadcasts") + "</b>"]
     rows = []
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         running = await service.visible_running(session, member)
         for broadcast in running:
             counts = await service.progress(session, broadcast.id)  # type: ignore[arg-type]
@@ -169,8 +161,8 @@ async def ask_stop(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     broadcast_id = data.int_arg(0) or 0
     try:  # a forged or foreign id is refused before asking, not only at the confirmation
-        async with rt(context).db.session() as session:
-            await service.may_stop(session, broadcast_id, _member())
+        async with context.runtime.db.session() as session:
+            await service.may_stop(session, broadcast_id, context.me)
     except DomainError as error:
         await refuse(update, domain_message(error))
         return
@@ -191,8 +183,8 @@ async def confirm_stop(update: Update, context: Context) -> None:
         await overview(update, context)
         return
     try:
-        async with rt(context).db.session() as session:
-            actor = await members_service.get(session, _member().id)  # type: ignore[arg-type]
+        async with context.runtime.db.session() as session:
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             await service.stop(session, broadcast_id, actor)
     except DomainError as error:
         await reply(update, esc(domain_message(error)), kb.with_menu([]))
@@ -212,7 +204,7 @@ async def unreachable(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
     page = max(data.int_arg(0) or 0, 0)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         people = await service.unreachable_members(session)
     if not people:
         await reply(
@@ -249,7 +241,7 @@ async def unreachable(update: Update, context: Context) -> None:
 @requires(Role.LEAD)
 async def new(update: Update, context: Context) -> int:
     await answer(update)
-    member = _member()
+    member = context.me
     if _is_coordinator(member):
         rows = [
             [kb.button(_("Everyone"), F, "aud", "all")],
@@ -269,8 +261,8 @@ async def new(update: Update, context: Context) -> int:
 @requires(Role.LEAD)
 async def choose_group(update: Update, context: Context) -> None:
     await answer(update)
-    member = _member()
-    async with rt(context).db.session() as session:
+    member = context.me
+    async with context.runtime.db.session() as session:
         if _is_coordinator(member):
             groups = await groups_service.active_groups(session)
         else:
@@ -285,7 +277,7 @@ async def choose_meeting(update: Update, context: Context) -> None:
     """Meetings of the last month and the coming ones, newest first."""
     await answer(update)
     since = reminders.clock(context.application) - MEETINGS_LOOKBACK
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         meetings = await meetings_service.scheduled_after(session, since)
     meetings.sort(key=lambda m: m.starts_at, reverse=True)
     rows = [
@@ -303,7 +295,7 @@ async def choose_meeting(update: Update, context: Context) -> None:
 @requires(Role.COORDINATOR)
 async def choose_area(update: Update, context: Context) -> None:
     await answer(update)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     rows = [
         [kb.button(a.names.get(current_language()) or a.slug, F, "aud", "area", a.id)]
@@ -315,7 +307,7 @@ async def choose_area(update: Update, context: Context) -> None:
 @requires(Role.COORDINATOR)
 async def choose_street(update: Update, context: Context) -> None:
     await answer(update)
-    streets = rt(context).profile.streets
+    streets = context.runtime.profile.streets
     buttons = [kb.button(street, F, "aud", "st", index) for index, street in enumerate(streets)]
     buttons.append(kb.button(_("Other streets"), F, "aud", "st", "-"))
     await reply(update, _("Volunteers from which street?"), kb.with_menu(kb.grid(buttons, 2)))
@@ -334,13 +326,13 @@ async def _audience_from(data: kb.Callback, context: Context) -> dict[str, Any]:
     if choice == "mtg":
         return service.audience_spec("meeting", meeting_id=data.int_arg(1))
     if choice == "area":
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             areas = {a.id: a.slug for a in await groups_service.areas(session)}
         if data.int_arg(1) not in areas:
             raise InvalidInput(N_("This choice is not available."))
         return service.audience_spec("volunteers", area=areas[data.int_arg(1)])
     if choice == "st":
-        streets = rt(context).profile.streets
+        streets = context.runtime.profile.streets
         index = data.int_arg(1)
         if data.arg(1) == "-":
             return service.audience_spec("volunteers", street="-")
@@ -371,8 +363,8 @@ async def audience_chosen(update: Update, context: Context) -> int:
     assert context.user_data is not None
     try:
         audience = await _audience_from(data, context)
-        async with rt(context).db.session() as session:
-            member = await members_service.get(session, _member().id)  # type: ignore[arg-type]
+        async with context.runtime.db.session() as session:
+            member = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             await service.check_allowed(session, member, audience)
             targets, _blocked = await service.recipients(session, audience)
             label = await audience_label(session, audience)
@@ -390,7 +382,7 @@ async def text_received(update: Update, context: Context) -> int:
     message = update.effective_message
     chat = update.effective_chat
     assert message is not None and chat is not None and context.user_data is not None
-    member = current_member()
+    member = context.member
     audience = context.user_data.get(AUDIENCE_KEY)
     if member is None or audience is None:
         await chat.send_message(_("Please start again: /broadcast."))
@@ -402,7 +394,7 @@ async def text_received(update: Update, context: Context) -> int:
         await chat.send_message(_("Please send the text of the message (and /cancel to stop)."))
         return TEXT
     text = service.as_html(raw, formatted)
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             author = await members_service.get(session, member.id)  # type: ignore[arg-type]
@@ -474,10 +466,10 @@ async def draft_action(update: Update, context: Context) -> int:
     await answer(update)
     assert context.user_data is not None
     broadcast_id = data.int_arg(0) or 0
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
-            author = await members_service.get(session, _member().id)  # type: ignore[arg-type]
+            author = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             if data.action == "go":
                 broadcast = await service.start(session, broadcast_id, author)
             else:

@@ -5,39 +5,26 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable
-from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes, ConversationHandler
+from telegram.ext import ConversationHandler
 
+from bot.context import BotApplication, BotContext
 from bot.i18n import gettext as _
-from bot.runtime import Runtime, runtime
 from bot.services.errors import DomainError
 from bot.services.permissions import has_role
-from models import Member, Role
+from models import Role
 
 log = logging.getLogger(__name__)
-Context = ContextTypes.DEFAULT_TYPE
-Handler = Callable[[Update, Context], Awaitable[Any]]
+Context = BotContext
+App = BotApplication
+Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
-_member: ContextVar[Member | None] = ContextVar("member", default=None)
 END = ConversationHandler.END
-
-
-def current_member() -> Member | None:
-    return _member.get()
-
-
-def set_current_member(member: Member | None) -> None:
-    _member.set(member)
-
-
-def rt(context: Context) -> Runtime:
-    return runtime(context)
 
 
 def esc(text: object) -> str:
@@ -120,28 +107,51 @@ def role_refusal(role: Role) -> str:
 
 
 def requires(role: Role = Role.RESIDENT) -> Callable[[H], H]:
-    """Let the handler run only for a registered member with at least `role`."""
+    """Let the handler run only for a registered member with at least `role`; a
+    `DomainError` it raises becomes the refusal reply (and the conversation stays put)."""
 
     def decorator(handler: H) -> H:
         @wraps(handler)
-        async def wrapper(update: Update, context: Context) -> Any:
-            member = current_member()
+        async def wrapper(update: Update, context: BotContext) -> Any:
+            member = context.member
             if member is None or not member.is_registered:
                 await refuse(update, not_registered_text())
                 return END
             if not has_role(member, role):
                 await refuse(update, role_refusal(role))
                 return END
-            return await handler(update, context)
+            try:
+                return await handler(update, context)
+            except DomainError as error:
+                await refuse(update, domain_message(error))
+                return None
 
         return wrapper  # type: ignore[return-value]
 
     return decorator
 
 
+def refusing(handler: H) -> H:
+    """For handlers open to anyone: a `DomainError` becomes the refusal reply."""
+
+    @wraps(handler)
+    async def wrapper(update: Update, context: BotContext) -> Any:
+        try:
+            return await handler(update, context)
+        except DomainError as error:
+            await refuse(update, domain_message(error))
+            return None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def stale_text() -> str:
+    return _("This button is out of date; nothing was changed.")
+
+
 def private_only(handler: H) -> H:
     @wraps(handler)
-    async def wrapper(update: Update, context: Context) -> Any:
+    async def wrapper(update: Update, context: BotContext) -> Any:
         chat = update.effective_chat
         if chat is not None and chat.type != chat.PRIVATE:
             return END

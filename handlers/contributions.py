@@ -34,14 +34,12 @@ from handlers.common import (
     Context,
     answer,
     clip,
-    current_member,
     domain_message,
     esc,
     private_only,
     refuse,
     reply,
     requires,
-    rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
 from models import ContributionKind, ContributionStatus, Group, Member, ProblemArea
@@ -336,7 +334,7 @@ async def press_a_button(update: Update, context: Context) -> None:
 
 
 async def show_areas(update: Update, context: Context, draft: dict[str, Any]) -> int:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     rows = [[kb.button(_area_name(a), F, "a", a.id)] for a in areas]
     rows.append(_cancel_row())
@@ -356,7 +354,7 @@ async def area_chosen(update: Update, context: Context) -> int:
 
 
 async def show_groups(update: Update, context: Context, draft: dict[str, Any]) -> int:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         groups = await groups_service.active_groups(session)
     # The team that collects this kind comes first.
     groups.sort(key=lambda g: g.contribution_kind != draft["kind"])
@@ -446,7 +444,7 @@ def review_text(draft: dict[str, Any], area: ProblemArea | None, group: Group | 
 
 
 async def show_review(update: Update, context: Context, draft: dict[str, Any]) -> int:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         area = await session.get(ProblemArea, draft["area_id"]) if draft.get("area_id") else None
         group = await session.get(Group, draft["group_id"]) if draft.get("group_id") else None
     keyboard = kb.markup(
@@ -511,10 +509,10 @@ async def back_to_review(update: Update, context: Context) -> int:
 async def send(update: Update, context: Context) -> int:
     await answer(update)
     draft = _draft(context)
-    member = current_member()
+    member = context.member
     if draft is None or member is None:
         return END
-    runtime = rt(context)
+    runtime = context.runtime
     editing_existing = bool(draft.get("id"))
     try:
         async with runtime.db.session() as session:
@@ -546,7 +544,7 @@ async def send(update: Update, context: Context) -> int:
 
 
 async def _tell_reviewers(context: Context, saved: Card, reviewers: list[Member]) -> None:
-    runtime = rt(context)
+    runtime = context.runtime
     bot = context.bot
 
     def render() -> tuple[str, InlineKeyboardMarkup]:
@@ -579,10 +577,10 @@ async def cancel(update: Update, context: Context) -> int:
 async def edit_existing(update: Update, context: Context) -> int:
     """The author reopens a contribution that is still new."""
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None and context.user_data is not None
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             contribution = await service.get_own_new(session, member, _data(update).int_arg(0) or 0)
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -639,7 +637,7 @@ def _with(f: Filters, **changes: Any) -> Filters:
 async def render_list(
     context: Context, filters_: Filters, page: int, viewer: Member | None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         result = await service.browse(session, filters_, page, viewer)
         labels = await _filter_labels(session, filters_)
     mine = filters_.author_id is not None
@@ -708,7 +706,7 @@ async def _filter_labels(session: Any, f: Filters) -> str:
 
 async def _show_list(update: Update, context: Context, filters_: Filters, page: int) -> None:
     assert context.user_data is not None
-    member = current_member()
+    member = context.member
     # Remembered for "back to the list" and for re-rendering after a support.
     context.user_data[LAST_LIST] = [*_filter_args(filters_), page, filters_.author_id]
     text, keyboard = await render_list(context, filters_, page, member)
@@ -743,13 +741,13 @@ async def filter_choice(update: Update, context: Context) -> None:
             (status_name(s), _with(current, status=s.value)) for s in ContributionStatus
         ]
     elif dimension == "a":
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             areas = await groups_service.areas(session)
         options = [(_("All areas"), _with(current, area_id=None))] + [
             (_area_name(a), _with(current, area_id=a.id)) for a in areas
         ]
     elif dimension == "g":
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             groups = await groups_service.active_groups(session)
         options = [(_("All groups"), _with(current, group_id=None))] + [
             (_group_name(g), _with(current, group_id=g.id)) for g in groups[:40]
@@ -775,7 +773,7 @@ async def back_to_list(update: Update, context: Context) -> None:
 @requires()
 async def mine(update: Update, context: Context) -> None:
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None
     page = _data(update).int_arg(0) or 0 if update.callback_query else 0
     await _show_list(update, context, Filters(author_id=member.id), page)
@@ -785,8 +783,8 @@ async def mine(update: Update, context: Context) -> None:
 
 
 async def _render_card(update: Update, context: Context, contribution_id: int) -> None:
-    member = current_member()
-    async with rt(context).db.session() as session:
+    member = context.member
+    async with context.runtime.db.session() as session:
         card = await service.card(session, contribution_id, member)
         may = await service.may_set_status(session, member, card.contribution)
     await reply(update, card_text(card), card_keyboard(card, member, may_set_status=may))
@@ -803,11 +801,11 @@ async def open_card(update: Update, context: Context) -> None:
 
 @requires()
 async def support(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     assert member is not None
     contribution_id = _data(update).int_arg(0) or 0
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             supported, _count = await service.toggle_support(session, member, contribution_id)
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -822,7 +820,7 @@ async def show_media(update: Update, context: Context) -> None:
     chat = update.effective_chat
     assert chat is not None
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             contribution = await service.get(session, _data(update).int_arg(0))
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -834,7 +832,7 @@ async def show_media(update: Update, context: Context) -> None:
 
 
 async def _tell_author(context: Context, contribution_id: int) -> None:
-    runtime = rt(context)
+    runtime = context.runtime
     async with runtime.db.session() as session:
         card = await service.card(session, contribution_id)
         author = (
@@ -859,7 +857,7 @@ async def _tell_author(context: Context, contribution_id: int) -> None:
 
 @requires()
 async def change_status(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     assert member is not None
     data = _data(update)
     contribution_id = data.int_arg(0) or 0
@@ -868,7 +866,7 @@ async def change_status(update: Update, context: Context) -> None:
         await answer(update, _("That choice is no longer offered."))
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             await service.set_status(session, member, contribution_id, status)
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -880,11 +878,11 @@ async def change_status(update: Update, context: Context) -> None:
 
 @requires()
 async def reject_start(update: Update, context: Context) -> int:
-    member = current_member()
+    member = context.member
     assert context.user_data is not None
     contribution_id = _data(update).int_arg(0) or 0
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             contribution = await service.get(session, contribution_id)
             allowed = await service.may_set_status(session, member, contribution)
     except DomainError as error:
@@ -907,14 +905,14 @@ async def reject_start(update: Update, context: Context) -> int:
 
 
 async def reason_typed(update: Update, context: Context) -> int:
-    member = current_member()
+    member = context.member
     message = update.effective_message
     assert context.user_data is not None and message is not None and member is not None
     contribution_id = context.user_data.get(REJECTING)
     if contribution_id is None:
         return END
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             await service.set_status(
                 session, member, contribution_id, ContributionStatus.REJECTED, message.text
             )
@@ -934,7 +932,7 @@ async def reason_typed(update: Update, context: Context) -> int:
 
 @requires()
 async def withdraw(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     assert member is not None
     data = _data(update)
     contribution_id = data.int_arg(0) or 0
@@ -954,7 +952,7 @@ async def withdraw(update: Update, context: Context) -> None:
         await _render_card(update, context, contribution_id)
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             await service.withdraw(session, member, contribution_id)
     except DomainError as error:
         await refuse(update, domain_message(error))

@@ -17,7 +17,7 @@ from bot.runtime import runtime
 from bot.services import digest as digest_service
 from bot.services import members as members_service
 from handlers import keyboards as kb
-from handlers.common import Context, answer, current_member, private_only, reply, requires, rt
+from handlers.common import Context, answer, private_only, reply, requires
 from handlers.registry import CommandSpec, MenuEntry
 from models import Role, utcnow
 
@@ -110,7 +110,7 @@ def settings_screen(opted_out: bool, role: Role) -> tuple[str, InlineKeyboardMar
 @requires(Role.RESIDENT)
 async def settings_command(update: Update, context: Context) -> None:
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None
     text, keyboard = settings_screen(member.digest_opt_out, Role(member.role))
     await reply(update, text, keyboard)
@@ -119,10 +119,10 @@ async def settings_command(update: Update, context: Context) -> None:
 @requires(Role.RESIDENT)
 async def toggle_digest(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
-    member = current_member()
+    member = context.member
     assert member is not None
     opt_out = data.action == "off"
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
         await digest_service.set_opt_out(session, fresh, opt_out)
     await answer(

@@ -38,14 +38,12 @@ from handlers.common import (
     END,
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     private_only,
     refuse,
     reply,
     requires,
-    rt,
     tg_len,
 )
 from handlers.contributions import browse_button, kind_name
@@ -75,10 +73,6 @@ DRAFT = "group_draft"
 EDITING = "group_edit"
 
 
-def _lang() -> str:
-    return current_language()
-
-
 def _stale() -> str:
     return _("This button is out of date; nothing was changed.")
 
@@ -87,15 +81,9 @@ def _data(update: Update) -> kb.Callback:
     return kb.parse(update.callback_query.data if update.callback_query else None)
 
 
-def _me() -> Member:
-    member = current_member()
-    assert member is not None  # @requires ran first
-    return member
-
-
 async def _tell(context: Context, member: Member, render: Callable[[], str]) -> None:
     """A plain message to someone else, in their language."""
-    await notify.notify_member(context.bot, rt(context).db, member, lambda: (render(), None))
+    await notify.notify_member(context.bot, context.runtime.db, member, lambda: (render(), None))
 
 
 async def _refuse_error(update: Update, error: DomainError) -> None:
@@ -105,7 +93,7 @@ async def _refuse_error(update: Update, error: DomainError) -> None:
 def area_name(area: ProblemArea | None) -> str:
     if area is None:
         return "—"
-    return area.names.get(_lang()) or next(iter(area.names.values()), area.slug)
+    return area.names.get(current_language()) or next(iter(area.names.values()), area.slug)
 
 
 def member_count(n: int) -> str:
@@ -134,14 +122,14 @@ def render_list(
     buttons = []
     for summary in shown:
         group = summary.group
-        name = esc(group.display_name(_lang()))
+        name = esc(group.display_name(current_language()))
         line = f"• <b>{name}</b> — {member_count(summary.member_count)}"
         if not group.is_open:
             line += " · " + _("closed")
         if summary.status == MembershipStatus.PENDING:
             line += " · " + _("request waiting")
         lines.append(line)
-        buttons.append(kb.button(group.display_name(_lang())[:40], F, "p", group.id, 0))
+        buttons.append(kb.button(group.display_name(current_language())[:40], F, "p", group.id, 0))
     if not summaries:
         lines.append(
             _("You are not in any group yet. Open one from the list and join it.")
@@ -175,7 +163,7 @@ def render_page(
     upcoming: list[Meeting] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     group = page.group
-    language = _lang()
+    language = current_language()
     kind = _("Team") if group.kind == GroupKind.TEAM else _("Small group")
     openness = _("open to everyone") if group.is_open else _("joining needs the lead's approval")
     head = [f"<b>{esc(group.display_name(language))}</b>", f"<i>{kind} · {openness}</i>"]
@@ -255,13 +243,13 @@ def render_page(
 async def list_groups(update: Update, context: Context) -> None:
     await answer(update)
     data = _data(update)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         if data.action == "my":
-            summaries = await groups_service.my_groups(session, _me())
+            summaries = await groups_service.my_groups(session, context.me)
         else:
             summaries = await groups_service.list_groups(session)
     page = data.int_arg(0) or 0
-    text, keyboard = render_list(summaries, page, _me(), mine=data.action == "my")
+    text, keyboard = render_list(summaries, page, context.me, mine=data.action == "my")
     await reply(update, text, keyboard)
 
 
@@ -278,9 +266,9 @@ async def page_screen(
 
 async def _show_page(update: Update, context: Context, group_id: int | None, page: int = 0) -> None:
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             text, keyboard = await page_screen(
-                session, group_id, _me(), page, reminders.clock(context.application)
+                session, group_id, context.me, page, reminders.clock(context.application)
             )
     except DomainError as error:
         await reply(update, domain_message(error), kb.with_menu(back_rows()))
@@ -299,8 +287,8 @@ async def group_page(update: Update, context: Context) -> None:
 async def join(update: Update, context: Context) -> None:
     group_id = _data(update).int_arg(0)
     try:
-        async with rt(context).db.session() as session:
-            joined = await groups_service.join(session, group_id, _me())
+        async with context.runtime.db.session() as session:
+            joined = await groups_service.join(session, group_id, context.me)
             group = await groups_service.get_active(session, group_id)
             deciders = (
                 await groups_service.deciders(session, group)
@@ -310,9 +298,11 @@ async def join(update: Update, context: Context) -> None:
     except DomainError as error:
         await _refuse_error(update, error)
         return
-    me = _me()
+    me = context.me
     if joined.status == MembershipStatus.MEMBER:
-        await answer(update, _("You joined {group}.").format(group=group.display_name(_lang())))
+        await answer(
+            update, _("You joined {group}.").format(group=group.display_name(context.language))
+        )
     else:
         await answer(update, _("Your request was sent to the group's lead."))
 
@@ -333,7 +323,7 @@ async def join(update: Update, context: Context) -> None:
                 ]
             )
 
-        await notify.notify_members(context.bot, rt(context).db, deciders, request_card)
+        await notify.notify_members(context.bot, context.runtime.db, deciders, request_card)
     await _show_page(update, context, group_id)
 
 
@@ -341,12 +331,12 @@ async def join(update: Update, context: Context) -> None:
 async def leave(update: Update, context: Context) -> None:
     group_id = _data(update).int_arg(0)
     try:
-        async with rt(context).db.session() as session:
-            group = await groups_service.leave(session, group_id, _me())
+        async with context.runtime.db.session() as session:
+            group = await groups_service.leave(session, group_id, context.me)
     except DomainError as error:
         await _refuse_error(update, error)
         return
-    await answer(update, _("You left {group}.").format(group=group.display_name(_lang())))
+    await answer(update, _("You left {group}.").format(group=group.display_name(context.language)))
     await _show_page(update, context, group_id)
 
 
@@ -354,9 +344,9 @@ async def leave(update: Update, context: Context) -> None:
 async def requests(update: Update, context: Context) -> None:
     group_id = _data(update).int_arg(0)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.get_active(session, group_id)
-            if not can(_me(), Action.DECIDE_JOIN_REQUEST, group):
+            if not can(context.me, Action.DECIDE_JOIN_REQUEST, group):
                 await refuse(update, _("Only the group's lead or a coordinator can see this."))
                 return
             waiting = await groups_service.pending_requests(session, group)
@@ -365,7 +355,9 @@ async def requests(update: Update, context: Context) -> None:
         return
     await answer(update)
     lines = [
-        "<b>" + _("Join requests: {group}").format(group=esc(group.display_name(_lang()))) + "</b>"
+        "<b>"
+        + _("Join requests: {group}").format(group=esc(group.display_name(context.language)))
+        + "</b>"
     ]
     rows = []
     for person in waiting:
@@ -389,9 +381,9 @@ async def decide(update: Update, context: Context) -> None:
     data = _data(update)
     approve = data.action == "ok"
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group, requester = await groups_service.decide_request(
-                session, data.int_arg(0), data.int_arg(1), _me(), approve
+                session, data.int_arg(0), data.int_arg(1), context.me, approve
             )
     except DomainError as error:
         await _refuse_error(update, error)
@@ -426,19 +418,19 @@ def _edit_screen(group: Group) -> tuple[str, InlineKeyboardMarkup]:
     toggle = _("Close to newcomers") if group.is_open else _("Open to everyone")
     rows.append([kb.button(toggle, F, "eo", group.id)])
     text = _("What would you like to change in {group}?").format(
-        group=esc(group.display_name(_lang()))
+        group=esc(group.display_name(current_language()))
     )
     return text, kb.with_menu(rows + back_rows(group.id))
 
 
 async def _editable(update: Update, context: Context, group_id: int | None) -> Group | None:
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.get_active(session, group_id)
     except DomainError as error:
         await _refuse_error(update, error)
         return None
-    if not can(_me(), Action.EDIT_GROUP, group):
+    if not can(context.me, Action.EDIT_GROUP, group):
         await refuse(update, _("Only the group's lead or a coordinator can change it."))
         return None
     return group
@@ -462,7 +454,7 @@ async def edit_choice(update: Update, context: Context) -> None:
         group = await _editable(update, context, group_id)
         if group is None:
             return
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             all_areas = await groups_service.areas(session)
         buttons = [kb.button(area_name(a), F, "eas", group_id, a.id) for a in all_areas]
         await answer(update)
@@ -473,15 +465,15 @@ async def edit_choice(update: Update, context: Context) -> None:
         )
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             if data.action == "eo":
                 current = await groups_service.get_active(session, group_id)
                 group = await groups_service.update_group(
-                    session, _me(), group_id, is_open=not current.is_open
+                    session, context.me, group_id, is_open=not current.is_open
                 )
             else:
                 group = await groups_service.update_group(
-                    session, _me(), group_id, area_id=data.int_arg(1)
+                    session, context.me, group_id, area_id=data.int_arg(1)
                 )
     except DomainError as error:
         await _refuse_error(update, error)
@@ -512,13 +504,13 @@ async def edit_text_start(update: Update, context: Context) -> int:
 async def edit_text_received(update: Update, context: Context) -> int:
     assert context.user_data is not None and update.effective_message is not None
     editing = context.user_data.get(EDITING) or {}
-    member = current_member()
+    member = context.member
     if member is None:
         return END
     value = update.effective_message.text or ""
     renaming = editing.get("field") == "name"
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.update_group(
                 session,
                 member,
@@ -540,7 +532,7 @@ async def lead_picker(update: Update, context: Context) -> None:
     data = _data(update)
     group_id = data.int_arg(0)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.get_active(session, group_id)
             people, pages = await groups_service.lead_candidates(
                 session, data.int_arg(1) or 0, group
@@ -553,11 +545,11 @@ async def lead_picker(update: Update, context: Context) -> None:
     rows = [[kb.button(p.display_name or "?", F, "lds", group_id, p.id)] for p in people]
     rows.append(kb.pager(F, "ld", page, pages, group_id))
     text = _("Who should lead {group}? Choose one of its members.").format(
-        group=esc(group.display_name(_lang()))
+        group=esc(group.display_name(context.language))
     )
     if not people:
         text = _("{group} has no members yet. Someone has to join it first.").format(
-            group=esc(group.display_name(_lang()))
+            group=esc(group.display_name(context.language))
         )
     await reply(update, text, kb.with_menu(rows + back_rows(group_id)))
 
@@ -568,7 +560,7 @@ async def lead_confirm(update: Update, context: Context) -> None:
     group_id, person_id = data.int_arg(0), data.int_arg(1)
     if data.action == "lds":
         try:
-            async with rt(context).db.session() as session:
+            async with context.runtime.db.session() as session:
                 group = await groups_service.get_active(session, group_id)
                 person = await members_service.get(session, person_id or 0)
         except DomainError as error:
@@ -578,7 +570,7 @@ async def lead_confirm(update: Update, context: Context) -> None:
         await reply(
             update,
             _("Make {name} the lead of {group}?").format(
-                name=esc(person.display_name), group=esc(group.display_name(_lang()))
+                name=esc(person.display_name), group=esc(group.display_name(context.language))
             ),
             kb.yes_no(F, "ldc", group_id, person_id, yes=_("Yes, make them lead"), no=_("No")),
         )
@@ -588,8 +580,8 @@ async def lead_confirm(update: Update, context: Context) -> None:
         await _show_page(update, context, group_id)
         return
     try:
-        async with rt(context).db.session() as session:
-            group, lead = await groups_service.set_lead(session, _me(), group_id, person_id)
+        async with context.runtime.db.session() as session:
+            group, lead = await groups_service.set_lead(session, context.me, group_id, person_id)
     except DomainError as error:
         await _refuse_error(update, error)
         return
@@ -615,7 +607,7 @@ async def archive(update: Update, context: Context) -> None:
     group_id = data.int_arg(0)
     if data.action == "ar":
         try:
-            async with rt(context).db.session() as session:
+            async with context.runtime.db.session() as session:
                 group = await groups_service.get_active(session, group_id)
         except DomainError as error:
             await _refuse_error(update, error)
@@ -626,7 +618,7 @@ async def archive(update: Update, context: Context) -> None:
             _(
                 "Archive {group}? It disappears from the lists; its members, meetings and "
                 "contributions stay in the records."
-            ).format(group=esc(group.display_name(_lang()))),
+            ).format(group=esc(group.display_name(context.language))),
             kb.yes_no(F, "arc", group_id, yes=_("Yes, archive"), no=_("No, keep the group")),
         )
         return
@@ -635,15 +627,15 @@ async def archive(update: Update, context: Context) -> None:
         await _show_page(update, context, group_id)
         return
     try:
-        async with rt(context).db.session() as session:
-            group = await groups_service.archive_group(session, _me(), group_id)
+        async with context.runtime.db.session() as session:
+            group = await groups_service.archive_group(session, context.me, group_id)
     except DomainError as error:
         await _refuse_error(update, error)
         return
     await answer(update)
     await reply(
         update,
-        _("{group} was archived.").format(group=esc(group.display_name(_lang()))),
+        _("{group} was archived.").format(group=esc(group.display_name(context.language))),
         kb.with_menu(back_rows()),
     )
 
@@ -683,7 +675,7 @@ async def create_name(update: Update, context: Context) -> int:
         await update.effective_message.reply_text(domain_message(error))
         return NAME
     _draft(context)["name"] = name
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         all_areas = await groups_service.areas(session)
     rows = [[kb.button(area_name(a), F, "ca", a.id)] for a in all_areas]
     await update.effective_message.reply_text(
@@ -710,7 +702,7 @@ async def press_a_button(update: Update, context: Context) -> None:
 @requires(Role.COORDINATOR)
 async def create_area(update: Update, context: Context) -> int:
     area_id = _data(update).int_arg(0)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         try:
             await groups_service.get_area(session, area_id)
         except DomainError as error:
@@ -719,7 +711,7 @@ async def create_area(update: Update, context: Context) -> int:
         parents = await groups_service.teams(session)
     _draft(context)["area"] = area_id
     await answer(update)
-    rows = [[kb.button(t.display_name(_lang()), F, "cp", t.id)] for t in parents]
+    rows = [[kb.button(t.display_name(context.language), F, "cp", t.id)] for t in parents]
     rows.append([kb.button(_("No parent team"), F, "cp", 0)])
     await reply(update, _("Does it belong to one of the teams?"), kb.markup([*rows, _cancel_row()]))
     return PARENT
@@ -744,7 +736,7 @@ async def create_parent(update: Update, context: Context) -> int:
 
 
 async def _lead_step(update: Update, context: Context, page: int) -> int:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         people, pages = await groups_service.lead_candidates(session, page)
     page = max(0, min(page, pages - 1))
     rows = [[kb.button(p.display_name or "?", F, "cl", p.id)] for p in people]
@@ -788,7 +780,7 @@ async def create_lead(update: Update, context: Context) -> int:
     draft = _draft(context)
     draft["lead"] = _data(update).int_arg(0) or None
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             area = await groups_service.get_area(session, draft.get("area"))
             parent = (
                 await groups_service.get_active(session, draft["parent"])
@@ -803,7 +795,7 @@ async def create_lead(update: Update, context: Context) -> int:
     text = _draft_summary(
         draft,
         area_name(area),
-        parent.display_name(_lang()) if parent else None,
+        parent.display_name(context.language) if parent else None,
         lead.display_name if lead else None,
     )
     await reply(
@@ -820,10 +812,10 @@ async def create_lead(update: Update, context: Context) -> int:
 async def create_confirm(update: Update, context: Context) -> int:
     draft = _draft(context)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.create_group(
                 session,
-                _me(),
+                context.me,
                 name=draft.get("name", ""),
                 area_id=draft.get("area"),
                 parent_id=draft.get("parent"),
@@ -837,7 +829,7 @@ async def create_confirm(update: Update, context: Context) -> int:
     assert context.user_data is not None
     context.user_data.pop(DRAFT, None)
     await answer(update, _("The group was created."))
-    if lead is not None and lead.id != _me().id:
+    if lead is not None and lead.id != context.me.id:
         await _tell_new_lead(context, group, lead)
     await _show_page(update, context, group.id)
     return END
@@ -858,7 +850,7 @@ async def create_cancel(update: Update, context: Context) -> int:
 @requires(Role.COORDINATOR)
 async def people(update: Update, context: Context) -> None:
     page = _data(update).int_arg(0) or 0
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         persons, pages = await groups_service.people(session, page)
     await answer(update)
     page = max(0, min(page, pages - 1))
@@ -909,7 +901,7 @@ def _person_card(person: Member) -> tuple[str, InlineKeyboardMarkup]:
 @requires(Role.COORDINATOR)
 async def person(update: Update, context: Context) -> None:
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             found = await members_service.get(session, _data(update).int_arg(0) or 0)
     except DomainError as error:
         await _refuse_error(update, error)
@@ -928,7 +920,7 @@ async def role_change(update: Update, context: Context) -> None:
         return
     if data.action in ("rg", "rr"):
         try:
-            async with rt(context).db.session() as session:
+            async with context.runtime.db.session() as session:
                 found = await members_service.get(session, person_id or 0)
         except DomainError as error:
             await _refuse_error(update, error)
@@ -948,9 +940,9 @@ async def role_change(update: Update, context: Context) -> None:
         await people(update, context)
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             change = groups_service.grant_role if grant else groups_service.revoke_role
-            changed = await change(session, _me(), person_id, role_value)
+            changed = await change(session, context.me, person_id, role_value)
     except DomainError as error:
         await _refuse_error(update, error)
         return
@@ -984,7 +976,7 @@ async def _chat_admin(context: Context, chat_id: int, user_id: int) -> bool:
 
 async def _may_manage_chat(update: Update, context: Context) -> Member | None:
     """A registered lead or coordinator who is also an admin of this chat; else say why."""
-    chat, user, member = update.effective_chat, update.effective_user, current_member()
+    chat, user, member = update.effective_chat, update.effective_user, context.member
     assert chat is not None and user is not None
     if chat.type == chat.PRIVATE:
         await refuse(update, _("Send this command in the group chat you want to link."))
@@ -1002,12 +994,12 @@ async def link_command(update: Update, context: Context) -> None:
     member = await _may_manage_chat(update, context)
     if member is None or update.effective_chat is None:
         return
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         choices = await groups_service.linkable_groups(session, member)
     if not choices:
         await refuse(update, _("Only a coordinator or a group's lead can link a chat."))
         return
-    rows = [[kb.button(g.display_name(_lang()), F, "lk", g.id)] for g in choices]
+    rows = [[kb.button(g.display_name(context.language), F, "lk", g.id)] for g in choices]
     await update.effective_chat.send_message(
         _("Which working group does this chat belong to?"), reply_markup=kb.markup(rows)
     )
@@ -1018,7 +1010,7 @@ async def link_chosen(update: Update, context: Context) -> None:
     if member is None or update.effective_chat is None:
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.link_chat(
                 session, member, _data(update).int_arg(0), update.effective_chat.id
             )
@@ -1038,7 +1030,7 @@ async def link_chosen(update: Update, context: Context) -> None:
         context.bot,
         group,
         lambda: (announcement(), None),
-        rt(context).settings.bot_default_language,
+        context.runtime.settings.bot_default_language,
     )
 
 
@@ -1047,14 +1039,14 @@ async def unlink_command(update: Update, context: Context) -> None:
     if member is None or update.effective_chat is None:
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.unlink_chat(session, update.effective_chat.id, member)
     except DomainError as error:
         await _refuse_error(update, error)
         return
     text = (
         _("This chat is no longer linked with {group}.").format(
-            group=esc(group.display_name(_lang()))
+            group=esc(group.display_name(context.language))
         )
         if group
         else _("This chat is not linked with any group.")
@@ -1069,7 +1061,7 @@ async def bot_left_chat(update: Update, context: Context) -> None:
         return
     if change.new_chat_member.status not in (ChatMember.LEFT, ChatMember.BANNED):
         return
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         group = await groups_service.unlink_chat(session, change.chat.id)
     if group is not None:
         log.info("removed from chat %s: unlinked group %s", change.chat.id, group.id)

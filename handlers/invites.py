@@ -15,13 +15,11 @@ from handlers import keyboards as kb
 from handlers.common import (
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     private_only,
     reply,
     requires,
-    rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
 from handlers.start import role_name
@@ -60,7 +58,7 @@ async def wizard_step(update: Update, context: Context) -> None:
         return
     group_id = data.int_arg(1)
     uses = data.int_arg(2)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         if data.action == "r":
             if role == Role.COORDINATOR:
                 group_id = 0
@@ -112,8 +110,8 @@ async def wizard_step(update: Update, context: Context) -> None:
 async def _create(
     update: Update, context: Context, role: Role, group_id: int | None, uses: int | None, days: int
 ) -> None:
-    runtime = rt(context)
-    member = current_member()
+    runtime = context.runtime
+    member = context.member
     assert member is not None and update.effective_chat is not None
     try:
         async with runtime.db.session() as session:
@@ -161,7 +159,7 @@ def invite_card(invite: Invite, link: str, group_name: str | None) -> str:
 @requires(Role.COORDINATOR)
 async def list_invites(update: Update, context: Context) -> None:
     await answer(update)
-    runtime = rt(context)
+    runtime = context.runtime
     async with runtime.db.session() as session:
         invites = await invites_service.active_invites(session)
     if not invites:
@@ -198,9 +196,9 @@ async def revoke(update: Update, context: Context) -> None:
     if data.arg(1) != "y":
         await reply(update, _("The invite stays valid."), kb.with_menu([]))
         return
-    member = current_member()
+    member = context.member
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             actor = await members_service.get(session, member.id)  # type: ignore[union-attr,arg-type]
             await invites_service.revoke(session, invite_id or 0, actor)
     except DomainError as error:

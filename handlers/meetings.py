@@ -45,7 +45,6 @@ from handlers.common import (
     END,
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     not_registered_text,
@@ -54,7 +53,6 @@ from handlers.common import (
     reply,
     requires,
     role_refusal,
-    rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
 from models import Answer, DatePoll, DatePollOption, Group, Meeting, Member, Role
@@ -100,12 +98,6 @@ def _text(update: Update) -> str:
     return (message.text or "") if message is not None else ""
 
 
-def _me() -> Member:
-    member = current_member()
-    assert member is not None
-    return member
-
-
 def _draft(context: Context) -> dict[str, Any]:
     assert context.user_data is not None
     return context.user_data.setdefault(DRAFT, {})  # type: ignore[no-any-return]
@@ -125,8 +117,8 @@ def _examples() -> str:
 @requires(Role.RESIDENT)
 async def new_meeting(update: Update, context: Context) -> int:
     await answer(update)
-    async with rt(context).db.session() as session:
-        groups = await service.schedulable_groups(session, _me())
+    async with context.runtime.db.session() as session:
+        groups = await service.schedulable_groups(session, context.me)
     if not groups:
         await refuse(update, role_refusal(Role.LEAD))
         return END
@@ -142,9 +134,9 @@ async def group_chosen(update: Update, context: Context) -> int:
     await answer(update)
     group_id = _data(update).int_arg(0)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             group = await groups_service.get_active(session, group_id)
-            if group not in await service.schedulable_groups(session, _me()):
+            if group not in await service.schedulable_groups(session, context.me):
                 await refuse(update, _("Only a coordinator or the lead of this group can do this."))
                 return GROUP
     except DomainError as error:
@@ -162,7 +154,7 @@ async def topic_typed(update: Update, context: Context) -> int:
         await reply(update, domain_message(error))
         return TOPIC
     _draft(context)["topic"] = topic
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     language = current_language()
     rows = [[kb.button(a.names.get(language) or a.slug, C, "a", a.id)] for a in areas]
@@ -178,7 +170,7 @@ async def area_chosen(update: Update, context: Context) -> int:
 
 
 async def _ask_day(update: Update, context: Context) -> int:
-    today = now(context).astimezone(rt(context).settings.timezone).date()
+    today = now(context).astimezone(context.runtime.settings.timezone).date()
     buttons = []
     for offset in range(DAYS_AHEAD):
         day = today + timedelta(days=offset)
@@ -206,7 +198,7 @@ async def day_chosen(update: Update, context: Context) -> int:
     except ValueError:
         return await _ask_day(update, context)
     _draft(context)["day"] = day.isoformat()
-    tz = rt(context).settings.timezone
+    tz = context.runtime.settings.timezone
     current = now(context)
     buttons = [
         kb.button(f"{hour:02d}:00", C, "h", f"{hour:02d}00")
@@ -245,7 +237,7 @@ async def when_typed(update: Update, context: Context) -> int:
 
 
 async def _parse_start(update: Update, context: Context, text: str, state: int) -> int:
-    settings = rt(context).settings
+    settings = context.runtime.settings
     try:
         starts = parse_when(text, current_language(), now=now(context), tz=settings.timezone)
     except InvalidInput as error:
@@ -287,7 +279,7 @@ async def _show_candidates(update: Update, context: Context) -> int:
 
 
 async def candidate_typed(update: Update, context: Context) -> int:
-    settings = rt(context).settings
+    settings = context.runtime.settings
     candidates: list[str] = _draft(context).setdefault("candidates", [])
     if len(candidates) >= service.POLL_MAX:
         await reply(update, _("That is the most times a poll can have. Press Done."), edit=False)
@@ -339,7 +331,7 @@ async def duration_chosen(update: Update, context: Context) -> int:
     if minutes not in service.DURATIONS:
         return await _ask_duration(update, context)
     _draft(context)["duration"] = minutes
-    default = rt(context).profile.default_place
+    default = context.runtime.profile.default_place
     rows = [[kb.button(default, C, "pl")]] if default else []
     await reply(
         update,
@@ -351,7 +343,7 @@ async def duration_chosen(update: Update, context: Context) -> int:
 
 async def place_default(update: Update, context: Context) -> int:
     await answer(update)
-    return await _set_place(update, context, rt(context).profile.default_place)
+    return await _set_place(update, context, context.runtime.profile.default_place)
 
 
 async def place_typed(update: Update, context: Context) -> int:
@@ -448,7 +440,7 @@ def _to_draft(data: dict[str, Any]) -> service.MeetingDraft:
 async def _review(update: Update, context: Context) -> int:
     data = _draft(context)
     draft = _to_draft(data)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         group = await groups_service.get_active(session, draft.group_id)
         areas = {a.id: a for a in await groups_service.areas(session)}
     language = current_language()
@@ -486,7 +478,7 @@ async def _review(update: Update, context: Context) -> int:
 
 async def send_draft(update: Update, context: Context) -> int:
     await answer(update)
-    runtime = rt(context)
+    runtime = context.runtime
     data = _draft(context)
     try:
         draft = _to_draft(data)
@@ -496,7 +488,7 @@ async def send_draft(update: Update, context: Context) -> int:
     current = now(context)
     try:
         async with runtime.db.session() as session:
-            actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             if draft.starts_at is None:
                 poll = await service.create_poll(session, actor, draft, now=current)
                 meeting = None
@@ -566,7 +558,7 @@ async def _card_parts(session: Any, meeting: Meeting) -> tuple[Any, Any, Any]:
 
 
 async def send_invitations(context: Context, meeting: Meeting, *, skip: int | None) -> int:
-    runtime = rt(context)
+    runtime = context.runtime
     async with runtime.db.session() as session:
         group, area, counts = await _card_parts(session, meeting)
         people = [m for m in await service.group_members(session, group.id) if m.id != skip]  # type: ignore[arg-type]
@@ -587,7 +579,7 @@ async def send_invitations(context: Context, meeting: Meeting, *, skip: int | No
 
 async def refresh_chat_card(context: Context, meeting_id: int) -> None:
     """Keep the linked chat's card current: counts, a new time, or "cancelled"."""
-    runtime = rt(context)
+    runtime = context.runtime
     async with runtime.db.session() as session:
         meeting = await service.get(session, meeting_id)
         if meeting.chat_message_id is None:
@@ -607,7 +599,7 @@ async def refresh_chat_card(context: Context, meeting_id: int) -> None:
 
 
 async def _tell(context: Context, people: list[Member], group: Any, render: Any) -> int:
-    runtime = rt(context)
+    runtime = context.runtime
     delivered = await notify.notify_members(context.bot, runtime.db, people, render)
     await notify.post_to_group_chat(
         context.bot, group, render, runtime.settings.bot_default_language
@@ -621,10 +613,10 @@ async def _tell(context: Context, people: list[Member], group: Any, render: Any)
 async def show_meeting(
     update: Update, context: Context, meeting_id: int, *, edit: bool = True
 ) -> None:
-    member = _me()
+    member = context.me
     current = now(context)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             meeting = await service.get(session, meeting_id)
             group, area, counts = await _card_parts(session, meeting)
             mine = await service.my_answer(session, meeting_id, member.id)  # type: ignore[arg-type]
@@ -651,7 +643,7 @@ async def view(update: Update, context: Context) -> None:
 
 async def answer_pressed(update: Update, context: Context) -> None:
     """I'll come / maybe / I can't, from a private card or the group chat's card."""
-    member = current_member()
+    member = context.member
     if member is None or not member.is_registered:
         await refuse(update, not_registered_text())
         return
@@ -661,7 +653,7 @@ async def answer_pressed(update: Update, context: Context) -> None:
     if choice is None:
         await answer(update, _("Please use the buttons of the invitation."))
         return
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             result = await service.answer(session, member, meeting_id, choice, now=now(context))
@@ -706,11 +698,11 @@ async def answer_pressed(update: Update, context: Context) -> None:
 
 
 async def ics_pressed(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     if member is None or not member.is_registered:
         await refuse(update, not_registered_text())
         return
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             meeting = await service.get(session, _data(update).int_arg(0))
@@ -736,9 +728,9 @@ async def ics_pressed(update: Update, context: Context) -> None:
 @requires(Role.RESIDENT)
 async def list_meetings(update: Update, context: Context) -> None:
     await answer(update)
-    member = _me()
+    member = context.me
     current = now(context)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         mine = await service.upcoming_for(session, member, now=current)
         others = await service.open_meetings(session, member, now=current)
         items = await service.my_open_items(session, member)
@@ -787,13 +779,13 @@ async def list_meetings(update: Update, context: Context) -> None:
 
 
 async def check_in_pressed(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     if member is None or not member.is_registered:
         await refuse(update, not_registered_text())
         return
     meeting_id = _data(update).int_arg(0) or 0
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             await service.check_in(session, member, meeting_id, now=now(context))
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -806,9 +798,9 @@ async def check_in_pressed(update: Update, context: Context) -> None:
 
 async def _roster(update: Update, context: Context, meeting_id: int) -> None:
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             meeting = await service.get_scheduled(session, meeting_id)
-            if not await service.may_manage(session, _me(), meeting):
+            if not await service.may_manage(session, context.me, meeting):
                 raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
             roster = await service.attendance_roster(session, meeting)
     except DomainError as error:
@@ -847,11 +839,11 @@ async def mark(update: Update, context: Context) -> None:
     data = _data(update)
     meeting_id, member_id = data.int_arg(0) or 0, data.int_arg(1) or 0
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             current = await service.my_answer(session, meeting_id, member_id)
             is_present = current is not None and current.checked_in_at is not None
             await service.mark_attendance(
-                session, _me(), meeting_id, member_id, not is_present, now=now(context)
+                session, context.me, meeting_id, member_id, not is_present, now=now(context)
             )
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -862,11 +854,11 @@ async def mark(update: Update, context: Context) -> None:
 
 @requires(Role.RESIDENT)
 async def attendance_file(update: Update, context: Context) -> None:
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             meeting = await service.get(session, _data(update).int_arg(0))
-            if not await service.may_manage(session, _me(), meeting):
+            if not await service.may_manage(session, context.me, meeting):
                 raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
             group = await service.group_of(session, meeting)
             rows = await service.present(session, meeting.id)  # type: ignore[arg-type]
@@ -891,9 +883,9 @@ async def move_start(update: Update, context: Context) -> int:
     await answer(update)
     meeting_id = _data(update).int_arg(0) or 0
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             meeting = await service.get_scheduled(session, meeting_id)
-            if not await service.may_manage(session, _me(), meeting):
+            if not await service.may_manage(session, context.me, meeting):
                 raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -908,7 +900,7 @@ async def move_start(update: Update, context: Context) -> int:
 
 
 async def move_typed(update: Update, context: Context) -> int:
-    runtime = rt(context)
+    runtime = context.runtime
     assert context.user_data is not None
     meeting_id = int(context.user_data.get(MOVE) or 0)
     current = now(context)
@@ -917,7 +909,7 @@ async def move_typed(update: Update, context: Context) -> int:
             _text(update), current_language(), now=current, tz=runtime.settings.timezone
         )
         async with runtime.db.session() as session:
-            actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             meeting, old = await service.move_meeting(
                 session, actor, meeting_id, starts, now=current
             )
@@ -964,10 +956,10 @@ async def cancel_pressed(update: Update, context: Context) -> None:
     if data.arg(1) != "y":
         await show_meeting(update, context, meeting_id)
         return
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
-            actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             meeting = await service.cancel_meeting(session, actor, meeting_id, now=now(context))
             group = await service.group_of(session, meeting)
             people = await service.attendees(
@@ -999,9 +991,9 @@ async def _followup_screen(
     update: Update, context: Context, meeting_id: int, *, edit: bool
 ) -> None:
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             meeting = await service.get_scheduled(session, meeting_id)
-            if not await service.may_manage(session, _me(), meeting):
+            if not await service.may_manage(session, context.me, meeting):
                 raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
             items = await service.action_items(session, meeting_id)
             owners = {m.id: m for m in await service.group_members(session, meeting.group_id)}
@@ -1030,9 +1022,9 @@ async def followup(update: Update, context: Context) -> None:
 async def _start_followup(update: Update, context: Context, kind: str) -> int | None:
     meeting_id = _data(update).int_arg(0) or 0
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             meeting = await service.get_scheduled(session, meeting_id)
-            if not await service.may_manage(session, _me(), meeting):
+            if not await service.may_manage(session, context.me, meeting):
                 raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -1055,8 +1047,8 @@ async def summary_typed(update: Update, context: Context) -> int:
     assert context.user_data is not None
     meeting_id = int(context.user_data.get(FOLLOW, {}).get("meeting") or 0)
     try:
-        async with rt(context).db.session() as session:
-            actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
+        async with context.runtime.db.session() as session:
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             await service.set_summary(session, actor, meeting_id, _text(update))
     except InvalidInput as error:
         await reply(update, domain_message(error), edit=False)
@@ -1088,7 +1080,7 @@ async def item_text_typed(update: Update, context: Context) -> int:
         await reply(update, domain_message(error), edit=False)
         return ITEM_TEXT
     context.user_data[FOLLOW] = state
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         meeting = await service.get(session, int(state.get("meeting") or 0))
         people = await service.group_members(session, meeting.group_id)
     buttons = [kb.button(p.display_name or "?", FU, "o", p.id) for p in people[:40]]
@@ -1116,12 +1108,12 @@ async def item_owner_chosen(update: Update, context: Context) -> int:
 
 async def item_due_chosen(update: Update, context: Context) -> int:
     await answer(update)
-    today = now(context).astimezone(rt(context).settings.timezone).date()
+    today = now(context).astimezone(context.runtime.settings.timezone).date()
     return await _save_item(update, context, today + timedelta(days=_data(update).int_arg(0) or 7))
 
 
 async def item_due_typed(update: Update, context: Context) -> int:
-    settings = rt(context).settings
+    settings = context.runtime.settings
     try:
         # A day without an hour: read it as noon, which no clock change can touch.
         moment = parse_when(
@@ -1137,10 +1129,10 @@ async def _save_item(update: Update, context: Context, due: date) -> int:
     assert context.user_data is not None
     state = context.user_data.get(FOLLOW) or {}
     meeting_id = int(state.get("meeting") or 0)
-    today = now(context).astimezone(rt(context).settings.timezone).date()
+    today = now(context).astimezone(context.runtime.settings.timezone).date()
     try:
-        async with rt(context).db.session() as session:
-            actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
+        async with context.runtime.db.session() as session:
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             item = await service.add_action_item(
                 session,
                 actor,
@@ -1161,7 +1153,7 @@ async def _save_item(update: Update, context: Context, due: date) -> int:
         def render() -> tuple[str, Any]:
             return cards.new_item_text(item, meeting), cards.item_keyboard(item)
 
-        await notify.notify_member(context.bot, rt(context).db, owner, render)
+        await notify.notify_member(context.bot, context.runtime.db, owner, render)
     await reply(update, _("The action item is added."), edit=False)
     await _followup_screen(update, context, meeting_id, edit=False)
     return END
@@ -1169,12 +1161,12 @@ async def _save_item(update: Update, context: Context, due: date) -> int:
 
 @requires(Role.RESIDENT)
 async def publish_summary(update: Update, context: Context) -> None:
-    runtime = rt(context)
+    runtime = context.runtime
     meeting_id = _data(update).int_arg(0) or 0
     try:
         async with runtime.db.session() as session:
             meeting = await service.get_scheduled(session, meeting_id)
-            if not await service.may_manage(session, _me(), meeting):
+            if not await service.may_manage(session, context.me, meeting):
                 raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
             group = await service.group_of(session, meeting)
             people = await service.group_members(session, meeting.group_id)
@@ -1188,7 +1180,7 @@ async def publish_summary(update: Update, context: Context) -> None:
     def render() -> tuple[str, Any]:
         return cards.summary_text(meeting, items, owners), None  # type: ignore[arg-type]
 
-    told = await _tell(context, [p for p in people if p.id != _me().id], group, render)
+    told = await _tell(context, [p for p in people if p.id != context.me.id], group, render)
     await reply(
         update,
         ngettext("The summary went to {n} person.", "The summary went to {n} people.", told).format(
@@ -1201,9 +1193,9 @@ async def publish_summary(update: Update, context: Context) -> None:
 @requires(Role.RESIDENT)
 async def item_done(update: Update, context: Context) -> None:
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             item = await service.mark_done(
-                session, _me(), _data(update).int_arg(0) or 0, now=now(context)
+                session, context.me, _data(update).int_arg(0) or 0, now=now(context)
             )
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -1218,7 +1210,7 @@ async def item_done(update: Update, context: Context) -> None:
 async def _poll_view(
     context: Context, poll_id: int, voter: Member | None
 ) -> tuple[DatePoll, Group, tuple[list[tuple[DatePollOption, list[int]]], bool]]:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         poll = await service.get_poll(session, poll_id)
         group = await groups_service.get_active(session, poll.group_id)
         tallies = await service.poll_tallies(session, poll_id)
@@ -1227,7 +1219,7 @@ async def _poll_view(
 
 
 async def send_poll(context: Context, poll_id: int, *, skip: int | None) -> int:
-    runtime = rt(context)
+    runtime = context.runtime
     poll, group, (tallies, _manage) = await _poll_view(context, poll_id, None)
     async with runtime.db.session() as session:
         people = [m for m in await service.group_members(session, group.id) if m.id != skip]  # type: ignore[arg-type]
@@ -1243,9 +1235,9 @@ async def send_poll(context: Context, poll_id: int, *, skip: int | None) -> int:
 async def _send_poll_card(
     update: Update, context: Context, poll_id: int, *, manage: bool, edit: bool = False
 ) -> None:
-    poll, group, (tallies, may) = await _poll_view(context, poll_id, _me())
+    poll, group, (tallies, may) = await _poll_view(context, poll_id, context.me)
     text = cards.poll_text(poll, group, tallies)
-    keyboard = cards.poll_keyboard(tallies, _me().id, manage=manage and may)
+    keyboard = cards.poll_keyboard(tallies, context.me.id, manage=manage and may)
     await reply(update, text, keyboard, edit=edit)
 
 
@@ -1254,8 +1246,10 @@ async def poll_view(update: Update, context: Context) -> None:
     await answer(update)
     poll_id = _data(update).int_arg(0) or 0
     try:
-        async with rt(context).db.session() as session:
-            if not await service.may_vote(session, _me(), await service.get_poll(session, poll_id)):
+        async with context.runtime.db.session() as session:
+            if not await service.may_vote(
+                session, context.me, await service.get_poll(session, poll_id)
+            ):
                 raise NotAllowed(N_("This meeting is only for members of its group."))
         await _send_poll_card(update, context, poll_id, manage=True, edit=True)
     except DomainError as error:
@@ -1263,12 +1257,12 @@ async def poll_view(update: Update, context: Context) -> None:
 
 
 async def poll_toggle(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     if member is None or not member.is_registered:
         await refuse(update, not_registered_text())
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             poll, ticked = await service.toggle_vote(session, member, _data(update).int_arg(0) or 0)
     except DomainError as error:
         await refuse(update, domain_message(error))
@@ -1289,7 +1283,7 @@ async def poll_toggle(update: Update, context: Context) -> None:
 async def poll_pick(update: Update, context: Context) -> None:
     await answer(update)
     poll, _group, (tallies, manage) = await _poll_view(
-        context, _data(update).int_arg(0) or 0, _me()
+        context, _data(update).int_arg(0) or 0, context.me
     )
     if not manage:
         await refuse(update, _("Only a coordinator or the lead of this group can do this."))
@@ -1328,8 +1322,8 @@ async def poll_win(update: Update, context: Context) -> None:
         return
     current = now(context)
     try:
-        async with rt(context).db.session() as session:
-            actor = await members_service.get(session, _me().id)  # type: ignore[arg-type]
+        async with context.runtime.db.session() as session:
+            actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             meeting = await service.decide_poll(session, actor, option_id, now=current)
     except DomainError as error:
         await reply(update, domain_message(error), kb.with_menu([]))

@@ -33,12 +33,10 @@ from handlers.common import (
     END,
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     reply,
     requires,
-    rt,
 )
 from handlers.registry import MenuEntry
 from models import Member, Opportunity, Role
@@ -81,12 +79,12 @@ def _notify(application: Application, member: Member, render: Render) -> Awaitab
 @requires(Role.RESIDENT)
 async def overview(update: Update, context: Context) -> int:
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None
     coordinator = member.role == Role.COORDINATOR
     rows = []
     lines = ["<b>" + _("Volunteering opportunities") + "</b>"]
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         found = await service.upcoming(session)
         mine = await service.signed_up_ids(session, member.id)  # type: ignore[arg-type]
         for opportunity in found[:LIST_MAX]:
@@ -137,7 +135,7 @@ async def helpers_view(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             opportunity = await service.get(session, data.int_arg(0))
             people = await service.helpers(session, opportunity.id)  # type: ignore[arg-type]
     except DomainError as error:
@@ -180,10 +178,10 @@ async def cancel_opportunity(update: Update, context: Context) -> None:
             update, _("Nothing was changed."), kb.with_menu([[kb.button(_("Opportunities"), F)]])
         )
         return
-    member = current_member()
+    member = context.member
     assert member is not None
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             actor = await members_service.get(session, member.id)  # type: ignore[arg-type]
             opportunity, people = await service.cancel(session, opportunity_id, actor)
     except DomainError as error:
@@ -199,7 +197,7 @@ async def cancel_opportunity(update: Update, context: Context) -> None:
 
     in_background(
         context.application,
-        notify_members(context.application.bot, rt(context).db, people, render),
+        notify_members(context.application.bot, context.runtime.db, people, render),
     )
     await reply(
         update,
@@ -218,9 +216,9 @@ async def cancel_opportunity(update: Update, context: Context) -> None:
 @requires(Role.RESIDENT)
 async def sign_up(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
-    member = current_member()
+    member = context.member
     assert member is not None
-    runtime_ = rt(context)
+    runtime_ = context.runtime
     try:
         async with runtime_.db.session() as session:
             fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
@@ -265,9 +263,9 @@ async def sign_up(update: Update, context: Context) -> None:
 async def sign_out(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         removed = await service.withdraw(session, data.int_arg(0) or 0, member)
     text = _("You are no longer signed up.") if removed else _("You were not signed up.")
     await reply(update, text, kb.with_menu([[kb.button(_("Opportunities"), F)]]))
@@ -299,7 +297,7 @@ async def title_typed(update: Update, context: Context) -> int:
         await message.reply_text(esc(domain_message(error)))
         return TITLE
     _draft(context)["title"] = title
-    choices = _quick_times(rt(context).settings.timezone)
+    choices = _quick_times(context.runtime.settings.timezone)
     buttons = [
         kb.button(format_datetime(when, "short_day"), F, "qd", index)
         for index, when in enumerate(choices)
@@ -325,7 +323,7 @@ async def when_typed(update: Update, context: Context) -> int:
     assert message is not None
     try:
         starts_at = parse_when(
-            message.text or "", current_language(), tz=rt(context).settings.timezone
+            message.text or "", current_language(), tz=context.runtime.settings.timezone
         )
         if starts_at <= datetime.now(starts_at.tzinfo):
             raise InvalidInput(
@@ -340,7 +338,7 @@ async def when_typed(update: Update, context: Context) -> int:
 async def when_picked(update: Update, context: Context) -> int:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
-    choices = _quick_times(rt(context).settings.timezone)
+    choices = _quick_times(context.runtime.settings.timezone)
     index = data.int_arg(0)
     if index is None or not 0 <= index < len(choices):
         return WHEN
@@ -349,7 +347,7 @@ async def when_picked(update: Update, context: Context) -> int:
 
 async def _when_chosen(update: Update, context: Context, starts_at: datetime) -> int:
     _draft(context)["starts_at"] = starts_at.isoformat()
-    place = rt(context).profile.default_place
+    place = context.runtime.profile.default_place
     keyboard = kb.markup([[kb.button(place[:60], F, "dp")]]) if place else None
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
@@ -383,12 +381,12 @@ async def where_typed(update: Update, context: Context) -> int:
 
 async def default_place(update: Update, context: Context) -> int:
     await answer(update)
-    _draft(context)["place"] = rt(context).profile.default_place
+    _draft(context)["place"] = context.runtime.profile.default_place
     return await _ask_places(update)
 
 
 async def _ask_area(update: Update, context: Context) -> int:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     rows = [[kb.button(a.names.get(current_language()) or a.slug, F, "ar", a.id)] for a in areas]
     rows.append([kb.button(_("Any area: tell all volunteers"), F, "ar", 0)])
@@ -425,13 +423,13 @@ async def area_chosen(update: Update, context: Context) -> None:
     await answer(update)
     assert context.user_data is not None
     draft = context.user_data.get(DRAFT_KEY) or {}
-    member = current_member()
+    member = context.member
     assert member is not None
     if not {"title", "starts_at", "place", "places"} <= draft.keys():
         await reply(update, _("Please start again: this draft is incomplete."), kb.with_menu([]))
         return
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             poster = await members_service.get(session, member.id)  # type: ignore[arg-type]
             opportunity = await service.create(
                 session,
@@ -455,7 +453,7 @@ async def area_chosen(update: Update, context: Context) -> None:
     others = [p for p in people if p.id != poster.id]
     in_background(
         context.application,
-        notify_members(context.application.bot, rt(context).db, others, render),
+        notify_members(context.application.bot, context.runtime.db, others, render),
     )
     await reply(
         update,

@@ -26,15 +26,12 @@ from handlers import meeting_cards
 from handlers.common import (
     Context,
     answer,
-    current_member,
     esc,
     private_only,
     refuse,
     reply,
     requires,
     role_refusal,
-    rt,
-    set_current_member,
 )
 from handlers.registry import CommandSpec, MenuEntry
 from handlers.start import role_name
@@ -118,7 +115,7 @@ async def wait_for_exports() -> None:
 
 
 async def export_chosen(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     if not can(member, Action.EXPORT):
         await refuse(update, role_refusal(Role.COORDINATOR))
         return
@@ -159,7 +156,7 @@ async def _build_and_send(
         except BadRequest:
             log.debug("progress message could not be edited")
 
-    runtime = rt(context)
+    runtime = context.runtime
     with tempfile.TemporaryDirectory(prefix="export-") as folder:
         name = "{base}-{day}.{ext}".format(
             base=_("report"),
@@ -194,7 +191,7 @@ async def _build_and_send(
 async def stats(update: Update, context: Context) -> None:
     await answer(update)
     assert update.effective_chat is not None
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         results = await stats_service.collect(session)
     text = stats_service.render_text(results)
     await reply(update, text, kb.with_menu([]))
@@ -224,7 +221,7 @@ async def audit_log(update: Update, context: Context) -> None:
     await answer(update)
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     page = max(data.int_arg(0) or 0, 0)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         entries, pages = await audit_service.recent(session, page, AUDIT_PAGE)
     if not entries:
         await reply(update, _("The audit log is empty."), kb.with_menu([]))
@@ -277,9 +274,9 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
 @requires(Role.RESIDENT)
 async def mydata(update: Update, context: Context) -> None:
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None and update.effective_chat is not None
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
         data = await privacy.personal_data(session, fresh)
     await reply(
@@ -330,7 +327,7 @@ def _forget_conversations(application: Application, telegram_id: int) -> None:  
 
 
 async def forget_confirmed(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     user = update.effective_user
     if member is None or not member.is_registered or user is None:
         await answer(update, _("This button is no longer available."))
@@ -340,7 +337,7 @@ async def forget_confirmed(update: Update, context: Context) -> None:
     if choice != "y":
         await reply(update, _("Nothing was erased."), kb.with_menu([]))
         return
-    runtime = rt(context)
+    runtime = context.runtime
     async with runtime.db.session() as session:
         fresh = await members_service.get_by_telegram_id(session, user.id)
         if fresh is not None:
@@ -351,7 +348,7 @@ async def forget_confirmed(update: Update, context: Context) -> None:
     persistence = application.persistence
     if persistence is not None and hasattr(persistence, "drop_conversations_of"):
         await persistence.drop_conversations_of(user.id)
-    set_current_member(None)
+    context.member = None
     await reply(
         update,
         _(

@@ -25,14 +25,11 @@ from handlers.common import (
     END,
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     not_registered_text,
     private_only,
     reply,
-    rt,
-    set_current_member,
 )
 from handlers.registry import CommandSpec
 from models import Member, Role
@@ -169,15 +166,15 @@ async def start(update: Update, context: Context) -> int:
         await message.reply_text(
             _("This invite link is not valid. Ask the coordinator for a new one.")
         )
-    runtime = rt(context)
+    runtime = context.runtime
     # Loaded for this update by handlers/system.py (coordinators' roles already raised there).
-    member = current_member()
+    member = context.member
     if member is None:
         async with runtime.db.session() as session:
             member = await members_service.ensure_member(
                 session, user.id, runtime.settings.bot_coordinators
             )
-        set_current_member(member)
+        context.member = member
     if member.is_registered:
         if code:
             await _redeem(update, context, member, code)
@@ -213,7 +210,7 @@ async def consent(update: Update, context: Context) -> int:
     assert user is not None and context.user_data is not None
     choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
     await answer(update)
-    runtime = rt(context)
+    runtime = context.runtime
     if choice != "y":
         context.user_data.pop(INVITE_KEY, None)
         await reply(
@@ -231,7 +228,7 @@ async def consent(update: Update, context: Context) -> int:
             session, user.id, runtime.settings.bot_coordinators
         )
         await members_service.give_consent(session, member, current_language())
-    set_current_member(member)
+    context.member = member
     context.user_data.pop(LANGUAGE_KEY, None)
     await reply(update, _("Thank you!"))
     text, keyboard = name_prompt(_telegram_name(update))
@@ -243,7 +240,7 @@ async def consent(update: Update, context: Context) -> int:
 async def _save_name(update: Update, context: Context, name: str | None) -> int:
     user = update.effective_user
     assert user is not None and update.effective_chat is not None
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             member = await members_service.ensure_member(session, user.id)
@@ -251,7 +248,7 @@ async def _save_name(update: Update, context: Context, name: str | None) -> int:
     except DomainError as error:
         await update.effective_chat.send_message(domain_message(error))
         return NAME
-    set_current_member(member)
+    context.member = member
     text, keyboard = institution_prompt(runtime.profile.institutions)
     await update.effective_chat.send_message(
         _("Nice to meet you, {name}!").format(name=esc(member.display_name)) + "\n\n" + text,
@@ -291,7 +288,7 @@ async def press_a_button(update: Update, context: Context) -> None:
 async def text_at_consent(update: Update, context: Context) -> int | None:
     """Text while we wait for consent. If consent is already stored (the process died
     between saving it and saving the conversation state), take the text as the name."""
-    member = current_member()
+    member = context.member
     if member is not None and member.has_consented and update.effective_message is not None:
         if update.effective_message.text:
             return await typed_name(update, context)
@@ -303,7 +300,7 @@ async def text_at_consent(update: Update, context: Context) -> int | None:
 async def institution_chosen(update: Update, context: Context) -> int:
     await answer(update)
     choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)
-    institutions = rt(context).profile.institutions
+    institutions = context.runtime.profile.institutions
     if choice == "skip":
         return await _finish(update, context, None, skip=True)
     try:
@@ -325,7 +322,7 @@ async def _finish(
     user = update.effective_user
     chat = update.effective_chat
     assert user is not None and chat is not None and context.user_data is not None
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             member = await members_service.ensure_member(session, user.id)
@@ -342,7 +339,7 @@ async def _finish(
             if member.institution
             else _("No institution."),
         )
-    set_current_member(member)
+    context.member = member
     code = context.user_data.pop(INVITE_KEY, None)
     if code:
         member = await _redeem(update, context, member, code) or member
@@ -358,7 +355,7 @@ async def _finish(
 async def _redeem(update: Update, context: Context, member: Member, code: str) -> Member | None:
     chat = update.effective_chat
     assert chat is not None
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
@@ -366,7 +363,7 @@ async def _redeem(update: Update, context: Context, member: Member, code: str) -
     except DomainError as error:
         await chat.send_message(domain_message(error))
         return None
-    set_current_member(fresh)
+    context.member = fresh
     if result.already_used:
         return fresh
     if result.group is not None:
@@ -390,7 +387,7 @@ async def resume(update: Update, context: Context) -> int | None:
     tells which step is due, and a step whose question may not have gone out before the
     crash is asked again. A button of a step long done is stale.
     """
-    member = current_member()
+    member = context.member
     action = kb.parse(update.callback_query.data if update.callback_query else None).action
     consented = member is not None and member.has_consented
     named = consented and bool(member.display_name)  # type: ignore[union-attr]
@@ -408,7 +405,7 @@ async def resume(update: Update, context: Context) -> int | None:
         return await telegram_name(update, context)
     if action == "tgname" and named and member.institution is None:  # type: ignore[union-attr]
         await answer(update)
-        text, keyboard = institution_prompt(rt(context).profile.institutions)
+        text, keyboard = institution_prompt(context.runtime.profile.institutions)
         await chat.send_message(text, reply_markup=keyboard)
         return INSTITUTION
     if action == "inst" and named:
@@ -419,7 +416,7 @@ async def resume(update: Update, context: Context) -> int | None:
 
 async def cancel(update: Update, context: Context) -> int:
     assert update.effective_chat is not None
-    member = current_member()
+    member = context.member
     text = _("Stopped. Nothing more was saved.")
     if member is not None and member.is_registered:
         text += " " + _("Send /start for the main menu.")
@@ -431,7 +428,7 @@ async def cancel(update: Update, context: Context) -> int:
 
 
 async def show_menu(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     await answer(update)
     if member is None or not member.is_registered:
         await reply(update, not_registered_text())
@@ -441,7 +438,7 @@ async def show_menu(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    member = current_member()
+    member = context.member
     await answer(update)
     keyboard = (
         kb.markup([kb.back_to_menu_row()]) if member is not None and member.is_registered else None
@@ -465,7 +462,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     if language not in ("pl", "en", "uk"):
         await answer(update, _("This button is no longer available."))
         return
-    runtime = rt(context)
+    runtime = context.runtime
     async with runtime.db.session() as session:
         member = await members_service.get_by_telegram_id(session, user.id)
         if member is not None and member.has_consented:
@@ -476,7 +473,7 @@ async def language_chosen(update: Update, context: Context) -> None:
     with use_language(language):
         await answer(update)
         if member is not None and member.is_registered:
-            set_current_member(member)
+            context.member = member
             text, keyboard = main_menu(member)
             await reply(update, _("Language changed to English.") + "\n\n" + text, keyboard)
         else:

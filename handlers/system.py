@@ -8,7 +8,6 @@ import logging
 from telegram import ChatMember, Update
 from telegram.error import Forbidden
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -20,7 +19,7 @@ from bot.i18n import resolve_language, set_language
 from bot.services import members as members_service
 from handlers import keyboards as kb
 from handlers import start
-from handlers.common import Context, answer, current_member, rt, set_current_member
+from handlers.common import App, Context, answer
 from models import Role
 
 log = logging.getLogger(__name__)
@@ -31,12 +30,12 @@ FLUSH_GROUP = 1000
 
 async def load_member(update: object, context: Context) -> None:
     """Once per update: the member (or None) and the language to answer in."""
-    set_current_member(None)
+    context.member = None
+    runtime = context.runtime
     if not isinstance(update, Update) or update.effective_user is None:
-        set_language(rt(context).settings.bot_default_language)
+        set_language(runtime.settings.bot_default_language)
         return
     user = update.effective_user
-    runtime = rt(context)
     async with runtime.db.session() as session:
         member = await members_service.get_by_telegram_id(session, user.id)
         if (
@@ -45,7 +44,7 @@ async def load_member(update: object, context: Context) -> None:
             and member.role != Role.COORDINATOR
         ):
             await members_service.set_role(session, member, Role.COORDINATOR)
-    set_current_member(member)
+    context.member = member
     stored = member.language if member is not None else None
     if stored is None and context.user_data is not None:
         stored = context.user_data.get("language")
@@ -65,7 +64,7 @@ async def flush_persistence(update: object, context: Context) -> None:
 async def on_error(update: object, context: Context) -> None:
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_chat:
-        async with rt(context).db.session() as session:
+        async with context.db.session() as session:
             await members_service.set_reachable(session, update.effective_chat.id, False)
         log.info("chat %s blocked the bot", update.effective_chat.id)
         return
@@ -98,7 +97,7 @@ async def private_chat_member(update: Update, context: Context) -> None:
     if change is None or change.chat.type != change.chat.PRIVATE:
         return
     reachable = change.new_chat_member.status not in (ChatMember.BANNED, ChatMember.LEFT)
-    async with rt(context).db.session() as session:
+    async with context.db.session() as session:
         await members_service.set_reachable(session, change.chat.id, reachable)
 
 
@@ -110,16 +109,16 @@ async def stale_button(update: Update, context: Context) -> None:
     if query.data == kb.NOOP:
         await answer(update)
         return
-    member = current_member()
+    member = context.member
     log.info("stale or unknown callback %r from %s", query.data, member.id if member else None)
     await answer(update, _("This button is no longer available."), alert=False)
 
 
-def register_first(application: Application) -> None:  # type: ignore[type-arg]
+def register_first(application: App) -> None:
     application.add_handler(TypeHandler(Update, load_member), group=LOAD_GROUP)
 
 
-def register_last(application: Application) -> None:  # type: ignore[type-arg]
+def register_last(application: App) -> None:
     application.add_handler(
         ChatMemberHandler(private_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         group=LOAD_GROUP + 1,

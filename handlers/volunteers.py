@@ -25,13 +25,11 @@ from handlers.common import (
     END,
     Context,
     answer,
-    current_member,
     domain_message,
     esc,
     private_only,
     reply,
     requires,
-    rt,
 )
 from handlers.registry import CommandSpec, MenuEntry
 from models import AVAILABILITY, Member, Role, Volunteer
@@ -74,7 +72,7 @@ def _keep(context: Context, draft: service.Draft) -> None:
 
 
 async def _area_names(context: Context) -> dict[str, str]:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     return {a.slug: a.names.get(current_language()) or a.slug for a in areas}
 
@@ -103,9 +101,9 @@ def card(draft: service.Draft, area_names: dict[str, str]) -> str:
 async def entry(update: Update, context: Context) -> int:
     """/volunteer: the profile if there is one, else the first question."""
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None and context.user_data is not None
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         volunteer = await service.get_for_member(session, member.id)  # type: ignore[arg-type]
     if volunteer is not None:
         await show_profile(update, context, volunteer)
@@ -133,9 +131,9 @@ async def show_profile(update: Update, context: Context, volunteer: Volunteer) -
 @requires(Role.RESIDENT)
 async def edit(update: Update, context: Context) -> int:
     await answer(update)
-    member = current_member()
+    member = context.member
     assert member is not None and context.user_data is not None
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         volunteer = await service.get_for_member(session, member.id)  # type: ignore[arg-type]
     if volunteer is None:
         return await entry(update, context)
@@ -240,7 +238,7 @@ async def phone_text(update: Update, context: Context) -> int:
 
 
 async def ask_street(update: Update, context: Context) -> int:
-    streets = rt(context).profile.streets
+    streets = context.runtime.profile.streets
     buttons = [kb.button(street, F, "st", index) for index, street in enumerate(streets)]
     buttons.append(kb.button(_("Other street"), F, "st", "-"))
     assert update.effective_chat is not None
@@ -253,7 +251,7 @@ async def ask_street(update: Update, context: Context) -> int:
 async def street_chosen(update: Update, context: Context) -> int:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
-    streets = rt(context).profile.streets
+    streets = context.runtime.profile.streets
     index = data.int_arg(0)
     draft = _draft(context)
     if data.arg(0) == "-":
@@ -268,7 +266,7 @@ async def street_chosen(update: Update, context: Context) -> int:
 
 
 def _skills_screen(context: Context, draft: service.Draft) -> tuple[str, kb.InlineKeyboardMarkup]:
-    suggestions = rt(context).profile.skill_suggestions(current_language())
+    suggestions = context.runtime.profile.skill_suggestions(current_language())
     chosen = {s.strip().casefold() for s in draft.skills.split(",")}
     buttons = [
         kb.button((CHECK if s.casefold() in chosen else "") + s, F, "sk", index)
@@ -320,7 +318,7 @@ async def skills_button(update: Update, context: Context) -> int:
     if data.arg(0) == "clr":
         draft.skills = ""
     else:
-        suggestions = rt(context).profile.skill_suggestions(current_language())
+        suggestions = context.runtime.profile.skill_suggestions(current_language())
         index = data.int_arg(0)
         if index is None or not 0 <= index < len(suggestions):
             return SKILLS
@@ -336,7 +334,7 @@ async def skills_button(update: Update, context: Context) -> int:
 
 
 async def _areas_screen(context: Context, draft: service.Draft) -> tuple[str, Any]:
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     rows = [
         [
@@ -367,7 +365,7 @@ async def area_toggled(update: Update, context: Context) -> int:
     await answer(update)
     if data.arg(0) == "ok":
         return await _next(update, context, AVAIL)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         areas = {a.id: a.slug for a in await groups_service.areas(session)}
     draft = _draft(context)
     if data.int_arg(0) not in areas:
@@ -452,9 +450,9 @@ async def review_button(update: Update, context: Context) -> int:
         return await STEPS[step](update, context)  # type: ignore[index]
     if data.action == "quit":
         return await cancel(update, context)
-    member = current_member()
+    member = context.member
     assert member is not None
-    runtime = rt(context)
+    runtime = context.runtime
     try:
         async with runtime.db.session() as session:
             fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
@@ -506,9 +504,9 @@ async def withdraw(update: Update, context: Context) -> None:
     if data.arg(0) != "y":
         await reply(update, _("You stay signed up. Thank you!"), kb.with_menu([]))
         return
-    member = current_member()
+    member = context.member
     assert member is not None
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         removed = await service.withdraw(session, member)
     text = _("Your volunteer sign-up was withdrawn.") if removed else _("You were not signed up.")
     await reply(update, text, kb.with_menu([]))
@@ -546,7 +544,7 @@ async def browse(update: Update, context: Context) -> int:
     await answer(update)
     wanted = _filter(context)
     names = await _area_names(context)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         found = await service.search(session, wanted)
     anything = _("any")
     street = (_("other") if wanted.street == "-" else wanted.street) if wanted.street else anything
@@ -590,14 +588,14 @@ async def filter_menu(update: Update, context: Context) -> None:
     await answer(update)
     anything = kb.button(_("any"), B, "set", data.action, "x")
     if data.action == "fa":
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             areas = await groups_service.areas(session)
         buttons = [
             kb.button(a.names.get(current_language()) or a.slug, B, "set", "fa", a.id)
             for a in areas
         ]
     elif data.action == "fs":
-        streets = rt(context).profile.streets
+        streets = context.runtime.profile.streets
         buttons = [kb.button(s, B, "set", "fs", i) for i, s in enumerate(streets)]
         buttons.append(kb.button(_("Other street"), B, "set", "fs", "-"))
     else:
@@ -616,11 +614,11 @@ async def filter_set(update: Update, context: Context) -> int:
         if key:
             _set_filter(context, **{key: None})
     elif which == "fa":
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             areas = {a.id: a.slug for a in await groups_service.areas(session)}
         _set_filter(context, area=areas.get(data.int_arg(1) or 0))
     elif which == "fs":
-        streets = rt(context).profile.streets
+        streets = context.runtime.profile.streets
         index = data.int_arg(1)
         if value == "-":
             _set_filter(context, street="-")
@@ -665,7 +663,7 @@ async def skill_word_cleared(update: Update, context: Context) -> int:
 async def listing(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
-    async with rt(context).db.session() as session:
+    async with context.runtime.db.session() as session:
         found = await service.search(session, _filter(context))
     if not found:
         await reply(
@@ -696,7 +694,7 @@ async def profile(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
     try:
-        async with rt(context).db.session() as session:
+        async with context.runtime.db.session() as session:
             volunteer = await service.get(session, data.int_arg(0))
             member: Member = await members_service.get(session, volunteer.member_id)
     except DomainError as error:
