@@ -46,7 +46,9 @@ COMMANDS = [
     CommandSpec("help", N_("What I can do for you"), min_role=None),
     CommandSpec("language", N_("Change the language"), min_role=None),
     CommandSpec("cancel", N_("Stop what you are doing"), min_role=None),
+    CommandSpec("menu", N_("Main menu"), min_role=None),
 ]
+START = kb.route(F, "go")  # "Start" under a reply to a stranger
 
 
 def role_name(role: str) -> str:
@@ -65,7 +67,7 @@ def role_name(role: str) -> str:
 def consent_screen() -> tuple[str, kb.InlineKeyboardMarkup]:
     text = "\n\n".join(
         [
-            _("Hello! I am the bot of the Local Development Leaders Team."),
+            _("Good morning! I am the bot of the Local Development Leaders Team."),
             _(
                 "I help the team between meetings: working groups, meetings and reminders, "
                 "ideas and local resources, volunteering."
@@ -120,7 +122,7 @@ def main_menu(member: Member) -> tuple[str, kb.InlineKeyboardMarkup]:
     entries = [e for e in menu_entries() if role.at_least(e.min_role)]
     entries.sort(key=lambda e: e.order)
     buttons = [kb.button(_(e.label), *e.callback_data.split(kb.SEP)) for e in entries]
-    text = _("Hello, {name}! You are a {role}. What would you like to do?").format(
+    text = _("Hello, {name}! Your role: {role}. What would you like to do?").format(
         name=esc(member.display_name or ""), role=role_name(member.role)
     )
     return text, kb.markup(kb.grid(buttons, 2))
@@ -212,7 +214,8 @@ async def consent(update: Update, context: Context) -> int:
     await answer(update)
     runtime = context.runtime
     if choice != "y":
-        context.user_data.pop(INVITE_KEY, None)
+        # Keep only what the message says: the Telegram number (the member row), nothing else.
+        context.user_data.clear()
         await reply(
             update,
             _(
@@ -246,7 +249,8 @@ async def _save_name(update: Update, context: Context, name: str | None) -> int:
             member = await members_service.ensure_member(session, user.id)
             await members_service.set_profile(session, member, display_name=name)
     except DomainError as error:
-        await update.effective_chat.send_message(domain_message(error))
+        _prompt, suggestion = name_prompt(_telegram_name(update))
+        await update.effective_chat.send_message(domain_message(error), reply_markup=suggestion)
         return NAME
     context.member = member
     text, keyboard = institution_prompt(runtime.profile.institutions)
@@ -279,9 +283,11 @@ async def not_text(update: Update, context: Context) -> int | None:
 
 
 async def press_a_button(update: Update, context: Context) -> None:
+    """Typing at the consent screen: say so, and show the consent buttons again."""
     assert update.effective_chat is not None
+    _text, keyboard = consent_screen()
     await update.effective_chat.send_message(
-        _("Please answer with the buttons under my question above (or send /start again).")
+        _("Please answer with one of the buttons: do you agree?"), reply_markup=keyboard
     )
 
 
@@ -327,10 +333,15 @@ async def _finish(
         async with runtime.db.session() as session:
             member = await members_service.ensure_member(session, user.id)
             await members_service.set_profile(
-                session, member, institution=institution, clear_institution=skip
+                session,
+                member,
+                institution=institution,
+                clear_institution=skip,
+                finish_onboarding=True,
             )
     except DomainError as error:
-        await chat.send_message(domain_message(error))
+        _prompt, keyboard = institution_prompt(runtime.profile.institutions)
+        await chat.send_message(domain_message(error), reply_markup=keyboard)
         return INSTITUTION
     if update.callback_query and update.callback_query.message:
         await reply(
@@ -389,6 +400,10 @@ async def resume(update: Update, context: Context) -> int | None:
     """
     member = context.member
     action = kb.parse(update.callback_query.data if update.callback_query else None).action
+    if member is not None and member.onboarded_at is not None:
+        # A finished onboarding is a fact: its old buttons change nothing.
+        await answer(update, _("You have already finished this step; nothing was changed."))
+        return END
     consented = member is not None and member.has_consented
     named = consented and bool(member.display_name)  # type: ignore[union-attr]
     chat = update.effective_chat
@@ -415,6 +430,7 @@ async def resume(update: Update, context: Context) -> int | None:
 
 
 async def cancel(update: Update, context: Context) -> int:
+    """/cancel inside onboarding."""
     assert update.effective_chat is not None
     member = context.member
     text = _("Stopped. Nothing more was saved.")
@@ -422,6 +438,26 @@ async def cancel(update: Update, context: Context) -> int:
         text += " " + _("Send /start for the main menu.")
     await update.effective_chat.send_message(text)
     return END
+
+
+async def idle_cancel(update: Update, context: Context) -> None:
+    """/cancel when nothing is running: say so, and offer the menu."""
+    assert update.effective_chat is not None
+    member = context.member
+    text = _("There was nothing to stop.")
+    if member is not None and member.is_registered:
+        _menu_text, keyboard = main_menu(member)
+        await update.effective_chat.send_message(
+            text + " " + _("What would you like to do?"), reply_markup=keyboard
+        )
+        return
+    await update.effective_chat.send_message(text + " " + _("Send /start to begin."))
+
+
+async def start_button(update: Update, context: Context) -> int:
+    """The "Start" button under a reply to someone who has not started yet."""
+    await answer(update)
+    return await start(update, context)
 
 
 # --- menu, help, language --------------------------------------------------------------
@@ -492,6 +528,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
         # when the stored conversation state lags behind after a crash.
         entry_points=[
             CommandHandler("start", private_only(start)),
+            kb.callback_handler(start_button, START),
             CallbackQueryHandler(resume, pattern=rf"^{F}:(consent:|tgname$|inst:)"),
         ],
         states={

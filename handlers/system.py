@@ -17,8 +17,8 @@ from telegram.ext import (
 from bot.i18n import gettext as _
 from bot.i18n import resolve_language, set_language
 from bot.services import members as members_service
+from handlers import fallback, start
 from handlers import keyboards as kb
-from handlers import start
 from handlers.common import App, Context, answer
 from models import Role
 
@@ -124,7 +124,8 @@ def register_last(application: App) -> None:
         group=LOAD_GROUP + 1,
     )
     # After every feature: their conversations' own /cancel fallbacks must see it first.
-    application.add_handler(CommandHandler("cancel", start.cancel))
+    application.add_handler(CommandHandler("cancel", start.idle_cancel))
+    fallback.register(application)  # every private message gets an answer
     application.add_handler(CallbackQueryHandler(stale_button))
     application.add_handler(TypeHandler(Update, flush_persistence), group=FLUSH_GROUP)
     application.add_error_handler(on_error)

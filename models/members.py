@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, false
 from sqlmodel import Field, SQLModel
 
 from models.base import UTCDateTime, utcnow
@@ -41,6 +41,13 @@ class Member(SQLModel, table=True):
     language: str | None = Field(default=None, sa_type=String(5))
     role: str = Field(default=Role.RESIDENT, sa_type=String(16), index=True)
     consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when the last onboarding step (the institution, or skipping it) is answered.
+    onboarded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The coordinator role came from BOT_COORDINATORS (and goes when the setting drops them);
+    # false when it was granted in the bot, by a coordinator or an invite.
+    coordinator_from_settings: bool = Field(
+        default=False, sa_column_kwargs={"server_default": false()}
+    )
     reachable: bool = Field(default=True)
     # Leaders get a weekly digest unless they turn it off in /settings.
     digest_opt_out: bool = Field(default=False)
