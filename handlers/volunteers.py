@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -27,6 +29,7 @@ from handlers.common import (
     answer,
     domain_message,
     esc,
+    is_skip_word,
     private_only,
     reply,
     requires,
@@ -171,7 +174,7 @@ async def name_typed(update: Update, context: Context) -> int:
         name = members_service.clean_name(update.effective_message.text)
     except DomainError as error:
         await update.effective_chat.send_message(esc(domain_message(error)))
-        return NAME
+        return await ask_name(update, context)
     draft = _draft(context)
     draft.name = name
     _keep(context, draft)
@@ -183,22 +186,25 @@ async def name_kept(update: Update, context: Context) -> int:
     return await _next(update, context, PHONE)
 
 
-async def ask_phone(update: Update, context: Context) -> int:
-    assert update.effective_chat is not None
-    keyboard = ReplyKeyboardMarkup(
+def phone_keyboard() -> ReplyKeyboardMarkup:
+    # Not one-time: every hint at this step shows the same two buttons again.
+    return ReplyKeyboardMarkup(
         [
             [KeyboardButton(_("Share my phone number"), request_contact=True)],
             [KeyboardButton(_("Without a phone number"))],
         ],
         resize_keyboard=True,
-        one_time_keyboard=True,
     )
+
+
+async def ask_phone(update: Update, context: Context) -> int:
+    assert update.effective_chat is not None
     await update.effective_chat.send_message(
         _(
             "May the coordinators call you? Share your number with the button below "
-            "(Telegram sends the number of your account), or go on without it."
+            "(Telegram sends the number of your account), type it, or go on without it."
         ),
-        reply_markup=keyboard,
+        reply_markup=phone_keyboard(),
     )
     return PHONE
 
@@ -208,11 +214,15 @@ async def contact_shared(update: Update, context: Context) -> int:
     assert message is not None and user is not None and message.contact is not None
     if message.contact.user_id != user.id:
         await message.reply_text(
-            _("That is someone else's contact. Please share your own with the button below.")
+            _("That is someone else's contact. Please share your own with the button below."),
+            reply_markup=phone_keyboard(),
         )
         return PHONE
     draft = _draft(context)
-    draft.phone = message.contact.phone_number[: service.PHONE_MAX]
+    try:
+        draft.phone = service.clean_phone(message.contact.phone_number)
+    except DomainError:
+        draft.phone = message.contact.phone_number[: service.PHONE_MAX]
     _keep(context, draft)
     await message.reply_text(
         _("Thank you, I have your number."), reply_markup=ReplyKeyboardRemove()
@@ -221,20 +231,34 @@ async def contact_shared(update: Update, context: Context) -> int:
 
 
 async def phone_text(update: Update, context: Context) -> int:
+    """A typed answer at the phone step: "without", a skip word, or the number itself."""
     message = update.effective_message
     assert message is not None
-    if (message.text or "").strip() == _("Without a phone number"):
-        draft = _draft(context)
+    typed = (message.text or "").strip()
+    draft = _draft(context)
+    if typed == _("Without a phone number") or is_skip_word(typed):
         draft.phone = None
         _keep(context, draft)
         await message.reply_text(
             _("All right, no phone number."), reply_markup=ReplyKeyboardRemove()
         )
         return await _next(update, context, STREET)
+    try:
+        draft.phone = service.clean_phone(typed)
+    except DomainError as error:
+        await message.reply_text(
+            esc(domain_message(error))
+            + "\n"
+            + _("You can also share your number with the button below, or go on without it."),
+            reply_markup=phone_keyboard(),
+        )
+        return PHONE
+    _keep(context, draft)
     await message.reply_text(
-        _("Please use the buttons below: share your number, or go on without it.")
+        _("Thank you, I have your number: {phone}.").format(phone=esc(draft.phone)),
+        reply_markup=ReplyKeyboardRemove(),
     )
-    return PHONE
+    return await _next(update, context, STREET)
 
 
 async def ask_street(update: Update, context: Context) -> int:
@@ -490,6 +514,16 @@ async def not_expected(update: Update, context: Context) -> None:
     )
 
 
+def reask(step: int) -> Callable[[Update, Context], Awaitable[int]]:
+    """Anything unexpected at a step: a short hint, then the step's question and buttons."""
+
+    async def handler(update: Update, context: Context) -> int:
+        await not_expected(update, context)
+        return await STEPS[step](update, context)
+
+    return handler
+
+
 @requires(Role.RESIDENT)
 async def withdraw(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
@@ -724,19 +758,34 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
             NAME: [
                 MessageHandler(text, name_typed),
                 CallbackQueryHandler(name_kept, pattern=rf"^{F}:name$"),
+                MessageHandler(other, reask(NAME)),
             ],
             PHONE: [
                 MessageHandler(filters.CONTACT, contact_shared),
                 MessageHandler(text, phone_text),
+                MessageHandler(other, reask(PHONE)),
             ],
-            STREET: [CallbackQueryHandler(street_chosen, pattern=rf"^{F}:st:")],
+            STREET: [
+                CallbackQueryHandler(street_chosen, pattern=rf"^{F}:st:"),
+                MessageHandler(other, reask(STREET)),
+            ],
             SKILLS: [
                 MessageHandler(text, skills_typed),
                 CallbackQueryHandler(skills_button, pattern=rf"^{F}:sk:"),
+                MessageHandler(other, reask(SKILLS)),
             ],
-            AREAS: [CallbackQueryHandler(area_toggled, pattern=rf"^{F}:ar:")],
-            AVAIL: [CallbackQueryHandler(availability_toggled, pattern=rf"^{F}:av:")],
-            REVIEW: [CallbackQueryHandler(review_button, pattern=rf"^{F}:(save|ch|quit)")],
+            AREAS: [
+                CallbackQueryHandler(area_toggled, pattern=rf"^{F}:ar:"),
+                MessageHandler(other, reask(AREAS)),
+            ],
+            AVAIL: [
+                CallbackQueryHandler(availability_toggled, pattern=rf"^{F}:av:"),
+                MessageHandler(other, reask(AVAIL)),
+            ],
+            REVIEW: [
+                CallbackQueryHandler(review_button, pattern=rf"^{F}:(save|ch|quit)"),
+                MessageHandler(other, reask(REVIEW)),
+            ],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),

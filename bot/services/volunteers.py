@@ -53,11 +53,27 @@ class Draft:
         )
 
 
-def clean_phone(text: str | None) -> str:
+def clean_phone(text: str | None, region: str = "PL") -> str:
+    """A typed or shared number, validated and normalised to the international form
+    (+48600100200): "600 100 200", "+48 600100200" and "0048 600-100-200" are one number."""
+    import phonenumbers  # only the volunteer sign-up needs its metadata
+
     phone = clean_text(text, PHONE_MAX, field="phone")
     if not _PHONE.match(phone):
         raise InvalidInput(N_("That does not look like a phone number."))
-    return phone
+    candidate = "+" + phone[2:] if phone.startswith("00") else phone
+    try:
+        parsed = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(N_("That does not look like a phone number.")) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(
+            N_(
+                "That number does not look complete. Please type it with all its digits, "
+                "for example 600 100 200 or +48 600 100 200."
+            )
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def clean_skills(text: str | None) -> str:

@@ -136,3 +136,52 @@ async def test_polish_resident_sees_polish_and_non_text_gets_a_hint(harness: Har
     calls = await harness.send(jan, "Bez numeru telefonu")
     assert "Na jakiej ulicy mieszkasz?" in harness.texts(calls)
     assert "remove_keyboard" in str(calls[0].params.get("reply_markup"))
+
+
+async def _at_phone_step(harness: Harness, user: User, name: str) -> None:
+    await register(harness, user, name)
+    calls = await harness.send(user, "/volunteer")
+    await harness.press(user, calls[-1].button(name))
+
+
+def _has_phone_keyboard(call: object) -> bool:
+    markup = call.params.get("reply_markup")  # type: ignore[attr-defined]
+    return "request_contact" in str(markup)
+
+
+async def test_a_typed_phone_number_is_accepted_and_normalised(
+    harness: Harness, db: Database
+) -> None:
+    for telegram_id, typed in (
+        (611, "600 100 200"),
+        (612, "+48 600100200"),
+        (613, "0048600100200"),
+    ):
+        user = User(telegram_id, first_name="Ola", language_code="en")
+        await _at_phone_step(harness, user, "Ola Nowak")
+        calls = await harness.send(user, typed)
+        assert "+48600100200" in harness.texts(calls)
+        assert "street" in calls[-1].text.lower(), f"{typed!r} did not move on"
+
+
+async def test_a_bad_phone_number_is_refused_with_the_buttons_again(harness: Harness) -> None:
+    user = User(614, first_name="Ola", language_code="pl")
+    await _at_phone_step(harness, user, "Ola Nowak")
+    for typed in ("123", "zadzwoń do mnie", "600 100"):
+        calls = await harness.send(user, typed)
+        assert calls and _has_phone_keyboard(calls[-1]), (typed, calls[-1].params)
+    calls = await harness.send_message(
+        user,
+        sticker={
+            "file_id": "s",
+            "file_unique_id": "s",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        },
+    )
+    assert _has_phone_keyboard(calls[-1])
+    calls = await harness.send(user, "pomiń")  # a typed skip word works where a skip exists
+    assert "ulic" in calls[-1].text.lower()
