@@ -16,11 +16,11 @@ from telegram.ext import (
 
 from bot.i18n import gettext as _
 from bot.i18n import resolve_language, set_language
+from bot.persistence import DatabasePersistence
 from bot.services import members as members_service
-from handlers import fallback, start
+from handlers import fallback, start, throttle
 from handlers import keyboards as kb
 from handlers.common import App, Context, answer
-from models import Role
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,10 @@ async def load_member(update: object, context: Context) -> None:
         set_language(runtime.settings.bot_default_language)
         return
     user = update.effective_user
+    # BOT_COORDINATORS is applied at start and at registration, not here: re-granting it on
+    # every update would undo a coordinator's revocation in the bot.
     async with runtime.db.session() as session:
         member = await members_service.get_by_telegram_id(session, user.id)
-        if (
-            member is not None
-            and user.id in runtime.settings.bot_coordinators
-            and member.role != Role.COORDINATOR
-        ):
-            await members_service.set_role(session, member, Role.COORDINATOR)
     context.member = member
     stored = member.language if member is not None else None
     if stored is None and context.user_data is not None:
@@ -58,7 +54,13 @@ async def flush_persistence(update: object, context: Context) -> None:
         return
     if isinstance(update, Update) and update.effective_user is not None:
         application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
-    await application.update_persistence()
+    persistence = application.persistence
+    if isinstance(persistence, DatabasePersistence):
+        # One transaction for whatever changed, on this update's connection; none if nothing.
+        async with persistence.batch():
+            await application.update_persistence()
+    else:
+        await application.update_persistence()
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -115,6 +117,7 @@ async def stale_button(update: Update, context: Context) -> None:
 
 
 def register_first(application: App) -> None:
+    throttle.register(application)  # a flood from one person is dropped first
     application.add_handler(TypeHandler(Update, load_member), group=LOAD_GROUP)
 
 
