@@ -19,7 +19,7 @@ async def test_a_flood_from_one_person_is_dropped_and_others_are_served(
     to_flooder = [c for c in harness.sent_to(flooder.id) if c.method == "sendMessage"]
     slow_down = [c for c in to_flooder if "Poczekaj chwilę" in c.text]
     assert len(slow_down) == 1, "exactly one polite message per flood"
-    assert answered <= 10, f"{answered} of 300 flooded updates were handled"
+    assert answered <= 25, f"{answered} of 300 flooded updates were handled"
 
     calls = await harness.send(other, "/help")
     assert any(c.method == "sendMessage" and c.chat_id == other.id for c in calls)
