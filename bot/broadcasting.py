@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Message
+from telegram import InlineKeyboardMarkup, Message
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
@@ -45,7 +45,7 @@ from bot.i18n import ngettext, use_language
 from bot.runtime import runtime
 from bot.services import broadcasts as service
 from bot.services import members as members_service
-from models import Broadcast, BroadcastStatus, RecipientState
+from models import Broadcast, BroadcastStatus, Group, RecipientState
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,8 @@ class BroadcastEngine:
         self.closing = False
         self._stopped: set[int] = set()
         self._status_checked: dict[int, float] = {}
+        self._languages: dict[int, str] = {}  # chat id -> recipient's language
+        self._groups: dict[int, Group | None] = {}  # broadcast id -> the group it goes to
 
     @property
     def db(self) -> Any:
@@ -138,11 +140,16 @@ class BroadcastEngine:
         try:
             async with self.db.session() as session:
                 broadcast = await session.get(Broadcast, broadcast_id)
+                group = await service.audience_group(session, broadcast) if broadcast else None
             if broadcast is None:
                 return
+            self._groups[broadcast_id] = group
             while not self.closing and await self._still_running(broadcast_id, force=True):
                 async with self.db.session() as session:
                     batch = await service.pending_batch(session, broadcast_id, BATCH)
+                    self._languages.update(
+                        await service.recipient_languages(session, [c for _r, c in batch])
+                    )
                 if not batch:
                     break
                 queue: asyncio.Queue[tuple[int, int]] = asyncio.Queue()
@@ -226,9 +233,15 @@ class BroadcastEngine:
 
     async def _send(self, broadcast: Broadcast, chat_id: int) -> Message:
         bot = self.application.bot
+        language = (
+            self._languages.get(chat_id) or runtime(self.application).settings.bot_default_language
+        )
+        text, keyboard = render(broadcast, language, self._groups.get(broadcast.id or 0))
         if broadcast.photo_file_id:
-            return await bot.send_photo(chat_id, broadcast.photo_file_id, caption=broadcast.text)
-        return await bot.send_message(chat_id, broadcast.text)
+            return await bot.send_photo(
+                chat_id, broadcast.photo_file_id, caption=text, reply_markup=keyboard
+            )
+        return await bot.send_message(chat_id, text, reply_markup=keyboard)
 
     async def _finish(self, broadcast_id: int) -> None:
         async with self.db.session() as session:
@@ -263,6 +276,33 @@ class BroadcastEngine:
                 await members_service.set_reachable(session, author.telegram_id, False)
         except TelegramError:
             log.warning("broadcast %s: could not send the report", broadcast_id, exc_info=True)
+
+
+# Room left for the header above the author's text: Telegram's limit is on the whole message.
+HEADER_RESERVE = 120
+
+
+def header(language: str, group: Group | None) -> str:
+    """Who is speaking, above every broadcast: the coordinators, or the group."""
+    with use_language(language):
+        if group is not None:
+            title = _("📢 Announcement of the group {group}").format(
+                group=html.escape(group.display_name(language)[:60], quote=False)
+            )
+        else:
+            title = _("📢 Announcement of the programme coordinators")
+    return f"<b>{title}</b>"
+
+
+def render(
+    broadcast: Broadcast, language: str, group: Group | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The message one recipient gets: the header, the author's text, a way to the menu."""
+    from handlers import keyboards as kb  # the one place that builds buttons
+
+    with use_language(language):
+        keyboard = kb.markup([kb.back_to_menu_row()])
+    return header(language, group) + "\n\n" + broadcast.text, keyboard
 
 
 def report_text(broadcast: Broadcast, not_sent: int, uncertain_names: list[str]) -> str:

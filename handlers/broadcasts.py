@@ -9,8 +9,6 @@ from typing import Any
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -18,7 +16,7 @@ from telegram.ext import (
 )
 
 from bot import reminders
-from bot.broadcasting import engine
+from bot.broadcasting import engine, render
 from bot.i18n import N_, current_language, format_datetime, ngettext
 from bot.i18n import gettext as _
 from bot.services import broadcasts as service
@@ -29,8 +27,10 @@ from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
 from handlers.common import (
     END,
+    App,
     Context,
     answer,
+    clip_label,
     domain_message,
     esc,
     private_only,
@@ -42,7 +42,28 @@ from handlers.registry import CommandSpec, MenuEntry
 from models import Broadcast, BroadcastStatus, Member, Role
 
 F = "bc"
-TEXT = 0
+TEXT, PREVIEW = range(2)
+PREVIEW_KEY = "broadcast_preview"
+
+# Every button of this feature, declared once (data, handler pattern and parsing).
+OVERVIEW = kb.route(F)
+NEW = kb.route(F, "new")
+STOP = kb.route(F, "stop", int)
+STOP_CONFIRM = kb.route(F, "stopc", int, kb.YES_NO)
+UNREACHABLE = kb.route(F, "unr", int)
+PICK_GROUP = kb.route(F, "grp")
+PICK_MEETING = kb.route(F, "mtg")
+PICK_AREA = kb.route(F, "var")
+PICK_STREET = kb.route(F, "vst")
+AUDIENCE = kb.route(F, "aud", ("all", "ldr", "vol"))
+AUDIENCE_GROUP = kb.route(F, "aud", ("grp",), int)
+AUDIENCE_MEETING = kb.route(F, "aud", ("mtg",), int)
+AUDIENCE_AREA = kb.route(F, "aud", ("area",), int)
+AUDIENCE_STREET = kb.route(F, "aud", ("st",), str)  # an index, or "-" for other streets
+AUDIENCES = (AUDIENCE, AUDIENCE_GROUP, AUDIENCE_MEETING, AUDIENCE_AREA, AUDIENCE_STREET)
+SEND = kb.route(F, "go", int)
+REDO = kb.route(F, "redo", int)
+DROP = kb.route(F, "drop", int)
 AUDIENCE_KEY = "broadcast_audience"
 MEETINGS_LOOKBACK = timedelta(days=30)
 MEETINGS_LISTED = 15
@@ -136,9 +157,7 @@ async def overview(update: Update, context: Context) -> int:
             counts = await service.progress(session, broadcast.id)  # type: ignore[arg-type]
             label = await audience_label(session, broadcast.audience)
             lines.append(progress_line(broadcast, label, counts))
-            rows.append(
-                [kb.button(_("Stop #{id}").format(id=broadcast.id), F, "stop", broadcast.id)]
-            )
+            rows.append([STOP.button(_("Stop #{id}").format(id=broadcast.id), broadcast.id)])
         if not running:
             lines.append(_("No broadcast is being sent now."))
         finished = await service.recent_finished(session, member)
@@ -148,10 +167,10 @@ async def overview(update: Update, context: Context) -> int:
             label = await audience_label(session, broadcast.audience)
             lines.append(finished_line(broadcast, label))
     if running:
-        rows.append([kb.button(_("Refresh"), F)])
-    rows.insert(0, [kb.button(_("New broadcast"), F, "new")])
+        rows.append([OVERVIEW.button(_("Refresh"))])
+    rows.insert(0, [NEW.button(_("New broadcast"))])
     if _is_coordinator(member):
-        rows.append([kb.button(_("People who blocked the bot"), F, "unr", 0)])
+        rows.append([UNREACHABLE.button(_("People who blocked the bot"), 0)])
     await reply(update, "\n".join(lines), kb.with_menu(rows))
     return END
 
@@ -170,7 +189,9 @@ async def ask_stop(update: Update, context: Context) -> None:
     await reply(
         update,
         _("Stop broadcast #{id}? Those not reached yet will not get it.").format(id=broadcast_id),
-        kb.yes_no(F, "stopc", broadcast_id, yes=_("Yes, stop it"), no=_("No, keep sending")),
+        kb.confirmation(
+            STOP_CONFIRM, broadcast_id, yes=_("Yes, stop it"), no=_("No, keep sending")
+        ),
     )
 
 
@@ -195,7 +216,7 @@ async def confirm_stop(update: Update, context: Context) -> None:
         _("Broadcast #{id} is stopping. You will get a report in a moment.").format(
             id=broadcast_id
         ),
-        kb.with_menu([[kb.button(_("Broadcasts"), F)]]),
+        kb.with_menu([[OVERVIEW.button(_("Broadcasts"))]]),
     )
 
 
@@ -210,7 +231,7 @@ async def unreachable(update: Update, context: Context) -> None:
         await reply(
             update,
             _("Nobody has blocked the bot."),
-            kb.with_menu([[kb.button(_("Broadcasts"), F)]]),
+            kb.with_menu([[OVERVIEW.button(_("Broadcasts"))]]),
         )
         return
     pages = (len(people) + PAGE - 1) // PAGE
@@ -231,7 +252,7 @@ async def unreachable(update: Update, context: Context) -> None:
             line += f" ({esc(member.institution[:40])})"
         line += " — " + (esc(phone) if phone else _("no phone number"))
         lines.append(line)
-    rows = [kb.pager(F, "unr", page, pages), [kb.button(_("Broadcasts"), F)]]
+    rows = [kb.pager(F, "unr", page, pages), [OVERVIEW.button(_("Broadcasts"))]]
     await reply(update, "\n".join(lines), kb.with_menu(rows))
 
 
@@ -244,13 +265,13 @@ async def new(update: Update, context: Context) -> int:
     member = context.me
     if _is_coordinator(member):
         rows = [
-            [kb.button(_("Everyone"), F, "aud", "all")],
-            [kb.button(_("All leaders"), F, "aud", "ldr")],
-            [kb.button(_("A group"), F, "grp")],
-            [kb.button(_("A meeting's attendees"), F, "mtg")],
-            [kb.button(_("All volunteers"), F, "aud", "vol")],
-            [kb.button(_("Volunteers by interest"), F, "var")],
-            [kb.button(_("Volunteers by street"), F, "vst")],
+            [AUDIENCE.button(_("Everyone"), "all")],
+            [AUDIENCE.button(_("All leaders"), "ldr")],
+            [PICK_GROUP.button(_("A group"))],
+            [PICK_MEETING.button(_("A meeting's attendees"))],
+            [AUDIENCE.button(_("All volunteers"), "vol")],
+            [PICK_AREA.button(_("Volunteers by interest"))],
+            [PICK_STREET.button(_("Volunteers by street"))],
         ]
         await reply(update, _("Who should get the message?"), kb.with_menu(rows))
         return END
@@ -267,7 +288,9 @@ async def choose_group(update: Update, context: Context) -> None:
             groups = await groups_service.active_groups(session)
         else:
             groups = await members_service.led_groups(session, member)
-    rows = [[kb.button(g.display_name(current_language()), F, "aud", "grp", g.id)] for g in groups]
+    rows = [
+        [AUDIENCE_GROUP.button(g.display_name(current_language()), "grp", g.id)] for g in groups
+    ]
     text = _("Which group?") if rows else _("You don't lead any group.")
     await reply(update, text, kb.with_menu(rows))
 
@@ -282,8 +305,8 @@ async def choose_meeting(update: Update, context: Context) -> None:
     meetings.sort(key=lambda m: m.starts_at, reverse=True)
     rows = [
         [
-            kb.button(
-                f"{format_datetime(m.starts_at, 'short')} · {m.topic[:40]}", F, "aud", "mtg", m.id
+            AUDIENCE_MEETING.button(
+                f"{format_datetime(m.starts_at, 'short')} · {clip_label(m.topic, 40)}", "mtg", m.id
             )
         ]
         for m in meetings[:MEETINGS_LISTED]
@@ -298,7 +321,7 @@ async def choose_area(update: Update, context: Context) -> None:
     async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     rows = [
-        [kb.button(a.names.get(current_language()) or a.slug, F, "aud", "area", a.id)]
+        [AUDIENCE_AREA.button(a.names.get(current_language()) or a.slug, "area", a.id)]
         for a in areas
     ]
     await reply(update, _("Volunteers interested in which problem area?"), kb.with_menu(rows))
@@ -308,8 +331,8 @@ async def choose_area(update: Update, context: Context) -> None:
 async def choose_street(update: Update, context: Context) -> None:
     await answer(update)
     streets = context.runtime.profile.streets
-    buttons = [kb.button(street, F, "aud", "st", index) for index, street in enumerate(streets)]
-    buttons.append(kb.button(_("Other streets"), F, "aud", "st", "-"))
+    buttons = [AUDIENCE_STREET.button(street, "st", index) for index, street in enumerate(streets)]
+    buttons.append(AUDIENCE_STREET.button(_("Other streets"), "st", "-"))
     await reply(update, _("Volunteers from which street?"), kb.with_menu(kb.grid(buttons, 2)))
 
 
@@ -345,15 +368,33 @@ async def _audience_from(data: kb.Callback, context: Context) -> dict[str, Any]:
 def _text_prompt() -> str:
     return "\n\n".join(
         [
-            _(
-                "Send the message as you want people to see it. Bold, italics and links made "
-                "in Telegram are kept; you may also type HTML tags such as <b>, <i> and "
-                '<a href="…">.'
-            ),
+            _("Send the message as you want people to see it."),
             _("To add a picture, send it as a photo with the text as its caption."),
             _("Send /cancel to stop."),
         ]
     )
+
+
+def _formatting_help() -> str:
+    return _(
+        "Bold, italics and links made in Telegram are kept; you may also type HTML tags "
+        'such as <b>, <i> and <a href="…">.'
+    )
+
+
+FORMATTING = kb.route(F, "fmt")
+
+
+def _prompt_keyboard() -> kb.InlineKeyboardMarkup:
+    return kb.markup([[FORMATTING.button(_("Formatting help"))]])
+
+
+async def formatting_help(update: Update, context: Context) -> int | None:
+    """Formatting help only on request: town-hall staff need no HTML lesson."""
+    await answer(update)
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(html.escape(_formatting_help(), quote=False))
+    return None
 
 
 @requires(Role.LEAD)
@@ -374,7 +415,9 @@ async def audience_chosen(update: Update, context: Context) -> int:
     context.user_data[AUDIENCE_KEY] = audience
     count = ngettext("{n} person", "{n} people", len(targets)).format(n=len(targets))
     head = _("To: {audience} ({count}).").format(audience=label, count=count)
-    await reply(update, head + "\n\n" + html.escape(_text_prompt(), quote=False))
+    await reply(
+        update, head + "\n\n" + html.escape(_text_prompt(), quote=False), _prompt_keyboard()
+    )
     return TEXT
 
 
@@ -401,15 +444,17 @@ async def text_received(update: Update, context: Context) -> int:
             broadcast = await service.create_draft(session, author, audience, text, photo)
             targets, blocked = await service.recipients(session, audience)
             label = await audience_label(session, audience)
+            group = await service.audience_group(session, broadcast)
     except DomainError as error:
         await chat.send_message(esc(domain_message(error)) + "\n" + esc(_("Please send it again.")))
         return TEXT
     # The preview is the real message: if Telegram refuses it, nobody else gets it either.
+    shown, menu_row = render(broadcast, context.language, group)
     try:
         if photo:
-            await chat.send_photo(photo, caption=text)
+            await chat.send_photo(photo, caption=shown, reply_markup=menu_row)
         else:
-            await chat.send_message(text)
+            await chat.send_message(shown, reply_markup=menu_row)
     except BadRequest as error:
         async with runtime.db.session() as session:
             await service.discard(session, broadcast.id, author)  # type: ignore[arg-type]
@@ -435,13 +480,30 @@ async def text_received(update: Update, context: Context) -> int:
                 blocked,
             ).format(n=blocked)
         )
-    rows = [
-        [kb.button(_("Send now"), F, "go", broadcast.id)],
-        [kb.button(_("Change the text"), F, "redo", broadcast.id)],
-        [kb.button(_("Cancel"), F, "drop", broadcast.id)],
-    ]
-    await chat.send_message("\n".join(lines), reply_markup=kb.markup(rows))
-    return END
+    context.user_data[PREVIEW_KEY] = broadcast.id
+    await chat.send_message("\n".join(lines), reply_markup=preview_keyboard(broadcast.id or 0))
+    return PREVIEW
+
+
+def preview_keyboard(broadcast_id: int) -> kb.InlineKeyboardMarkup:
+    return kb.markup(
+        [
+            [SEND.button(_("Send now"), broadcast_id)],
+            [REDO.button(_("Change the text"), broadcast_id)],
+            [DROP.button(_("Cancel"), broadcast_id)],
+        ]
+    )
+
+
+async def text_at_preview(update: Update, context: Context) -> int:
+    """Typing while the preview waits: point at its buttons (and show them again)."""
+    assert update.effective_chat is not None and context.user_data is not None
+    broadcast_id = context.user_data.get(PREVIEW_KEY) or 0
+    await update.effective_chat.send_message(
+        _("The message is waiting for your decision: send it now, change the text, or cancel it."),
+        reply_markup=preview_keyboard(broadcast_id),
+    )
+    return PREVIEW
 
 
 async def not_a_message(update: Update, context: Context) -> int:
@@ -488,34 +550,40 @@ async def draft_action(update: Update, context: Context) -> int:
                 "Sending to {n} people in the background. You will get a report at the end.",
                 broadcast.total,
             ).format(n=broadcast.total),
-            kb.with_menu([[kb.button(_("Progress"), F)]]),
+            kb.with_menu([[OVERVIEW.button(_("Progress"))]]),
         )
         return END
     if data.action == "redo":
         context.user_data[AUDIENCE_KEY] = audience
-        await reply(update, html.escape(_text_prompt(), quote=False))
+        await reply(update, html.escape(_text_prompt(), quote=False), _prompt_keyboard())
         return TEXT
     await reply(update, _("The broadcast was not sent."), kb.with_menu([]))
     return END
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     text = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO
+    anything_else = ~filters.COMMAND & ~filters.StatusUpdate.ALL
     conversation = ConversationHandler(
         entry_points=[
-            CallbackQueryHandler(audience_chosen, pattern=rf"^{F}:aud:"),
-            CallbackQueryHandler(draft_action, pattern=rf"^{F}:redo:"),
+            kb.callback_handler(audience_chosen, *AUDIENCES),
+            kb.callback_handler(draft_action, REDO),
         ],
         states={
             TEXT: [
                 MessageHandler(text, text_received),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, not_a_message),
+                kb.callback_handler(formatting_help, FORMATTING),
+                MessageHandler(anything_else, not_a_message),
+            ],
+            PREVIEW: [
+                kb.callback_handler(draft_action, SEND, DROP),
+                MessageHandler(anything_else, text_at_preview),
             ],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
             CommandHandler("broadcast", private_only(overview)),
-            CallbackQueryHandler(audience_chosen, pattern=rf"^{F}:aud:"),
+            kb.callback_handler(audience_chosen, *AUDIENCES),
         ],
         name="broadcast",
         persistent=True,
@@ -523,13 +591,18 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     )
     application.add_handler(conversation)
     application.add_handler(CommandHandler("broadcast", private_only(overview)))
-    application.add_handler(CallbackQueryHandler(overview, pattern=rf"^{F}$"))
-    application.add_handler(CallbackQueryHandler(new, pattern=rf"^{F}:new$"))
-    application.add_handler(CallbackQueryHandler(choose_group, pattern=rf"^{F}:grp$"))
-    application.add_handler(CallbackQueryHandler(choose_meeting, pattern=rf"^{F}:mtg$"))
-    application.add_handler(CallbackQueryHandler(choose_area, pattern=rf"^{F}:var$"))
-    application.add_handler(CallbackQueryHandler(choose_street, pattern=rf"^{F}:vst$"))
-    application.add_handler(CallbackQueryHandler(ask_stop, pattern=rf"^{F}:stop:\d+$"))
-    application.add_handler(CallbackQueryHandler(confirm_stop, pattern=rf"^{F}:stopc:\d+:"))
-    application.add_handler(CallbackQueryHandler(unreachable, pattern=rf"^{F}:unr:\d+$"))
-    application.add_handler(CallbackQueryHandler(draft_action, pattern=rf"^{F}:(go|drop):\d+$"))
+    routes: list[tuple[Any, tuple[kb.Route, ...]]] = [
+        (overview, (OVERVIEW,)),
+        (new, (NEW,)),
+        (choose_group, (PICK_GROUP,)),
+        (choose_meeting, (PICK_MEETING,)),
+        (choose_area, (PICK_AREA,)),
+        (choose_street, (PICK_STREET,)),
+        (ask_stop, (STOP,)),
+        (confirm_stop, (STOP_CONFIRM,)),
+        (unreachable, (UNREACHABLE,)),
+        (draft_action, (SEND, DROP)),
+        (formatting_help, (FORMATTING,)),
+    ]
+    for callback, handled in routes:
+        application.add_handler(kb.callback_handler(callback, *handled))

@@ -45,6 +45,17 @@ def clip(text: str, limit: int) -> str:
     return text.encode("utf-16-le")[: 2 * limit].decode("utf-16-le", errors="ignore")
 
 
+def clip_label(text: str, limit: int) -> str:
+    """A label of at most `limit` characters: cut at a word boundary and marked with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
 def domain_message(error: DomainError) -> str:
     return _(error.message).format(**error.params)
 
@@ -158,3 +169,35 @@ def private_only(handler: H) -> H:
         return await handler(update, context)
 
     return wrapper  # type: ignore[return-value]
+
+
+# Typed words that mean "skip this step", wherever the step has a skip button (folded: lower
+# case, no trailing punctuation). One list for every flow and language.
+SKIP_WORDS = frozenset(
+    {
+        # Polish
+        "nie",
+        "pomiń",
+        "pomin",
+        "bez",
+        "dalej",
+        "brak",
+        # English
+        "no",
+        "skip",
+        "none",
+        "next",
+        # Ukrainian
+        "ні",
+        "пропустити",
+        "далі",
+        "без",
+    }
+)
+
+
+def is_skip_word(text: str | None) -> bool:
+    """Whether a typed answer means "skip" ("nie", "pomiń", "skip", "ні", ...)."""
+    if not text:
+        return False
+    return text.strip().strip(".!,;:…").strip().casefold() in SKIP_WORDS

@@ -26,7 +26,7 @@ from bot.services import meetings as meetings_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import Action, can
-from bot.telegram_html import check_html
+from bot.telegram_html import check_html, utf16_len
 from models import (
     Answer,
     Broadcast,
@@ -43,8 +43,11 @@ from models import (
     utcnow,
 )
 
-TEXT_MAX = 4096
-CAPTION_MAX = 1024
+# Telegram's limits (4096 / 1024) less the room for the header every recipient sees above
+# the text (bot/broadcasting.py `header`).
+HEADER_RESERVE = 120
+TEXT_MAX = 4096 - HEADER_RESERVE
+CAPTION_MAX = 1024 - HEADER_RESERVE
 AUDIENCES = ("everyone", "leaders", "group", "volunteers", "meeting")
 FINAL_STATES = (
     RecipientState.SENT,
@@ -66,10 +69,12 @@ def check_text(text: str, *, with_photo: bool) -> str:
         raise InvalidInput(N_("That was empty. Please try again."))
     visible = check_html(text)
     limit = CAPTION_MAX if with_photo else TEXT_MAX
-    if len(visible) > limit:
+    # Counted as Telegram counts: UTF-16 code units of the text after entity parsing.
+    length = utf16_len(visible)
+    if length > limit:
         raise InvalidInput(
             N_("That is too long: {length} characters, at most {limit}. Please shorten it."),
-            length=len(visible),
+            length=length,
             limit=limit,
         )
     return text
@@ -248,6 +253,26 @@ async def pending_batch(
         .limit(limit)
     )
     return [(rid, chat) for rid, chat in rows.all() if rid is not None]
+
+
+async def recipient_languages(session: AsyncSession, chat_ids: list[int]) -> dict[int, str]:
+    """chat id -> the stored language of the member behind it (linked chats: none)."""
+    if not chat_ids:
+        return {}
+    rows = await session.exec(
+        select(Member.telegram_id, Member.language).where(
+            col(Member.telegram_id).in_(chat_ids), col(Member.language).is_not(None)
+        )
+    )
+    return {telegram_id: language for telegram_id, language in rows.all() if language}
+
+
+async def audience_group(session: AsyncSession, broadcast: Broadcast) -> Group | None:
+    """The group a broadcast goes to (its name heads the message), if any."""
+    audience = broadcast.audience or {}
+    if audience.get("kind") != "group" or not audience.get("group_id"):
+        return None
+    return await session.get(Group, int(audience["group_id"]))
 
 
 async def claim(session: AsyncSession, recipient_id: int) -> bool:

@@ -13,13 +13,12 @@ from sqlmodel import select
 from telegram.error import Forbidden, RetryAfter
 from telegram.request import RequestData
 
-from bot.app import build_application, startup
 from bot.broadcasting import engine, resume_broadcasts
 from bot.config import Settings
 from bot.db import Database
 from bot.services import broadcasts as service
 from models import Broadcast, BroadcastRecipient, Member, RecipientState, Role
-from tests.harness import Harness, RecordingRequest, User
+from tests.harness import Harness, RecordingRequest, User, start_harness
 from tests.helpers_volunteers import add_members, member_by_tid, register
 
 BOSS = User(900001, first_name="Boss", language_code="en")
@@ -60,17 +59,11 @@ class FlakyRequest(RecordingRequest):
 
 @pytest.fixture
 async def flaky(settings: Settings, db: Database) -> AsyncIterator[Harness]:
-    request = FlakyRequest()
     fast = settings.model_copy(update={"broadcast_rate": 5000.0})
-    application = build_application(
-        fast, database=db, request=request, get_updates_request=RecordingRequest(), rate_limit=False
-    )
-    async with application:
-        await startup(application)
-        await application.bot_data["commands_task"]
-        request.calls.clear()
-        yield Harness(application, request)
-        await engine(application).wait()
+    running = await start_harness(fast, db, FlakyRequest())
+    yield running
+    await engine(running.app).wait()
+    await running.app.shutdown()
 
 
 async def _compose(h: Harness, text: str, audience_button: str = "Everyone") -> list[Any]:
@@ -93,7 +86,10 @@ async def test_broadcast_to_200_with_blocked_and_throttled(flaky: Harness, db: D
     await add_members(db, range(20000, 20200))
     calls = await _compose(flaky, "<b>Clean-up</b> on Saturday at 10, bring gloves!")
     preview, summary = calls[-2], calls[-1]
-    assert preview.params["text"].startswith("<b>Clean-up</b>")  # the real message, as preview
+    # The real message, as preview: who speaks, the text, and a way back to the menu.
+    assert preview.params["text"].startswith("<b>📢 Announcement of the programme coordinators")
+    assert preview.params["text"].endswith("<b>Clean-up</b> on Saturday at 10, bring gloves!")
+    assert preview.buttons == [("« Menu", "mn")]
     assert "201 people" in summary.text  # 200 residents and the coordinator
     assert flaky.request.delivered[BOSS.id] == 1  # the preview; no one else got anything yet
     await flaky.press(BOSS, summary.button("Send now"))
@@ -171,7 +167,7 @@ async def test_bad_html_is_refused_before_anything_is_stored(flaky: Harness, db:
     calls = await flaky.send(BOSS, "Fish & chips <i>tonight</i>")
     assert "&amp;amp;" in calls[-1].text  # told to write a lone & as &amp;
     calls = await flaky.send(BOSS, "Fish &amp; chips <i>tonight</i>")
-    assert calls[-2].params["text"] == "Fish &amp; chips <i>tonight</i>"
+    assert calls[-2].params["text"].endswith("\n\nFish &amp; chips <i>tonight</i>")
     calls = await flaky.send(BOSS, "plain text is fine")
     async with db.session() as session:
         assert len((await session.exec(select(Broadcast))).all()) == 1  # one draft, unsent
@@ -265,7 +261,7 @@ async def test_photo_broadcast_with_caption(flaky: Harness, db: Database) -> Non
     await flaky.press(BOSS, flaky.last(BOSS.id).button("Everyone"))
     photo = [{"file_id": "PHOTO-1", "file_unique_id": "p1", "width": 90, "height": 90}]
     calls = await flaky.send_message(BOSS, photo=photo, caption="x" * 1100)
-    assert "at most 1024" in flaky.texts(calls)  # a caption's limit, not a message's
+    assert "at most 904" in flaky.texts(calls)  # a caption's limit less the header
     calls = await flaky.send_message(BOSS, photo=photo, caption="Festyn on Saturday!")
     assert calls[-2].method == "sendPhoto" and calls[-2].params["photo"] == "PHOTO-1"
     await flaky.press(BOSS, calls[-1].button("Send now"))
@@ -274,7 +270,11 @@ async def test_photo_broadcast_with_caption(flaky: Harness, db: Database) -> Non
         c for c in flaky.calls if c.method == "sendPhoto" and c.chat_id in range(60000, 60003)
     ]
     assert sorted(c.chat_id for c in photos) == [60000, 60001, 60002]  # type: ignore[type-var]
-    assert all(c.params["caption"] == "Festyn on Saturday!" for c in photos)
+    assert all(c.params["caption"].endswith("\n\nFestyn on Saturday!") for c in photos)
+    # Each recipient reads who speaks in their own language (English here; the default is
+    # Polish), and has a way to the menu.
+    assert all("Announcement of the programme coordinators" in c.params["caption"] for c in photos)
+    assert all("mn" in str(c.params.get("reply_markup")) for c in photos)
 
 
 async def test_lost_answer_is_uncertain_and_refused_connection_is_retried(
@@ -354,3 +354,28 @@ async def test_broadcast_to_a_meetings_attendees(flaky: Harness, db: Database) -
     delivered: Counter[int] = flaky.request.delivered  # type: ignore[attr-defined]
     assert delivered[40000] == 1 and delivered[40001] == 1
     assert delivered[40002] == 0 and delivered[40003] == 0
+
+
+async def test_text_typed_at_the_preview_gets_the_preview_buttons_again(
+    harness: Harness, db: Database
+) -> None:
+    await register(harness, BOSS, "Boss")
+    await add_members(db, range(61000, 61002))
+    calls = await _compose(harness, "Festyn w sobotę")
+    assert calls[-1].button("Send now")
+    calls = await harness.send(BOSS, "ok, wysyłaj")
+    assert calls and calls[-1].button("Send now") and calls[-1].button("Cancel")
+    calls = await harness.press(BOSS, calls[-1].button("Send now"))
+    await engine(harness.app).wait()
+    delivered = [c for c in harness.calls if c.chat_id in (61000, 61001)]
+    assert len(delivered) == 2
+
+
+async def test_formatting_help_is_given_only_on_request(harness: Harness) -> None:
+    await register(harness, BOSS, "Boss")
+    await harness.send(BOSS, "/broadcast")
+    await harness.press(BOSS, harness.last(BOSS.id).button("New broadcast"))
+    calls = await harness.press(BOSS, harness.last(BOSS.id).button("Everyone"))
+    assert "HTML" not in harness.texts(calls)
+    calls = await harness.press(BOSS, harness.last(BOSS.id).button("Formatting help"))
+    assert "HTML" in harness.texts(calls)
