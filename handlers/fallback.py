@@ -18,7 +18,6 @@ from handlers import keyboards as kb
 from handlers.common import App, Context, not_registered_text
 from models import Member
 
-
 # Words (folded: lower case, no diacritics) that point at one feature, per supported language.
 # Not user-visible, so not in the catalogs.
 GUESSES: dict[str, tuple[str, ...]] = {
