@@ -7,17 +7,17 @@ from collections.abc import Callable
 from datetime import datetime, time
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.db import Database
-from bot.i18n import N_
+from bot.i18n import LANGUAGE_NAMES, N_
 from bot.i18n import gettext as _
 from bot.notify import notify_member
 from bot.runtime import runtime
 from bot.services import digest as digest_service
 from bot.services import members as members_service
 from handlers import keyboards as kb
-from handlers.common import Context, answer, private_only, reply, requires
+from handlers.common import App, Context, answer, private_only, reply, requires
 from handlers.registry import CommandSpec, MenuEntry
 from models import Role, utcnow
 
@@ -26,12 +26,15 @@ F = "dg"
 JOB_NAME = "weekly-digest"
 CATCH_UP_JOB = "weekly-digest-catch-up"
 PTB_MONDAY = 1  # PTB 20+ numbers days from Sunday = 0
-COMMANDS = [CommandSpec("settings", N_("Your settings: weekly digest, language"), Role.RESIDENT)]
+COMMANDS = [CommandSpec("settings", N_("Your settings: language, weekly digest"), Role.RESIDENT)]
+SETTINGS = kb.route(F)
+DIGEST = kb.route(F, None, ("on", "off"))
+DIGEST_UNDER_DIGEST = kb.route(F, None, ("on", "off"), ("d",))  # pressed under a digest
 MENU = [MenuEntry(N_("Settings"), F, Role.RESIDENT, order=905)]
 
 
 def digest_keyboard() -> InlineKeyboardMarkup:
-    return kb.markup([[kb.button(_("Stop the weekly digest"), F, "off", "d")]])
+    return kb.markup([[DIGEST_UNDER_DIGEST.button(_("Stop the weekly digest"), "off", "d")]])
 
 
 def _render(text: str) -> Callable[[], tuple[str, InlineKeyboardMarkup]]:
@@ -93,16 +96,28 @@ def schedule_digest(application: Application, now: datetime | None = None) -> No
 # --- /settings ---------------------------------------------------------------------------
 
 
-def settings_screen(opted_out: bool, role: Role) -> tuple[str, InlineKeyboardMarkup]:
+def settings_screen(
+    opted_out: bool, role: Role, language: str | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
     lines = ["<b>" + _("Settings") + "</b>"]
     rows = []
+    if language in LANGUAGE_NAMES:
+        lines.append(_("Language: {language}.").format(language=LANGUAGE_NAMES[language]))
     if role.at_least(Role.LEADER):
         if opted_out:
             lines.append(_("Weekly digest on Mondays: off."))
-            rows.append([kb.button(_("Turn the weekly digest on"), F, "on")])
+            rows.append([DIGEST.button(_("Digest: turn on"), "on")])
         else:
             lines.append(_("Weekly digest on Mondays: on."))
-            rows.append([kb.button(_("Turn the weekly digest off"), F, "off")])
+            rows.append([DIGEST.button(_("Digest: turn off"), "off")])
+    else:
+        # Not a dead end: say why there is no digest switch here.
+        lines.append(
+            _(
+                "The weekly digest (new ideas and meetings of your groups) goes to members "
+                "of the leaders' team. Ask a coordinator if you would like to join the team."
+            )
+        )
     rows.append([kb.button(_("Language"), "lg")])
     return "\n".join(lines), kb.with_menu(rows)
 
@@ -112,7 +127,7 @@ async def settings_command(update: Update, context: Context) -> None:
     await answer(update)
     member = context.member
     assert member is not None
-    text, keyboard = settings_screen(member.digest_opt_out, Role(member.role))
+    text, keyboard = settings_screen(member.digest_opt_out, Role(member.role), context.language)
     await reply(update, text, keyboard)
 
 
@@ -142,11 +157,11 @@ async def toggle_digest(update: Update, context: Context) -> None:
         if update.callback_query is not None and update.callback_query.message is not None:
             await update.callback_query.edit_message_reply_markup(None)
         return
-    text, keyboard = settings_screen(opt_out, Role(fresh.role))
+    text, keyboard = settings_screen(opt_out, Role(fresh.role), context.language)
     await reply(update, text, keyboard)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     application.add_handler(CommandHandler("settings", private_only(settings_command)))
-    application.add_handler(CallbackQueryHandler(settings_command, pattern=rf"^{F}$"))
-    application.add_handler(CallbackQueryHandler(toggle_digest, pattern=rf"^{F}:(on|off)"))
+    application.add_handler(kb.callback_handler(settings_command, SETTINGS))
+    application.add_handler(kb.callback_handler(toggle_digest, DIGEST, DIGEST_UNDER_DIGEST))
