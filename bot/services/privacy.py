@@ -28,6 +28,12 @@ from models import BotState, Member
 MEMBERS = "members"
 # Persistence rows are handled by telegram id below, not by foreign key.
 _SKIP = {BotState.__tablename__}
+# Columns that record who did something to a row about someone else (a lead marking another
+# person's attendance, a coordinator creating an invite): such rows are reduced to what
+# concerns the requester.
+ACTOR_COLUMNS = frozenset({"actor_id", "marked_by_id", "created_by_id"})
+# Live secrets never leave the database, not even to the person who made them.
+SECRET_COLUMNS = frozenset({("invites", "code")})
 
 
 def member_foreign_keys(metadata: Any = None) -> list[tuple[Table, Column[Any], ForeignKey]]:
@@ -55,8 +61,39 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _row(row: Any) -> dict[str, Any]:
-    return {key: plain(value) for key, value in row._mapping.items()}
+def _row(row: Any, table: Table | None = None) -> dict[str, Any]:
+    name = table.name if table is not None else ""
+    return {
+        key: plain(value)
+        for key, value in row._mapping.items()
+        if (name, key) not in SECRET_COLUMNS
+    }
+
+
+def _actor_row(row: Any, table: Table, actor: Column[Any]) -> dict[str, Any]:
+    """A row found through an actor column: what the requester did and when, without the
+    other people it is about (their ids, answers, texts) and without secrets."""
+    kept: dict[str, Any] = {}
+    for column in table.columns:
+        name = column.name
+        if (table.name, name) in SECRET_COLUMNS:
+            continue
+        points_at_member = any(fk.column.table.name == MEMBERS for fk in column.foreign_keys)
+        is_reference = bool(column.foreign_keys) and not points_at_member
+        if name == actor.name or column.primary_key or is_reference or name.endswith("_at"):
+            kept[name] = plain(row._mapping[name])
+    return kept
+
+
+def unfinished_drafts(data: PersonalData) -> int:
+    """Conversations really under way (not the empty rows every chat leaves behind)."""
+    count = 0
+    for state in data.bot_state:
+        if str(state["kind"]).startswith(CONVERSATION):
+            count += state["data"] is not None
+        elif isinstance(state["data"], dict):
+            count += sum(1 for key, value in state["data"].items() if "draft" in key and value)
+    return count
 
 
 @dataclass
@@ -95,12 +132,15 @@ async def personal_data(session: AsyncSession, member: Member) -> PersonalData:
     own = (
         await session.exec(core_select(member_table).where(member_table.c.id == member.id))  # type: ignore[call-overload]
     ).one()
-    data = PersonalData(member=_row(own))
+    data = PersonalData(member=_row(own, member_table))
     for table, column, _fk in member_foreign_keys():
         rows = (await session.exec(core_select(table).where(column == member.id))).all()  # type: ignore[call-overload]
         if rows:
             key = table.name if column.name == "member_id" else f"{table.name}.{column.name}"
-            data.tables.setdefault(key, []).extend(_row(r) for r in rows)
+            if column.name in ACTOR_COLUMNS:
+                data.tables.setdefault(key, []).extend(_actor_row(r, table, column) for r in rows)
+            else:
+                data.tables.setdefault(key, []).extend(_row(r, table) for r in rows)
     for state in await _state_rows(session, member.telegram_id):
         data.bot_state.append(
             {
