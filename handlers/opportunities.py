@@ -27,6 +27,7 @@ from bot.runtime import runtime
 from bot.services import groups as groups_service
 from bot.services import members as members_service
 from bot.services import opportunities as service
+from bot.services import state as state_service
 from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
 from handlers.common import (
@@ -228,6 +229,10 @@ async def sign_up(update: Update, context: Context) -> None:
                 if result.opportunity.posted_by_id
                 else None
             )
+            # Sign up, withdraw, sign up again…: the poster hears of it once an hour at most.
+            tell_poster = not result.already and await state_service.claim_notice(
+                session, f"opp-signup:{result.opportunity.id}:{fresh.id}"
+            )
     except DomainError as error:
         await answer(update, domain_message(error), alert=True)
         return
@@ -242,7 +247,7 @@ async def sign_up(update: Update, context: Context) -> None:
         + _("I will remind you before it starts."),
         kb.with_menu([[kb.button(_("I can't come after all"), F, "out", opportunity.id)]]),
     )
-    if result.already or poster is None or not poster.reachable:
+    if not tell_poster or poster is None or not poster.reachable:
         return
 
     def render() -> tuple[str, InlineKeyboardMarkup]:

@@ -111,3 +111,31 @@ def test_quick_times_are_the_next_days_in_local_time() -> None:
     ]
     saturday = datetime(2026, 11, 28, 8, 0, tzinfo=zone)
     assert _quick_times(zone, saturday)[2] == datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
+async def test_signing_up_and_withdrawing_25_times_tells_the_poster_once(
+    harness: Harness, db: Database
+) -> None:
+    await register(harness, BOSS, "Boss")
+    (volunteer,) = await add_members(db, [870])
+    async with db.session() as session:
+        from bot.services import members as members_service
+
+        boss = await members_service.get_by_telegram_id(session, BOSS.id)
+        assert boss is not None
+        opportunity = await opportunities_service.create(
+            session,
+            boss,
+            title="Festyn",
+            starts_at=utcnow() + timedelta(days=3),
+            place="Park",
+            places=5,
+            area_id=None,
+        )
+    user = User(870, language_code="en")
+    before = len(harness.sent_to(BOSS.id))
+    for _ in range(25):
+        await harness.press(user, f"op:in:{opportunity.id}")
+        await harness.press(user, f"op:out:{opportunity.id}")
+    cards = [c for c in harness.sent_to(BOSS.id)[before:] if "signed up for" in c.text]
+    assert len(cards) == 1, f"the poster got {len(cards)} notifications"
