@@ -117,7 +117,7 @@ async def test_signing_up_and_withdrawing_25_times_tells_the_poster_once(
     harness: Harness, db: Database
 ) -> None:
     await register(harness, BOSS, "Boss")
-    (volunteer,) = await add_members(db, [870])
+    await add_members(db, [870])
     async with db.session() as session:
         from bot.services import members as members_service
 
