@@ -3,12 +3,13 @@
     uv run python benchmarks/reminders.py [--count 2000] [--spread 60] [--database-url URL]
 
 Each of N meetings has one attendee whose 1-hour reminder falls in the same minute
-(spread evenly). The real Application runs with its JobQueue (APScheduler) against an
-instant, offline Bot API, so the figures are ours: scheduler, database claim, rendering.
+(spread evenly). The real Application runs its reminder sweep (bot.reminders.TICK) on the
+JobQueue against an instant, offline Bot API, so the figures are ours: the sweep's period,
+the database query and claim, rendering.
 (Telegram itself allows about 30 messages/s; AIORateLimiter spreads a real burst.)
 
 Scenarios: one process for the whole minute; and a restart in the middle of the minute,
-where the new process starts (and rebuilds its jobs from the database) while the old one
+where the new process starts (and sweeps the same database) while the old one
 is still sending for two more seconds — the overlap of a rolling deploy. Lateness is the
 time from a reminder's due moment to its sendMessage call.
 """
@@ -17,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import statistics
 import sys
 import tempfile
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,52 +29,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from telegram.request import BaseRequest, RequestData
-
 from bot import reminders
-from bot.app import build_application
 from bot.config import Settings
 from bot.db import Database, migrate
 from models import Answer, Group, Meeting, Member, Rsvp
+from tests.harness import RecordingRequest, build_app
 
 OFFSET = timedelta(hours=1)
-ME = {"id": 1, "is_bot": True, "first_name": "Bench", "username": "bench_bot"}
-
-
-class InstantRequest(BaseRequest):
-    """Answers every Bot API call at once and records when each message was sent."""
-
-    def __init__(self, sends: list[tuple[int, float]]) -> None:
-        self.sends = sends
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float:
-        return 1.0
-
-    async def do_request(  # type: ignore[override]
-        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
-    ) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        result: Any = True
-        if name == "getMe":
-            result = ME
-        elif name == "sendMessage":
-            params = request_data.parameters if request_data else {}
-            chat_id = int(params["chat_id"])  # type: ignore[arg-type]
-            self.sends.append((chat_id, time.time()))
-            result = {
-                "message_id": len(self.sends),
-                "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private"},
-                "text": "x",
-            }
-        return 200, json.dumps({"ok": True, "result": result}).encode()
 
 
 async def seed(db: Database, count: int, first_due: datetime, spread: float) -> dict[int, float]:
@@ -119,17 +79,13 @@ async def seed(db: Database, count: int, first_due: datetime, spread: float) -> 
     return due_by_chat
 
 
-async def start_app(settings: Settings, db: Database, sends: list[tuple[int, float]]) -> Any:
-    application = build_application(
-        settings,
-        database=db,
-        request=InstantRequest(sends),
-        get_updates_request=InstantRequest([]),
-        rate_limit=False,
-    )
+async def start_app(settings: Settings, db: Database, requests: list[RecordingRequest]) -> Any:
+    """The bot on the tests' offline request (answers at once, records each call's time)."""
+    requests.append(RecordingRequest())
+    application = build_app(settings, db, requests[-1])
     await application.initialize()
     await application.start()  # starts the JobQueue; no polling needed
-    await reminders.rebuild_jobs(application)
+    await reminders.start_jobs(application)
     return application
 
 
@@ -148,12 +104,12 @@ async def scenario(url: str, count: int, spread: float, restart: bool) -> dict[s
     lead_in = 10.0  # seeding and start-up happen before the first reminder is due
     first_due = datetime.now(UTC) + timedelta(seconds=lead_in)
     due_by_chat = await seed(db, count, first_due, spread)
-    sends: list[tuple[int, float]] = []
-    first = await start_app(settings, db, sends)
+    requests: list[RecordingRequest] = []
+    first = await start_app(settings, db, requests)
     if restart:
         await asyncio.sleep(lead_in + spread / 2)
         # The new process comes up while the old one still runs for two seconds.
-        second = await start_app(settings, Database(url), sends)
+        second = await start_app(settings, Database(url), requests)
         await asyncio.sleep(2.0)
         await stop_app(first)
         await asyncio.sleep(spread / 2 + 3.0)
@@ -161,6 +117,7 @@ async def scenario(url: str, count: int, spread: float, restart: bool) -> dict[s
     else:
         await asyncio.sleep(lead_in + spread + 3.0)
         await stop_app(first)
+    sends = [(c.chat_id, c.at) for r in requests for c in r.calls if c.method == "sendMessage"]
     per_chat = Counter(chat for chat, _t in sends)
     lateness = sorted(max(0.0, sent - due_by_chat[chat]) for chat, sent in sends)
     return {
@@ -174,8 +131,8 @@ async def scenario(url: str, count: int, spread: float, restart: bool) -> dict[s
 
 
 def main() -> None:
-    # Stopping the first process cancels its jobs still in flight, which APScheduler prints
-    # as errors; whatever they had not claimed yet, the second process sends.
+    # Stopping the first process cancels a sweep in flight, which APScheduler prints as an
+    # error; whatever it had not claimed yet, the second process sends.
     logging.getLogger("apscheduler").setLevel(logging.CRITICAL)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 import warnings
@@ -11,17 +12,18 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import i18n
 from bot.config import Settings
-from bot.context import CONTEXT_TYPES, BotApplication
+from bot.context import CONTEXT_TYPES, BotApplication, UnitApplication
 from bot.db import Database
 from bot.profile import Profile, apply_profile, load_profile
 from bot.runtime import KEY, Runtime, runtime
 from bot.services import members as members_service
 from bot.services import state as state_service
+from bot.telegram_link import PollingErrors
 
 log = logging.getLogger(__name__)
 # Our conversations key on (chat, user) on purpose: buttons of a draft belong to its user.
@@ -49,11 +51,34 @@ class HeartbeatRequest(HTTPXRequest):
             await self.application.update_queue.join()
         code, payload = await super().do_request(*args, **kwargs)
         if self.heartbeat is not None and code == 200:
-            try:
-                self.heartbeat.write_text(str(time.time()))
-            except OSError:
-                pass
+            write_heartbeat(self.heartbeat)
         return code, payload
+
+
+def write_heartbeat(path: Path) -> None:
+    """For `leaders-bot health` (Docker's HEALTHCHECK): the bot is alive now."""
+    try:
+        path.write_text(str(time.time()))
+    except OSError:
+        pass
+
+
+HEARTBEAT_GROUP = 2000  # after every feature and the persistence flush (1000)
+
+
+def _heartbeats(application: BotApplication, heartbeat: Path, every: float | None) -> None:
+    """Healthy = polled Telegram or handled an update recently. In webhook mode nothing
+    polls, so a job also beats every `every` seconds while the event loop is alive."""
+
+    async def handled(update: object, context: object) -> None:
+        write_heartbeat(heartbeat)
+
+    async def tick(context: object) -> None:
+        write_heartbeat(heartbeat)
+
+    application.add_handler(TypeHandler(Update, handled), group=HEARTBEAT_GROUP)
+    if every is not None and application.job_queue is not None:
+        application.job_queue.run_repeating(tick, interval=every, first=0, name="heartbeat")
 
 
 def build_application(
@@ -65,6 +90,7 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limit: bool = True,
     heartbeat: Path | None = None,
+    heartbeat_every: float | None = None,
 ) -> BotApplication:
     from bot.persistence import DatabasePersistence
     from handlers import register_all
@@ -79,6 +105,7 @@ def build_application(
         .base_url(f"{api}/bot")
         .base_file_url(f"{api}/file/bot")
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.timezone))
+        .application_class(UnitApplication)
         .context_types(CONTEXT_TYPES)
         .persistence(DatabasePersistence(database))
         .post_init(startup)
@@ -100,36 +127,63 @@ def build_application(
     if polling is not None:
         polling.application = application
     application.bot_data[KEY] = Runtime(settings=settings, db=database, profile=profile)
+    application.add_error_handler(PollingErrors())  # before register_all's general handler
     register_all(application)
+    if heartbeat is not None:
+        _heartbeats(application, heartbeat, heartbeat_every)
     return application
 
 
 async def startup(application: BotApplication) -> None:
     """Everything that must happen before the first update; tests call it directly."""
-    from bot.reminders import rebuild_jobs
+    from bot.reminders import start_jobs
+    from bot.services.export import wipe_stale_exports
     from handlers.commands import publish_all
     from handlers.digest import schedule_digest
 
+    wipe_stale_exports()  # personal data a killed export left in data/exports
     rt = runtime(application)
     async with rt.db.session() as session:
         await apply_profile(session, rt.profile)
-        for telegram_id in rt.settings.bot_coordinators:
-            member = await members_service.get_by_telegram_id(session, telegram_id)
-            if member is not None:
-                await members_service.raise_role(session, member, members_service.Role.COORDINATOR)
+        # BOT_COORDINATORS is the source of the role for the people it lists (not re-checked
+        # per update: a revocation in the bot holds until the next start).
+        synced = await members_service.sync_settings_coordinators(
+            session, rt.settings.bot_coordinators
+        )
+    if synced.granted or synced.demoted:
+        log.info(
+            "BOT_COORDINATORS: coordinator role granted to %s, taken from %s",
+            synced.granted or "nobody",
+            synced.demoted or "nobody",
+        )
     me = application.bot.bot  # fetched by initialize()
     rt.bot_username = me.username or rt.bot_username
     async with rt.db.session() as session:
         await state_service.remember(session, "bot", "username", rt.bot_username)
-    # Meeting reminders live in the database; the job queue only wakes us up.
-    await rebuild_jobs(application)
+    # Meeting reminders live in the database; periodic sweeps send what is due.
+    await start_jobs(application)
     from bot.broadcasting import resume_broadcasts
 
     await resume_broadcasts(application)
     schedule_digest(application)
     # Commands are not needed for the first update: publish them without delaying polling.
     application.bot_data["commands_task"] = asyncio.create_task(publish_all(application))
+    _freeze_startup_objects()
     log.info("bot @%s ready", rt.bot_username)
+
+
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what start-up built (modules, mappers, handlers, catalogs) out of the garbage
+    collector's full passes: they made 85-100 ms pauses in the middle of updates. Once per
+    process (tests start many applications)."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 async def _stop(application: BotApplication) -> None:

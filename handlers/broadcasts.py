@@ -389,6 +389,7 @@ def _prompt_keyboard() -> kb.InlineKeyboardMarkup:
     return kb.markup([[FORMATTING.button(_("Formatting help"))]])
 
 
+@requires(Role.LEAD)
 async def formatting_help(update: Update, context: Context) -> int | None:
     """Formatting help only on request: town-hall staff need no HTML lesson."""
     await answer(update)

@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import col, select
@@ -17,7 +18,17 @@ from bot.services import members as members_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import Action, can
-from models import Group, GroupKind, Member, Membership, MembershipStatus, ProblemArea, Role, utcnow
+from models import (
+    AuditEntry,
+    Group,
+    GroupKind,
+    Member,
+    Membership,
+    MembershipStatus,
+    ProblemArea,
+    Role,
+    utcnow,
+)
 
 GROUP_NAME_MAX = 120
 PURPOSE_MAX = 600
@@ -25,6 +36,15 @@ MEMBERS_PER_PAGE = 15
 PEOPLE_PER_PAGE = 10
 # Roles a coordinator grants and revokes by hand (leaders come through invites).
 GRANTABLE_ROLES = (Role.LEAD, Role.COORDINATOR)
+# A join request tells the lead (or the coordinators) once: not again for the same person and
+# group within this window, nor while the request is still waiting.
+REQUEST_NOTICE_WINDOW = timedelta(hours=1)
+# Joining and leaving the same group over and over: after this many departures within the
+# window, joining it again waits.
+TOGGLE_WINDOW = timedelta(minutes=10)
+TOGGLES_ALLOWED = 3
+SEARCH_MIN = 2
+SEARCH_MAX = 40
 
 
 # --- lookups --------------------------------------------------------------------------
@@ -240,8 +260,87 @@ async def leave(session: AsyncSession, group_id: int | None, member: Member) -> 
     if existing is None:
         raise NotFound(N_("You are not in this group."))
     await session.delete(existing)
+    # Recorded so that joining and leaving in a loop can be slowed down (see `ask_to_join`).
+    await record(session, member, "group.leave", f"group:{group.id}", status=existing.status)
     await session.flush()
     return group
+
+
+async def _recent(
+    session: AsyncSession, member: Member, action: str, group: Group, since: datetime
+) -> int:
+    """How often `member` did `action` to `group` (by the audit log) since a moment."""
+    counted = await session.exec(
+        select(func.count(col(AuditEntry.id))).where(
+            AuditEntry.actor_id == member.id,
+            AuditEntry.action == action,
+            AuditEntry.target == f"group:{group.id}",
+            col(AuditEntry.created_at) >= since,
+        )
+    )
+    return counted.one()
+
+
+@dataclass(frozen=True)
+class JoinOutcome:
+    membership: Membership
+    group: Group
+    tell: list[Member]  # who gets a request card now (empty: nobody, or already told)
+
+
+async def ask_to_join(
+    session: AsyncSession, group_id: int | None, member: Member, now: datetime | None = None
+) -> JoinOutcome:
+    """`join`, with a brake on join/leave loops and one request card per person and group:
+    none while a request waits, none again within `REQUEST_NOTICE_WINDOW`."""
+    now = now or utcnow()
+    group = await get_active(session, group_id)
+    assert group.id is not None and member.id is not None
+    existing = await membership(session, group.id, member.id)
+    if existing is not None:
+        return JoinOutcome(existing, group, [])
+    if await _recent(session, member, "group.leave", group, now - TOGGLE_WINDOW) >= (
+        TOGGLES_ALLOWED
+    ):
+        raise NotAllowed(
+            N_(
+                "You have joined and left this group several times in a short while. "
+                "Please wait a few minutes and try again."
+            )
+        )
+    joined = await join(session, group.id, member)
+    if joined.status != MembershipStatus.PENDING:
+        return JoinOutcome(joined, group, [])
+    if await _recent(session, member, "group.request", group, now - REQUEST_NOTICE_WINDOW):
+        return JoinOutcome(joined, group, [])
+    await record(session, member, "group.request", f"group:{group.id}")
+    await session.flush()
+    return JoinOutcome(joined, group, await deciders(session, group))
+
+
+async def remove_member(
+    session: AsyncSession, actor: Member, group_id: int | None, member_id: int | None
+) -> tuple[Group, Member]:
+    """The group's lead or a coordinator takes someone out of the group."""
+    group = await get_active(session, group_id)
+    if not can(actor, Action.DECIDE_JOIN_REQUEST, group):
+        raise NotAllowed(N_("Only the group's lead or a coordinator can remove members."))
+    person = await members_service.get(session, member_id or 0)
+    assert group.id is not None and person.id is not None
+    if person.id == group.lead_id:
+        raise NotAllowed(
+            N_("{name} leads this group. A coordinator hands it to someone else first."),
+            name=person.display_name,
+        )
+    if person.id == actor.id:
+        raise NotAllowed(N_("To leave the group yourself, use the group's Leave button."))
+    existing = await membership(session, group.id, person.id)
+    if existing is None or existing.status != MembershipStatus.MEMBER:
+        raise NotFound(N_("{name} is no longer a member of this group."), name=person.display_name)
+    await session.delete(existing)
+    await record(session, actor, "group.member.remove", f"group:{group.id}", member=person.id)
+    await session.flush()
+    return group, person
 
 
 async def pending_requests(session: AsyncSession, group: Group) -> list[Member]:
@@ -441,6 +540,96 @@ async def archive_group(session: AsyncSession, actor: Member, group_id: int | No
     return group
 
 
+async def set_parent(
+    session: AsyncSession, actor: Member, group_id: int | None, parent_id: int | None
+) -> Group:
+    """Move a small group under another team (or under none): coordinators only."""
+    group = await get_active(session, group_id)
+    if not can(actor, Action.MANAGE_ROLES):
+        raise NotAllowed(N_("Only coordinators can do this."))
+    if group.kind != GroupKind.SMALL:
+        raise InvalidInput(N_("Only a small group belongs to a team."))
+    parent = await get_active(session, parent_id) if parent_id else None
+    if parent is not None and parent.kind != GroupKind.TEAM:
+        raise InvalidInput(N_("A small group can only belong to one of the teams."))
+    new = parent.id if parent else None
+    await record(session, actor, "group.parent", f"group:{group.id}", old=group.parent_id, new=new)
+    group.parent_id = new
+    session.add(group)
+    await session.flush()
+    return group
+
+
+# --- finding people by a few letters of their name ------------------------------------
+
+
+_FOLDED = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d"})
+
+
+def fold(text: str | None) -> str:
+    """A name as searched: lower case, no diacritics ("Łęcka" -> "lecka")."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_FOLDED))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(plain.casefold().split())
+
+
+def clean_search(text: str | None) -> str:
+    """What was typed to search by: a few letters of a name, folded."""
+    folded = fold(text)[:SEARCH_MAX]
+    if len(folded) < SEARCH_MIN:
+        raise InvalidInput(N_("Please type at least {n} letters of the name."), n=SEARCH_MIN)
+    return folded
+
+
+async def _search_page(
+    session: AsyncSession, query: SelectOfScalar[Member], search: str, page: int, per_page: int
+) -> tuple[list[Member], int]:
+    """The people of `query` whose folded name contains `search`, one page at a time.
+
+    Folding happens here, not in SQL (neither SQLite nor a stock PostgreSQL folds "ł"): the
+    ids and names of the candidates are read, then only one page of people is loaded."""
+    candidates = query.where(col(Member.display_name).is_not(None)).subquery()
+    names = await session.exec(select(candidates.c.id, candidates.c.display_name))
+    found = sorted(
+        ((fold(name), member_id) for member_id, name in names.all() if search in fold(name)),
+    )
+    pages = max(1, -(-len(found) // per_page))
+    page = max(0, min(page, pages - 1))
+    ids = [member_id for _name, member_id in found[page * per_page : (page + 1) * per_page]]
+    if not ids:
+        return [], pages
+    loaded = {m.id: m for m in (await session.exec(select(Member).where(col(Member.id).in_(ids))))}
+    return [loaded[i] for i in ids if i in loaded], pages
+
+
+def _registered() -> SelectOfScalar[Member]:
+    return select(Member).where(col(Member.consent_at).is_not(None))
+
+
+def _members_of(group: Group) -> SelectOfScalar[Member]:
+    return (
+        _registered()
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(Membership.group_id == group.id, Membership.status == MembershipStatus.MEMBER)
+    )
+
+
+async def members_page(
+    session: AsyncSession, group: Group, page: int = 0, search: str | None = None
+) -> tuple[list[Member], int]:
+    """A group's members by name (or those whose name contains `search`), a page at a time."""
+    if search:
+        return await _search_page(session, _members_of(group), search, page, PEOPLE_PER_PAGE)
+    return await _people_page(session, _members_of(group), page)
+
+
+async def search_people(
+    session: AsyncSession, search: str, page: int = 0
+) -> tuple[list[Member], int]:
+    """Registered members whose folded name contains `search` (already folded)."""
+    return await _search_page(session, _registered(), search, page, PEOPLE_PER_PAGE)
+
+
 # --- coordinators: roles --------------------------------------------------------------
 
 
@@ -547,5 +736,32 @@ async def unlink_chat(
     group.chat_id = None
     session.add(group)
     await record(session, actor, "group.unlink", f"group:{group.id}", chat=chat_id)
+    await session.flush()
+    return group
+
+
+async def move_linked_chat(
+    session: AsyncSession, old_chat_id: int, new_chat_id: int
+) -> Group | None:
+    """Telegram upgraded a linked group chat to a supergroup, which has a new id: the link
+    follows it. If the new chat already serves a group (linked again by hand before the
+    upgrade was noticed), that link stays and the old one is dropped. Returns the group that
+    now uses `new_chat_id`, if any."""
+    if old_chat_id == new_chat_id:
+        return await group_for_chat(session, new_chat_id)
+    group = (await session.exec(select(Group).where(Group.chat_id == old_chat_id))).first()
+    current = (await session.exec(select(Group).where(Group.chat_id == new_chat_id))).first()
+    if group is None:
+        return current
+    if current is not None:
+        group.chat_id = None
+        session.add(group)
+        await session.flush()
+        return current
+    group.chat_id = new_chat_id
+    session.add(group)
+    await record(
+        session, None, "group.chat_migrated", f"group:{group.id}", old=old_chat_id, new=new_chat_id
+    )
     await session.flush()
     return group

@@ -23,6 +23,7 @@ from bot.services.members import clean_text
 from bot.services.permissions import Action, can, has_role
 from models import (
     ActionItem,
+    AnonymousAttendance,
     Answer,
     DatePoll,
     DatePollOption,
@@ -474,7 +475,65 @@ async def scheduled_after(session: AsyncSession, moment: datetime) -> list[Meeti
     return list(rows.all())
 
 
-# --- reminders: claim before sending -------------------------------------------------------
+# --- reminders: due by the clock, claimed before sending -----------------------------------
+
+# The chat id of the row that marks one reminder (meeting, revision, offset) as handled, even
+# when nobody was there to remind; no Telegram chat has id 0.
+HANDLED = 0
+
+
+async def due_reminder_keys(
+    session: AsyncSession, offsets: tuple[timedelta, ...] | list[timedelta], *, now: datetime
+) -> list[tuple[int, int, int]]:
+    """(meeting, revision, offset in seconds) of the reminders due now and not handled yet.
+
+    A meeting's due reminder is the one of the shortest offset already passed: with offsets
+    24 h and 1 h, a meeting starting in 1 to 24 hours is due its 24-hour reminder, one starting
+    within the hour its 1-hour one. So after downtime only the latest missed reminder goes out
+    (no burst of stale ones), and a meeting that has started gets none. A reminder due before
+    the meeting got its current time (scheduled two hours ahead: no "24 hours before") was
+    never meant to exist. One indexed range of `starts_at` per offset.
+    """
+    bounds = sorted(set(offsets), reverse=True)
+    keys: list[tuple[int, int, int]] = []
+    for offset, closer in zip(bounds, [*bounds[1:], timedelta(0)], strict=True):
+        seconds = int(offset.total_seconds())
+        handled = (
+            select(ReminderSent.id)
+            .where(
+                ReminderSent.meeting_id == Meeting.id,
+                ReminderSent.revision == Meeting.revision,
+                ReminderSent.chat_id == HANDLED,
+                ReminderSent.offset_seconds == seconds,
+            )
+            .exists()
+        )
+        rows = await session.exec(
+            select(Meeting.id, Meeting.revision, Meeting.starts_at, Meeting.scheduled_at).where(
+                Meeting.status == MeetingStatus.SCHEDULED,
+                col(Meeting.starts_at) > now + closer,
+                col(Meeting.starts_at) <= now + offset,
+                ~handled,
+            )
+        )
+        keys += [
+            (meeting_id, revision, seconds)  # type: ignore[misc]
+            for meeting_id, revision, starts_at, scheduled_at in rows.all()
+            if starts_at - offset > scheduled_at
+        ]
+    return keys
+
+
+async def followups_due(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Meetings that have ended and whose lead was not asked for a summary yet."""
+    rows = await session.exec(
+        select(Meeting.id).where(
+            Meeting.status == MeetingStatus.SCHEDULED,
+            col(Meeting.followup_asked_at).is_(None),
+            col(Meeting.ends_at) <= now,
+        )
+    )
+    return [meeting_id for meeting_id in rows.all() if meeting_id is not None]
 
 
 async def claim_reminders(
@@ -502,12 +561,16 @@ class DueReminder:
 
 
 async def claim_due_reminders(
-    session: AsyncSession, keys: list[tuple[int, int, int]], *, now: datetime
+    session: AsyncSession, offsets: tuple[timedelta, ...] | list[timedelta], *, now: datetime
 ) -> list[DueReminder]:
-    """Claim the reminders for many (meeting, revision, offset) keys in one transaction.
+    """Find the reminders due now and claim them, in one transaction the caller commits.
 
-    Keys of cancelled, moved or started meetings are dropped. The caller commits, then sends.
+    Each one is claimed per recipient and as a whole (a HANDLED row), so a second process,
+    or the next sweep, finds nothing left to send.
     """
+    keys = await due_reminder_keys(session, offsets, now=now)
+    if not keys:
+        return []
     ids = {meeting_id for meeting_id, _rev, _off in keys}
     meetings = {
         m.id: m for m in (await session.exec(select(Meeting).where(col(Meeting.id).in_(ids)))).all()
@@ -515,13 +578,8 @@ async def claim_due_reminders(
     live = [
         (meetings[mid], off)
         for mid, rev, off in dict.fromkeys(keys)
-        if mid in meetings
-        and not meetings[mid].is_cancelled
-        and meetings[mid].revision == rev
-        and meetings[mid].starts_at > now
+        if mid in meetings and meetings[mid].revision == rev
     ]
-    if not live:
-        return []
     group_ids = {m.group_id for m, _off in live}
     groups = {
         g.id: g
@@ -540,9 +598,10 @@ async def claim_due_reminders(
     people: dict[int, list[Member]] = {}
     for meeting_id, person in rows.all():
         people.setdefault(meeting_id, []).append(person)
-    wanted = []
+    wanted: list[tuple[Meeting, int, int, int | None]] = []
     for meeting, offset in live:
         group = groups[meeting.group_id]
+        wanted.append((meeting, offset, HANDLED, None))
         for person in people.get(meeting.id, []):  # type: ignore[arg-type]
             wanted.append((meeting, offset, person.telegram_id, person.id))
         if group.chat_id is not None:
@@ -616,6 +675,7 @@ async def claimed_chats(session: AsyncSession, meeting: Meeting, offset_seconds:
             ReminderSent.meeting_id == meeting.id,
             ReminderSent.revision == meeting.revision,
             ReminderSent.offset_seconds == offset_seconds,
+            ReminderSent.chat_id != HANDLED,
         )
     )
     return set(rows.all())
@@ -697,6 +757,23 @@ async def present(session: AsyncSession, meeting_id: int) -> list[tuple[Member, 
         .order_by(col(Rsvp.checked_in_at))
     )
     return list(rows.all())  # type: ignore[arg-type]
+
+
+async def erased_present(session: AsyncSession, meeting_id: int) -> int:
+    """How many people who later erased their data checked in (kept without names): the
+    attendance list adds them as "+ n erased participants"."""
+    rows = await session.exec(
+        select(func.count()).where(
+            AnonymousAttendance.meeting_id == meeting_id,
+            col(AnonymousAttendance.checked_in_at).is_not(None),
+        )
+    )
+    return int(rows.one())
+
+
+async def attendance_count(session: AsyncSession, meeting_id: int) -> int:
+    """Everyone who checked in, including people who erased their data since."""
+    return len(await present(session, meeting_id)) + await erased_present(session, meeting_id)
 
 
 # --- follow-up -----------------------------------------------------------------------------

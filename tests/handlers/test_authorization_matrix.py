@@ -165,6 +165,21 @@ async def lead_set(world: World) -> bool:
     return group is not None and group.lead_id == world.ids["person"]  # type: ignore[no-any-return]
 
 
+async def person_removed(world: World) -> bool:
+    found = await world.query(
+        lambda s: s.exec(
+            select(Membership).where(
+                Membership.member_id == world.ids["person"], Membership.group_id == world.group
+            )
+        )
+    )
+    return found.first() is None
+
+
+async def parent_moved(world: World) -> bool:
+    return (await _get(world, Group, "small")).parent_id == world.group  # type: ignore[no-any-return]
+
+
 async def archived(world: World) -> bool:
     return (await _get(world, Group, "small")).archived_at is not None  # type: ignore[no-any-return]
 
@@ -223,6 +238,8 @@ MATRIX: list[Row] = [
     Row("/help", EVERYONE),
     Row("/language", EVERYONE),
     Row("/cancel", EVERYONE),
+    Row("/menu", REGISTERED),
+    Row("ob:go", EVERYONE),
     Row("mn", REGISTERED),
     Row("hp", EVERYONE),
     Row("lg", EVERYONE),
@@ -246,6 +263,7 @@ MATRIX: list[Row] = [
     Row("iv:rv:{invite}", COORDINATOR),
     Row("iv:rvc:{invite}:y", COORDINATOR, invite_revoked),
     Row("iv:rvc:{invite}:n", COORDINATOR),
+    Row("iv:ps:{invite}:pl", COORDINATOR),
     # groups (handlers/groups.py): members browse and join; leads decide for their group;
     # coordinators create, appoint leads, archive and grant roles
     Row("/groups", REGISTERED),
@@ -258,6 +276,12 @@ MATRIX: list[Row] = [
     Row("gr:rq:{group}", LEAD_HERE),
     Row("gr:ok:{group}:{requester}", LEAD_HERE, request_approved),
     Row("gr:no:{group}:{requester}", LEAD_HERE),
+    Row("gr:mb:{group}:0", LEAD_HERE),
+    Row("gr:mbf:{group}:0", LEAD_HERE),
+    Row("gr:mbs:{group}", LEAD_HERE),
+    Row("gr:rm:{group}:{person}", LEAD_HERE),
+    Row("gr:rmc:{group}:{person}:y", LEAD_HERE, person_removed),
+    Row("gr:rmc:{group}:{person}:n", LEAD_HERE),
     Row("gr:ed:{group}", LEAD_HERE),
     Row("gr:ea:{group}", LEAD_HERE),
     Row("gr:eas:{group}:{area}", LEAD_HERE),
@@ -267,10 +291,14 @@ MATRIX: list[Row] = [
     Row("gr:ld:{group}:0", COORDINATOR),
     Row("gr:lds:{group}:{person}", COORDINATOR),
     Row("gr:ldc:{group}:{person}:y", COORDINATOR, lead_set),
+    Row("gr:ept:{small}", COORDINATOR),
+    Row("gr:epts:{small}:{group}", COORDINATOR, parent_moved),
     Row("gr:ar:{small}", COORDINATOR),
     Row("gr:arc:{small}:y", COORDINATOR, archived),
     Row("gr:new", COORDINATOR),
     Row("gr:ppl:0", COORDINATOR),
+    Row("gr:pplf:0", COORDINATOR),
+    Row("gr:pps", COORDINATOR),
     Row("gr:pp:{person}", COORDINATOR),
     Row("gr:rg:{person}:lead", COORDINATOR),
     Row("gr:rgc:{person}:lead:y", COORDINATOR, made_lead),
@@ -345,6 +373,7 @@ MATRIX: list[Row] = [
     Row("bc:stop:{running}", COORDINATOR),
     Row("bc:stopc:{running}:y", COORDINATOR, broadcast_stopped),
     Row("bc:unr:0", COORDINATOR),
+    Row("bc:fmt", LEADS),
     # reports (handlers/reports.py) and the digest settings (handlers/digest.py)
     Row("/export", COORDINATOR),
     Row("rp:ex", COORDINATOR),
@@ -374,6 +403,8 @@ MATRIX: list[Row] = [
 
 # The features' own refusals (domain NotAllowed messages and handler checks), as msgids.
 FEATURE_REFUSALS = (
+    # /mydata and /forget for someone with no stored row at all: there is nothing to show.
+    "I keep nothing about you: you have not started the bot yet. To begin, send /start.",
     "Please finish signing up first: send /start.",
     "Only coordinators and the group's lead can change the status.",
     "Only the author can change this contribution.",
@@ -382,6 +413,7 @@ FEATURE_REFUSALS = (
     "Only the group's lead or a coordinator can change it.",
     "Only the group's lead or a coordinator can decide this.",
     "Only the group's lead or a coordinator can see this.",
+    "Only the group's lead or a coordinator can remove members.",
     "Only the group's lead or a coordinator can link its chat.",
     "You may send messages only to the groups you lead.",
     "You lead this group. Ask a coordinator to hand it to someone else first.",

@@ -362,3 +362,111 @@ async def test_group_page_shows_its_latest_contributions(harness: Harness) -> No
     browse = page.button("All contributions of this group")
     calls = await harness.press(anna, browse)
     assert "Tool library" in harness.texts(calls)
+
+
+async def test_lead_removes_a_member_after_confirming_and_they_are_told(harness: Harness) -> None:
+    from models import AuditEntry
+
+    lena = User(620, "Lena", language_code="en")
+    rysiek = User(621, "Rysiek", language_code="pl")
+    olek = User(622, "Olek", language_code="en")
+    lead = await register(harness, lena, Role.LEADER)
+    resident = await register(harness, rysiek)
+    await register(harness, olek, Role.LEADER)
+    group = await closed_group_led_by(harness, lead)
+    await harness.press(rysiek, f"gr:j:{group.id}")
+    await harness.press(lena, f"gr:ok:{group.id}:{resident.id}")
+    # A member who does not lead the group cannot remove anyone, even with forged data.
+    calls = await harness.press(olek, f"gr:rmc:{group.id}:{resident.id}:y")
+    assert "Only the group's lead or a coordinator" in answered(calls)
+    page = (await harness.press(lena, f"gr:p:{group.id}:0"))[-1]
+    listing = (await harness.press(lena, page.button("Manage members")))[-1]
+    assert "Lena" not in " ".join(label for label, _data in listing.buttons)  # the lead stays
+    question = (await harness.press(lena, listing.button("Rysiek")))[-1]
+    assert "Remove Rysiek from Homework club?" in question.text
+    await harness.press(lena, question.button("No"))
+    async with runtime(harness).db.session() as session:
+        assert await groups_service.is_member(session, group, resident)
+    calls = await harness.press(lena, question.button("Yes"))
+    assert "Rysiek was removed" in answered(calls)
+    assert "Homework club" in harness.last(rysiek.id).text
+    assert "nie należysz już" in harness.last(rysiek.id).text.lower()  # in Polish
+    async with runtime(harness).db.session() as session:
+        assert not await groups_service.is_member(session, group, resident)
+        audit = (
+            await session.exec(select(AuditEntry).where(AuditEntry.action == "group.member.remove"))
+        ).one()
+        assert audit.target == f"group:{group.id}" and audit.details["member"] == resident.id
+    # The same confirmation pressed again changes nothing and says so.
+    calls = await harness.press(lena, question.button("Yes"))
+    assert "no longer a member" in answered(calls)
+
+
+async def test_join_leave_loop_sends_the_lead_one_request_card(harness: Harness) -> None:
+    lena = User(623, "Lena", language_code="en")
+    rysiek = User(624, "Rysiek", language_code="en")
+    lead = await register(harness, lena, Role.LEADER)
+    await register(harness, rysiek)
+    group = await closed_group_led_by(harness, lead)
+    harness.request.calls.clear()
+    refusals = []
+    for _ in range(25):
+        calls = await harness.press(rysiek, f"gr:j:{group.id}")
+        refusals.append(answered(calls))
+        await harness.press(rysiek, f"gr:l:{group.id}")
+    cards = [
+        c
+        for c in harness.request.calls
+        if c.method == "sendMessage"
+        and c.params.get("chat_id") == lena.id
+        and "asks to join" in str(c.params.get("text"))
+    ]
+    assert len(cards) == 1
+    assert any("wait a few minutes" in text for text in refusals)
+
+
+async def test_coordinator_searches_people_by_letters_without_polish_marks(
+    harness: Harness,
+) -> None:
+    boss = User(COORDINATOR, "Boss", language_code="en")
+    await register(harness, boss)
+    await register(harness, User(625, "Anna Łęcka", language_code="pl"), Role.LEADER)
+    await register(harness, User(626, "Ola Nowak", language_code="pl"), Role.LEADER)
+    people = (await harness.press(boss, "gr:ppl:0"))[-1]
+    prompt = (await harness.press(boss, people.button("Search")))[-1]
+    assert "letters" in prompt.text
+    calls = await harness.send(boss, "l")
+    assert "at least 2 letters" in harness.texts(calls)
+    found = (await harness.send(boss, "lecka"))[-1]
+    assert "Anna Łęcka" in " ".join(b[0] for b in found.buttons)
+    assert "Ola" not in " ".join(b[0] for b in found.buttons)
+    card = (await harness.press(boss, found.button("Łęcka")))[-1]
+    assert "Role:" in card.text
+
+
+async def test_coordinator_moves_a_small_group_to_another_team(harness: Harness) -> None:
+    from models import AuditEntry
+
+    boss = User(COORDINATOR, "Boss", language_code="en")
+    lena = User(627, "Lena", language_code="en")
+    await register(harness, boss)
+    lead = await register(harness, lena, Role.LEADER)
+    group = await closed_group_led_by(harness, lead)
+    team = await stored_group(harness, slug="treasurers")
+    # The group's lead edits it, but only a coordinator moves it between teams.
+    edit = (await harness.press(lena, f"gr:ed:{group.id}"))[-1]
+    assert "Parent team" not in " ".join(b[0] for b in edit.buttons)
+    calls = await harness.press(lena, f"gr:epts:{group.id}:{team.id}")
+    assert "only coordinators" in answered(calls)
+    edit = (await harness.press(boss, f"gr:ed:{group.id}"))[-1]
+    picker = (await harness.press(boss, edit.button("Parent team")))[-1]
+    calls = await harness.press(boss, picker.button("Treasurers"))
+    assert "Saved" in answered(calls)
+    assert (await stored_group(harness, id=group.id)).parent_id == team.id
+    async with runtime(harness).db.session() as session:
+        audit = (
+            await session.exec(select(AuditEntry).where(AuditEntry.action == "group.parent"))
+        ).one()
+        assert audit.details == {"old": None, "new": team.id}
+    page = (await harness.press(boss, f"gr:p:{group.id}:0"))[-1]
+    assert "Part of: Treasurers" in page.text

@@ -63,8 +63,9 @@ async def test_lead_schedules_with_buttons_and_members_are_invited(
     chat_card = harness.last(-100777)
     assert "Benches for the yard" in chat_card.text
     assert "went to 3 people" in harness.texts(harness.sent_to(t.lead.telegram_id))
-    jobs = {j.name for j in harness.app.job_queue.jobs() if not j.removed}  # type: ignore[union-attr]
-    assert f"mt:{m.id}:r1:86400" in jobs and f"mt:{m.id}:r1:3600" in jobs
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    assert await reminders.due(harness.app, now=m.starts_at - hour) == [(m.id, 1, 3600)]
+    assert await reminders.due(harness.app, now=m.starts_at - day) == [(m.id, 1, 86400)]
 
     anna = user(t.members[0])
     calls = await harness.press(anna, harness.last(anna.id).button("I'll come"))
@@ -151,8 +152,9 @@ async def test_move_tells_attendees_and_cancel_stops_all(
     assert all("has moved" not in c.text for c in harness.sent_to(t.members[1].telegram_id))
     stored = await only_meeting(db)
     assert stored.revision == 2
-    live = {j.name for j in harness.app.job_queue.jobs() if not j.removed}  # type: ignore[union-attr]
-    assert f"mt:{m.id}:r2:3600" in live and f"mt:{m.id}:r1:3600" not in live
+    hour = timedelta(hours=1)
+    assert await reminders.due(harness.app, now=stored.starts_at - hour) == [(m.id, 2, 3600)]
+    assert await reminders.due(harness.app, now=m.starts_at - hour) == []  # the old time
 
     # Someone else cannot cancel it.
     calls = await harness.press(user(t.outsider), f"mt:cxc:{m.id}:y")
@@ -160,8 +162,7 @@ async def test_move_tells_attendees_and_cancel_stops_all(
     calls = await harness.press(lead, f"mt:cx:{m.id}")
     await harness.press(lead, calls[-1].button("Yes, cancel"))
     assert "is cancelled" in harness.last(t.members[0].telegram_id).text
-    live = [j for j in harness.app.job_queue.jobs() if not j.removed and j.name.startswith("mt:")]  # type: ignore[union-attr]
-    assert live == []
+    assert await reminders.due(harness.app, now=stored.starts_at - hour) == []
     calls = await harness.press(user(t.members[0]), f"mt:a:{m.id}:y")
     assert "cancelled" in harness.texts(calls)
 

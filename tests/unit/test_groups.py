@@ -270,3 +270,79 @@ async def test_lead_cannot_leave_own_group(seeded: Database) -> None:
     async with seeded.session() as session:
         with pytest.raises(NotAllowed):
             await groups_service.leave(session, group.id, lead)
+
+
+def test_fold_drops_polish_and_other_marks() -> None:
+    assert groups_service.fold("Anna ŁĘCKA-Żółć") == "anna lecka-zolc"
+    assert groups_service.fold("  Олена   Ковальчук ") == "олена ковальчук"
+    with pytest.raises(InvalidInput):
+        groups_service.clean_search(" ł ")
+
+
+async def test_search_finds_folded_names_page_by_page(seeded: Database) -> None:
+    for i in range(12):
+        await person(seeded, f"Łęcka {i:02}")
+    await person(seeded, "Nowak")
+    async with seeded.session() as session:
+        first, pages = await groups_service.search_people(session, "lecka", 0)
+        second, _ = await groups_service.search_people(session, "lecka", 1)
+        none, _ = await groups_service.search_people(session, "zzz", 0)
+    assert pages == 2 and len(first) == groups_service.PEOPLE_PER_PAGE
+    assert [m.display_name for m in first + second] == [f"Łęcka {i:02}" for i in range(12)]
+    assert none == []
+
+
+async def test_request_card_once_and_join_leave_loop_is_slowed(seeded: Database) -> None:
+    boss = await person(seeded, "Boss", Role.COORDINATOR)
+    lead = await person(seeded, "Lena")
+    asker = await person(seeded, "Rysiek", Role.RESIDENT)
+    group = await small_group(seeded, boss, is_open=False, lead=lead)
+    told = []
+    with pytest.raises(NotAllowed):
+        for _ in range(10):
+            async with seeded.session() as session:
+                outcome = await groups_service.ask_to_join(session, group.id, asker)
+                told.append([m.id for m in outcome.tell])
+                again = await groups_service.ask_to_join(session, group.id, asker)
+                assert again.tell == []  # still waiting: nobody is told twice
+            async with seeded.session() as session:
+                await groups_service.leave(session, group.id, asker)
+    assert told[0] == [lead.id] and all(t == [] for t in told[1:])
+    assert len(told) == groups_service.TOGGLES_ALLOWED
+
+
+async def test_remove_member_rules(seeded: Database) -> None:
+    boss = await person(seeded, "Boss", Role.COORDINATOR)
+    lead = await person(seeded, "Lena")
+    other = await person(seeded, "Olek")
+    member = await person(seeded, "Rysiek", Role.RESIDENT)
+    group = await small_group(seeded, boss, is_open=True, lead=lead)
+    async with seeded.session() as session:
+        await groups_service.join(session, group.id, member)
+        await groups_service.join(session, group.id, other)
+    async with seeded.session() as session:
+        with pytest.raises(NotAllowed):
+            await groups_service.remove_member(session, other, group.id, member.id)
+        with pytest.raises(NotAllowed):  # the lead is handed over, not removed
+            await groups_service.remove_member(session, boss, group.id, lead.id)
+        await groups_service.remove_member(session, lead, group.id, member.id)
+    async with seeded.session() as session:
+        assert not await groups_service.is_member(session, group, member)
+        with pytest.raises(NotFound):
+            await groups_service.remove_member(session, lead, group.id, member.id)
+
+
+async def test_set_parent_is_for_coordinators_and_teams_only(seeded: Database) -> None:
+    boss = await person(seeded, "Boss", Role.COORDINATOR)
+    lead = await person(seeded, "Lena")
+    group = await small_group(seeded, boss, is_open=True, lead=lead)
+    treasurers = await team(seeded)
+    async with seeded.session() as session:
+        with pytest.raises(NotAllowed):
+            await groups_service.set_parent(session, lead, group.id, treasurers.id)
+        with pytest.raises(InvalidInput):
+            await groups_service.set_parent(session, boss, treasurers.id, None)
+        moved = await groups_service.set_parent(session, boss, group.id, treasurers.id)
+        assert moved.parent_id == treasurers.id
+        moved = await groups_service.set_parent(session, boss, group.id, 0)
+        assert moved.parent_id is None

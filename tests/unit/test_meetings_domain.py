@@ -232,7 +232,7 @@ async def test_poll_needs_two_to_five_times(db: Database) -> None:
 async def test_meetings_at_0230_on_clock_change_sundays(db: Database) -> None:
     """Stored in UTC, shown back in Warsaw time; the .ics carries the zone."""
     from bot.dateparse import parse_when
-    from handlers.meeting_cards import ics_file
+    from handlers.meetings.files import ics_file
 
     t = await team(db)
     cases = [
@@ -267,7 +267,7 @@ async def test_attendance_xlsx_lists_names_institutions_and_local_check_in(db: D
 
     from openpyxl import load_workbook
 
-    from handlers.meeting_cards import attendance_xlsx
+    from handlers.meetings.files import attendance_xlsx
 
     t = await team(db)
     m = await meeting(db, t, starts_in=timedelta(hours=1))

@@ -1,0 +1,60 @@
+"""Meetings: /meeting schedules a meeting (or a date poll), /meetings lists them; people
+answer, check in, and the lead follows up. One module per flow:
+
+- ``draft``, ``review``: the /meeting conversation, step by step, then check and send
+- ``invitations``: a meeting goes out to its group; answers and the .ics file
+- ``listing``: /meetings and one meeting's card
+- ``attendance``: "I'm here", the lead's roster and the XLSX list
+- ``changes``: moving and cancelling
+- ``follow_up``: the summary and action items after the meeting
+- ``polls``: date polls
+- ``routes`` (every button), ``cards`` and ``files`` (what it all looks like), ``shared``.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import CommandHandler, ConversationHandler
+
+from bot.i18n import N_
+from handlers.common import App, private_only
+from handlers.meetings import (
+    attendance,
+    changes,
+    draft,
+    follow_up,
+    invitations,
+    listing,
+    polls,
+)
+from handlers.meetings import routes as r
+from handlers.meetings.shared import stop_handlers
+from handlers.registry import CommandSpec, MenuEntry
+from models import Role
+
+COMMANDS = [
+    CommandSpec("meeting", N_("Schedule a meeting or find a date"), Role.LEAD),
+    CommandSpec("meetings", N_("Your meetings, open meetings and tasks")),
+]
+MENU = [
+    MenuEntry(N_("Meetings"), r.LIST.data(), order=30),
+    MenuEntry(N_("Schedule a meeting"), r.NEW.data(), Role.LEAD, order=31),
+]
+
+
+def register(application: App) -> None:
+    application.add_handler(draft.conversation())
+    # Moving a meeting and the follow-up are one persistent conversation (its name and
+    # states are stored for users in the middle of it).
+    application.add_handler(
+        ConversationHandler(
+            entry_points=[*changes.entry_points(), *follow_up.entry_points()],
+            states={**changes.states(), **follow_up.states()},
+            fallbacks=stop_handlers(),
+            name="meeting_followup",
+            persistent=True,
+            allow_reentry=True,
+        )
+    )
+    application.add_handler(CommandHandler("meetings", private_only(listing.list_meetings)))
+    for module in (listing, invitations, attendance, changes, follow_up, polls):
+        application.add_handlers(module.handlers())

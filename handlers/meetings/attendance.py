@@ -1,0 +1,107 @@
+"""Attendance: "I'm here" from the card, the lead's roster (press a name to mark them present
+or absent) and the attendance list as an XLSX file."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.ext import BaseHandler
+
+from bot.i18n import gettext as _
+from bot.i18n import ngettext
+from bot.services import meetings as service
+from handlers import keyboards as kb
+from handlers.common import Context, answer, esc, reply, requires
+from handlers.meetings import cards, files
+from handlers.meetings import routes as r
+from handlers.meetings.listing import show_meeting
+from handlers.meetings.shared import args_of, id_of, is_private, managed_meeting, now
+from models import Role
+
+ROSTER_LIMIT = 60
+
+
+@requires(Role.RESIDENT)
+async def check_in_pressed(update: Update, context: Context) -> None:
+    meeting_id = id_of(update, r.CHECK_IN)
+    async with context.db.session() as session:
+        await service.check_in(session, context.me, meeting_id, now=now(context))
+    await answer(update, _("Welcome! You are checked in."))
+    if is_private(update):
+        await show_meeting(update, context, meeting_id)
+
+
+async def _roster(update: Update, context: Context, meeting_id: int) -> None:
+    async with context.db.session() as session:
+        meeting = await managed_meeting(session, context.me, meeting_id)
+        roster = await service.attendance_roster(session, meeting)
+    present = sum(1 for _person, rsvp in roster if rsvp and rsvp.checked_in_at)
+    text = "\n".join(
+        [
+            "<b>" + _("Attendance: {topic}").format(topic=esc(meeting.topic)) + "</b>",
+            ngettext("{n} person present.", "{n} people present.", present).format(n=present),
+            _("Press a name to mark them present or absent."),
+        ]
+    )
+    buttons = []
+    for person, rsvp in roster[:ROSTER_LIMIT]:
+        mark = "✅" if rsvp and rsvp.checked_in_at else "▫️"
+        label = f"{mark} {person.display_name or '?'}"
+        buttons.append(r.MARK.button(label, meeting.id, person.id))
+    rows = [
+        *kb.grid(buttons, 2),
+        [r.ATTENDANCE_FILE.button("📊 " + _("Download the list (XLSX)"), meeting.id)],
+        cards.back_to_meeting(meeting_id),
+    ]
+    await reply(update, text, kb.with_menu(rows))
+
+
+@requires(Role.RESIDENT)
+async def roster(update: Update, context: Context) -> None:
+    await answer(update)
+    await _roster(update, context, id_of(update, r.ATTENDANCE))
+
+
+@requires(Role.RESIDENT)
+async def mark(update: Update, context: Context) -> None:
+    """Present ↔ absent, for a coordinator or the group's lead (the service checks)."""
+    meeting_id, member_id = args_of(update, r.MARK)
+    async with context.db.session() as session:
+        current = await service.my_answer(session, meeting_id, member_id)
+        is_present = current is not None and current.checked_in_at is not None
+        await service.mark_attendance(
+            session, context.me, meeting_id, member_id, not is_present, now=now(context)
+        )
+    await answer(update)
+    await _roster(update, context, meeting_id)
+
+
+@requires(Role.RESIDENT)
+async def attendance_file(update: Update, context: Context) -> None:
+    tz = context.runtime.settings.timezone
+    async with context.db.session() as session:
+        meeting = await managed_meeting(
+            session, context.me, id_of(update, r.ATTENDANCE_FILE), scheduled=False
+        )
+        group = await service.group_of(session, meeting)
+        rows = await service.present(session, meeting.id)  # type: ignore[arg-type]
+    await answer(update)
+    # Writing cells is CPU work: off the event loop (the language travels with the context).
+    payload = await asyncio.to_thread(files.attendance_xlsx, meeting, group, rows, tz)
+    day = meeting.starts_at.astimezone(tz).date().isoformat()
+    assert update.effective_chat is not None
+    await update.effective_chat.send_document(
+        InputFile(payload, filename=f"attendance-{meeting.id}-{day}.xlsx"),
+        caption=_("Attendance list: {topic}").format(topic=esc(meeting.topic)),
+    )
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        kb.callback_handler(check_in_pressed, r.CHECK_IN),
+        kb.callback_handler(roster, r.ATTENDANCE),
+        kb.callback_handler(mark, r.MARK),
+        kb.callback_handler(attendance_file, r.ATTENDANCE_FILE),
+    ]

@@ -1,0 +1,388 @@
+"""/meeting: a lead schedules a meeting, or a date poll when the time is not settled, one
+question at a time (group, topic, area, when, duration, place, places, who may come, agenda),
+then checks the draft and sends it. The draft lives in user_data (persisted), so a restart
+in the middle loses nothing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import CommandHandler, ConversationHandler
+
+from bot.dateparse import at, parse_when
+from bot.i18n import format_date, format_datetime, ngettext
+from bot.i18n import gettext as _
+from bot.services import groups as groups_service
+from bot.services import meetings as service
+from bot.services.errors import DomainError, InvalidInput
+from bot.services.members import clean_text
+from handlers import keyboards as kb
+from handlers.common import (
+    END,
+    Context,
+    answer,
+    domain_message,
+    private_only,
+    refuse,
+    reply,
+    requires,
+    role_refusal,
+)
+from handlers.meetings import review
+from handlers.meetings import routes as r
+from handlers.meetings.shared import (
+    AGENDA,
+    AREA,
+    CAPACITY,
+    DAY,
+    DRAFT,
+    DURATION,
+    GROUP,
+    HOUR,
+    NOT_MANAGER,
+    OPENNESS,
+    PLACE,
+    POLL,
+    REVIEW,
+    TOPIC,
+    args_of,
+    ask,
+    draft_data,
+    examples,
+    id_of,
+    now,
+    pressed,
+    stop_handlers,
+    today,
+    typed,
+    typed_text,
+)
+from models import Role
+
+DAYS_AHEAD = 7
+CAPACITIES = (10, 15, 20, 30, 50)
+GROUP_LIMIT = 40
+
+
+@requires(Role.RESIDENT)
+async def new_meeting(update: Update, context: Context) -> int:
+    await answer(update)
+    async with context.db.session() as session:
+        groups = await service.schedulable_groups(session, context.me)
+    if not groups:
+        await refuse(update, role_refusal(Role.LEAD))
+        return END
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {}
+    language = context.language
+    choices = [r.DRAFT_GROUP.button(g.display_name(language), g.id) for g in groups[:GROUP_LIMIT]]
+    await ask(update, _("Which group is the meeting for?"), choices)
+    return GROUP
+
+
+async def group_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    try:
+        async with context.db.session() as session:
+            group = await groups_service.get_active(session, id_of(update, r.DRAFT_GROUP))
+            if group not in await service.schedulable_groups(session, context.me):
+                await refuse(update, _(NOT_MANAGER))
+                return GROUP
+    except DomainError as error:  # gone: said in place of the question, which stays
+        await ask(update, domain_message(error))
+        return GROUP
+    draft_data(context)["group"] = group.id
+    await ask(update, _("What is the topic of the meeting?"))
+    return TOPIC
+
+
+async def topic_typed(update: Update, context: Context) -> int:
+    try:
+        topic = clean_text(typed_text(update), service.TOPIC_MAX, field="topic")
+    except InvalidInput as error:
+        await reply(update, domain_message(error))
+        return TOPIC
+    draft_data(context)["topic"] = topic
+    async with context.db.session() as session:
+        areas = await groups_service.areas(session)
+    language = context.language
+    choices = [r.DRAFT_AREA.button(a.names.get(language) or a.slug, a.id) for a in areas]
+    choices.append(r.DRAFT_AREA.button(_("The group's own area"), 0))
+    await ask(update, _("Which problem area does it concern?"), choices)
+    return AREA
+
+
+async def area_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    draft_data(context)["area"] = id_of(update, r.DRAFT_AREA) or None
+    return await _ask_day(update, context)
+
+
+# --- when: a day and an hour, a typed date, or candidate times for a poll ---------------------
+
+
+async def _ask_day(update: Update, context: Context) -> int:
+    first = today(context)
+    days = []
+    for offset in range(DAYS_AHEAD):
+        day = first + timedelta(days=offset)
+        label = (
+            _("Today")
+            if offset == 0
+            else _("Tomorrow")
+            if offset == 1
+            else format_date(day, "EEE d MMM")
+        )
+        days.append(r.DRAFT_DAY.button(label, day.isoformat()))
+    poll = [r.DRAFT_POLL.button("🗳 " + _("Not sure yet: let members vote on times"))]
+    text = _("When? Pick a day, or type the date and time, for example: {examples}").format(
+        examples=examples()
+    )
+    await ask(update, text, days, width=3, rows=[poll])
+    return DAY
+
+
+async def day_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    try:
+        day = date.fromisoformat(args_of(update, r.DRAFT_DAY)[0])
+    except ValueError:
+        return await _ask_day(update, context)
+    draft_data(context)["day"] = day.isoformat()
+    tz = context.runtime.settings.timezone
+    current = now(context)
+    hours = [
+        r.DRAFT_HOUR.button(f"{hour:02d}:00", f"{hour:02d}00")
+        for hour in r.HOURS
+        if at(day, time(hour), tz) > current
+    ]
+    text = _("{day}: at what time? Pick one or type it, like 17:30.").format(
+        day=format_date(day, "EEEE d MMMM")
+    )
+    other_day = [r.DRAFT_OTHER_DAY.button("« " + _("Another day"))]
+    await ask(update, text, hours, width=4, rows=[other_day])
+    return HOUR
+
+
+async def hour_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    code = args_of(update, r.DRAFT_HOUR)[0]
+    return await _set_time(update, context, f"{code[:2]}:{code[2:]}")
+
+
+async def hour_typed(update: Update, context: Context) -> int:
+    return await _set_time(update, context, typed_text(update))
+
+
+async def _set_time(update: Update, context: Context, clock_text: str) -> int:
+    """The chosen day plus a typed or pressed hour; a full date typed here works too."""
+    day = draft_data(context).get("day")
+    text = f"{date.fromisoformat(day).strftime('%d.%m.%Y')} {clock_text}" if day else clock_text
+    if any(ch.isalpha() for ch in clock_text):
+        text = clock_text
+    return await _parse_start(update, context, text, HOUR)
+
+
+async def when_typed(update: Update, context: Context) -> int:
+    return await _parse_start(update, context, typed_text(update), DAY)
+
+
+def _parse(context: Context, text: str) -> datetime:
+    """A typed date and time (InvalidInput with examples when it cannot be read)."""
+    tz = context.runtime.settings.timezone
+    return parse_when(text, context.language, now=now(context), tz=tz)
+
+
+async def _parse_start(update: Update, context: Context, text: str, state: int) -> int:
+    try:
+        starts = _parse(context, text)
+    except InvalidInput as error:
+        await reply(update, domain_message(error), edit=False)
+        return state
+    draft_data(context)["starts"] = starts.isoformat()
+    draft_data(context).pop("candidates", None)
+    return await _ask_duration(update, context)
+
+
+async def back_to_days(update: Update, context: Context) -> int:
+    await answer(update)
+    return await _ask_day(update, context)
+
+
+async def start_poll(update: Update, context: Context) -> int:
+    await answer(update)
+    draft_data(context)["candidates"] = []
+    draft_data(context).pop("starts", None)
+    return await _show_candidates(update, context)
+
+
+async def _show_candidates(update: Update, context: Context) -> int:
+    candidates = draft_data(context).get("candidates", [])
+    lines = [
+        _(
+            "Type the candidate times one per message ({low} to {high}), for example: {examples}"
+        ).format(low=service.POLL_MIN, high=service.POLL_MAX, examples=examples())
+    ]
+    lines += [f"• {format_datetime(datetime.fromisoformat(c), 'short_day')}" for c in candidates]
+    done = [r.DRAFT_CANDIDATES_DONE.button("✔ " + _("Done"))]
+    await ask(
+        update, "\n".join(lines), done if len(candidates) >= service.POLL_MIN else [], edit=False
+    )
+    return POLL
+
+
+async def candidate_typed(update: Update, context: Context) -> int:
+    candidates: list[str] = draft_data(context).setdefault("candidates", [])
+    if len(candidates) >= service.POLL_MAX:
+        await reply(update, _("That is the most times a poll can have. Press Done."), edit=False)
+        return POLL
+    try:
+        moment = _parse(context, typed_text(update))
+    except InvalidInput as error:
+        await reply(update, domain_message(error), edit=False)
+        return POLL
+    if moment.isoformat() not in candidates:
+        candidates.append(moment.isoformat())
+        candidates.sort()
+    return await _show_candidates(update, context)
+
+
+async def candidates_done(update: Update, context: Context) -> int:
+    await answer(update)
+    if len(draft_data(context).get("candidates", [])) < service.POLL_MIN:
+        return await _show_candidates(update, context)
+    return await _ask_duration(update, context)
+
+
+# --- the rest of the details -----------------------------------------------------------------
+
+
+def _duration_label(minutes: int) -> str:
+    if minutes % 60:
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    return ngettext("{n} hour", "{n} hours", minutes // 60).format(n=minutes // 60)
+
+
+async def _ask_duration(update: Update, context: Context) -> int:
+    choices = [r.DRAFT_DURATION.button(_duration_label(m), m) for m in service.DURATIONS]
+    await ask(update, _("How long will it take?"), choices, width=2)
+    return DURATION
+
+
+async def duration_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    minutes = id_of(update, r.DRAFT_DURATION)
+    if minutes not in service.DURATIONS:
+        return await _ask_duration(update, context)
+    draft_data(context)["duration"] = minutes
+    usual = context.runtime.profile.default_place
+    choices = [r.DRAFT_USUAL_PLACE.button(usual)] if usual else []
+    await ask(update, _("Where? Pick the usual place or type another one."), choices)
+    return PLACE
+
+
+async def place_usual(update: Update, context: Context) -> int:
+    await answer(update)
+    return await _set_place(update, context, context.runtime.profile.default_place)
+
+
+async def place_typed(update: Update, context: Context) -> int:
+    return await _set_place(update, context, typed_text(update))
+
+
+async def _set_place(update: Update, context: Context, place: str) -> int:
+    try:
+        draft_data(context)["place"] = clean_text(place, service.PLACE_MAX, field="place")
+    except InvalidInput as error:
+        await reply(update, domain_message(error), edit=False)
+        return PLACE
+    choices = [r.DRAFT_CAPACITY.button(_("No limit"), 0)]
+    choices += [r.DRAFT_CAPACITY.button(str(n), n) for n in CAPACITIES]
+    text = _("How many places are there? Pick a number, type one, or choose no limit.")
+    await ask(update, text, choices, width=3)
+    return CAPACITY
+
+
+async def capacity_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    return await _set_capacity(update, context, id_of(update, r.DRAFT_CAPACITY))
+
+
+async def capacity_typed(update: Update, context: Context) -> int:
+    text = typed_text(update).strip()
+    if not text.isdigit() or not 1 <= int(text) <= service.CAPACITY_MAX:
+        await reply(
+            update,
+            _("Please type a number between 1 and {limit}, or press No limit.").format(
+                limit=service.CAPACITY_MAX
+            ),
+            edit=False,
+        )
+        return CAPACITY
+    return await _set_capacity(update, context, int(text))
+
+
+async def _set_capacity(update: Update, context: Context, capacity: int) -> int:
+    draft_data(context)["capacity"] = capacity or None
+    choices = [
+        r.DRAFT_OPENNESS.button(_("Open: residents may join too"), "1"),
+        r.DRAFT_OPENNESS.button(_("Only the group's members"), "0"),
+    ]
+    await ask(update, _("Who may come?"), choices)
+    return OPENNESS
+
+
+async def openness_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    draft_data(context)["open"] = args_of(update, r.DRAFT_OPENNESS)[0] == "1"
+    skip = [r.DRAFT_SKIP_AGENDA.button(_("Skip the agenda"))]
+    await ask(update, _("Type the agenda if you like (what will be discussed), or skip."), skip)
+    return AGENDA
+
+
+async def agenda_skipped(update: Update, context: Context) -> int:
+    await answer(update)
+    draft_data(context)["agenda"] = None
+    return await review.show(update, context)
+
+
+async def agenda_typed(update: Update, context: Context) -> int:
+    try:
+        draft_data(context)["agenda"] = clean_text(
+            typed_text(update), service.AGENDA_MAX, field="agenda"
+        )
+    except InvalidInput as error:
+        await reply(update, domain_message(error), edit=False)
+        return AGENDA
+    return await review.show(update, context)
+
+
+def conversation() -> ConversationHandler[Any]:
+    on = kb.callback_handler
+    return ConversationHandler(
+        entry_points=[CommandHandler("meeting", private_only(new_meeting)), on(new_meeting, r.NEW)],
+        states={
+            GROUP: pressed(on(group_chosen, r.DRAFT_GROUP)),
+            TOPIC: typed(topic_typed),
+            AREA: pressed(on(area_chosen, r.DRAFT_AREA)),
+            DAY: [on(day_chosen, r.DRAFT_DAY), on(start_poll, r.DRAFT_POLL), *typed(when_typed)],
+            HOUR: [
+                on(hour_chosen, r.DRAFT_HOUR),
+                on(back_to_days, r.DRAFT_OTHER_DAY),
+                *typed(hour_typed),
+            ],
+            POLL: [on(candidates_done, r.DRAFT_CANDIDATES_DONE), *typed(candidate_typed)],
+            DURATION: pressed(on(duration_chosen, r.DRAFT_DURATION)),
+            PLACE: [on(place_usual, r.DRAFT_USUAL_PLACE), *typed(place_typed)],
+            CAPACITY: [on(capacity_chosen, r.DRAFT_CAPACITY), *typed(capacity_typed)],
+            OPENNESS: pressed(on(openness_chosen, r.DRAFT_OPENNESS)),
+            AGENDA: [on(agenda_skipped, r.DRAFT_SKIP_AGENDA), *typed(agenda_typed)],
+            REVIEW: pressed(on(review.send, r.DRAFT_SEND)),
+        },
+        fallbacks=[*stop_handlers(), CommandHandler("meeting", private_only(new_meeting))],
+        name="meeting",
+        persistent=True,
+        allow_reentry=True,
+    )

@@ -1,0 +1,75 @@
+"""A meeting as a file: the .ics invitation and the attendance list (XLSX).
+
+openpyxl is imported where the list is written: at module level it would load numpy, PIL
+and lxml before the first update. Writing cells is CPU work, so the handler runs
+`attendance_xlsx` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from bot.i18n import current_language
+from bot.i18n import gettext as _
+from models import Group, Meeting, Member, Rsvp
+
+
+def ics_file(meeting: Meeting, group: Group, tz: ZoneInfo, bot_username: str) -> bytes:
+    """An iCalendar event in BOT_TIMEZONE (TZID plus a VTIMEZONE), stable UID per meeting."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//leaders-bot//meetings//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    event.add("uid", f"meeting-{meeting.id}@{bot_username}")
+    event.add("sequence", meeting.revision - 1)
+    event.add("dtstamp", meeting.scheduled_at)
+    event.add("dtstart", meeting.starts_at.astimezone(tz))
+    event.add("dtend", meeting.ends_at.astimezone(tz))
+    event.add("summary", meeting.topic)
+    event.add("location", meeting.place)
+    description = group.display_name(current_language())
+    if meeting.agenda:
+        description += "\n\n" + meeting.agenda
+    event.add("description", description)
+    if meeting.is_cancelled:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def attendance_xlsx(
+    meeting: Meeting, group: Group, rows: list[tuple[Member, Rsvp]], tz: ZoneInfo
+) -> bytes:
+    """The list the programme reports to its funder: who was there and when they came."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Attendance")[:31]
+    sheet.append([_("Meeting"), meeting.topic])
+    sheet.append([_("Group"), group.display_name(current_language())])
+    sheet.append([_("Date"), meeting.starts_at.astimezone(tz).replace(tzinfo=None)])
+    sheet.append([_("Place"), meeting.place])
+    sheet.append([])
+    header = [_("No."), _("Name"), _("Institution"), _("Check-in time")]
+    sheet.append(header)
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for number, (person, rsvp) in enumerate(rows, start=1):
+        checked = (
+            rsvp.checked_in_at.astimezone(tz).replace(tzinfo=None) if rsvp.checked_in_at else None
+        )
+        sheet.append([number, person.display_name or "", person.institution or "", checked])
+        if checked is not None:
+            sheet.cell(sheet.max_row, 4).number_format = "yyyy-mm-dd hh:mm"
+    sheet["B3"].number_format = "yyyy-mm-dd hh:mm"
+    for column, width in zip("ABCD", (8, 32, 40, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,150 @@
+"""A meeting goes out to its group (privately and to the linked chat); people answer it
+(I'll come / maybe / I can't, with a waiting list) and take it into their calendar."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.error import TelegramError
+from telegram.ext import BaseHandler
+
+from bot import notify
+from bot import reminders as jobs
+from bot.i18n import N_, ngettext, use_language
+from bot.i18n import gettext as _
+from bot.services import meetings as service
+from bot.services.errors import NotAllowed
+from handlers import keyboards as kb
+from handlers.common import Context, answer, reply, requires
+from handlers.meetings import cards, files
+from handlers.meetings import routes as r
+from handlers.meetings.listing import show_meeting
+from handlers.meetings.shared import args_of, card_parts, id_of, is_private, now
+from models import Answer, Meeting, Member, Role
+
+log = logging.getLogger(__name__)
+ANSWER_OF = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO}
+
+
+async def send_invitations(context: Context, meeting: Meeting, *, skip: int | None) -> int:
+    """The card to every member of the group but `skip`, and to the group's chat."""
+    runtime = context.runtime
+    async with context.db.session() as session:
+        group, area, counts = await card_parts(session, meeting)
+        people = [m for m in await service.group_members(session, group.id) if m.id != skip]  # type: ignore[arg-type]
+
+    def render() -> tuple[str, Any]:
+        return cards.meeting_text(meeting, group, area, counts), cards.invitation_keyboard(meeting)
+
+    delivered = await notify.notify_members(context.bot, context.db, people, render)
+    posted = await notify.post_to_group_chat(
+        context.bot, group, render, runtime.settings.bot_default_language
+    )
+    if posted is not None:
+        async with context.db.session() as session:
+            await service.remember_chat_card(session, meeting.id, posted.message_id)  # type: ignore[arg-type]
+        meeting.chat_message_id = posted.message_id
+    return delivered
+
+
+async def announce(
+    update: Update, context: Context, meeting: Meeting, *, actor_id: int, current: datetime
+) -> None:
+    """A meeting just scheduled (from a draft or a poll): reminders, invitations, its card."""
+    jobs.schedule_meeting(context.application, meeting, now=current)  # type: ignore[arg-type]
+    delivered = await send_invitations(context, meeting, skip=actor_id)
+    await reply(
+        update,
+        _("The meeting is scheduled.")
+        + " "
+        + ngettext(
+            "The invitation went to {n} person.", "The invitation went to {n} people.", delivered
+        ).format(n=delivered),
+    )
+    await show_meeting(update, context, meeting.id, edit=False)  # type: ignore[arg-type]
+
+
+async def refresh_chat_card(context: Context, meeting_id: int) -> None:
+    """Keep the linked chat's card current: counts, a new time, or "cancelled"."""
+    runtime = context.runtime
+    async with context.db.session() as session:
+        meeting = await service.get(session, meeting_id)
+        if meeting.chat_message_id is None:
+            return
+        group, area, counts = await card_parts(session, meeting)
+    if group.chat_id is None:
+        return
+    with use_language(runtime.settings.bot_default_language):
+        text = cards.meeting_text(meeting, group, area, counts)
+        keyboard = None if meeting.is_cancelled else cards.invitation_keyboard(meeting)
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=group.chat_id, message_id=meeting.chat_message_id, reply_markup=keyboard
+        )
+    except TelegramError as exc:  # deleted, too old, not modified: the card just stays
+        log.info("could not refresh the chat card of meeting %s: %s", meeting_id, exc)
+
+
+@requires(Role.RESIDENT)
+async def answer_pressed(update: Update, context: Context) -> None:
+    """I'll come / maybe / I can't, from a private card or the group chat's card."""
+    meeting_id, code = args_of(update, r.ANSWER)
+    async with context.db.session() as session:
+        result = await service.answer(
+            session, context.me, meeting_id, ANSWER_OF[code], now=now(context)
+        )
+        meeting = await service.get(session, meeting_id)
+        group, area, counts = await card_parts(session, meeting)
+        place = (
+            await service.waiting_position(session, result.rsvp)
+            if result.rsvp.answer == Answer.WAITING
+            else None
+        )
+    if place is not None:
+        toast = _("The meeting is full: you are number {n} on the waiting list.").format(n=place)
+    else:
+        toast = _("Your answer: {answer}").format(answer=cards.answer_label(result.rsvp.answer))
+    await answer(update, toast)
+    if is_private(update):
+        await show_meeting(update, context, meeting_id)
+        await refresh_chat_card(context, meeting_id)
+    else:
+        await reply(
+            update,
+            cards.meeting_text(meeting, group, area, counts),
+            cards.invitation_keyboard(meeting),
+        )
+    for person in result.promoted:
+
+        def render(person: Member = person) -> tuple[str, Any]:
+            return cards.promoted_text(meeting), cards.invitation_keyboard(meeting)
+
+        await notify.notify_member(context.bot, context.db, person, render)
+
+
+@requires(Role.RESIDENT)
+async def ics_pressed(update: Update, context: Context) -> None:
+    runtime = context.runtime
+    async with context.db.session() as session:
+        meeting = await service.get(session, id_of(update, r.ICS))
+        group = await service.group_of(session, meeting)
+        if not await service.may_answer(session, context.me, meeting):
+            raise NotAllowed(N_("This meeting is only for members of its group."))
+    await answer(update)
+    payload = files.ics_file(meeting, group, runtime.settings.timezone, runtime.bot_username)
+    # Always privately: pressed in a group chat, the file is for the presser only.
+    await context.bot.send_document(
+        context.me.telegram_id,
+        InputFile(payload, filename=f"meeting-{meeting.id}.ics"),
+        caption=_("Open the file to add the meeting to your calendar."),
+    )
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [
+        kb.callback_handler(answer_pressed, r.ANSWER),
+        kb.callback_handler(ics_pressed, r.ICS),
+    ]

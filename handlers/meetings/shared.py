@@ -1,0 +1,172 @@
+"""What the meetings flows share: the conversations' states and keys, the clock, a question
+with a Cancel button (every step and picker has that shape), the meeting a manager acts on,
+and telling a meeting's people."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+
+from bot import notify
+from bot import reminders as jobs
+from bot.i18n import N_, ngettext
+from bot.i18n import gettext as _
+from bot.services import groups as groups_service
+from bot.services import meetings as service
+from bot.services.errors import NotAllowed
+from handlers import keyboards as kb
+from handlers.common import END, Context, answer, reply
+from handlers.meetings import routes as r
+from models import Group, Meeting, Member, ProblemArea
+
+# The conversations' states. Both conversations are persistent: a user in the middle of one
+# keeps their state number across restarts, so these numbers never change.
+(GROUP, TOPIC, AREA, DAY, HOUR, POLL, DURATION, PLACE, CAPACITY, OPENNESS, AGENDA, REVIEW) = range(
+    12
+)
+MOVE_TIME, SUMMARY, ITEM_TEXT, ITEM_OWNER, ITEM_DUE = range(20, 25)
+# Their user_data keys.
+DRAFT = "meeting_draft"
+MOVE = "meeting_move"
+FOLLOW = "meeting_followup"
+
+NOT_MANAGER = N_("Only a coordinator or the lead of this group can do this.")
+
+
+def draft_data(context: Context) -> dict[str, Any]:
+    """The /meeting draft gathered so far (kept in user_data, which is persisted)."""
+    assert context.user_data is not None
+    return context.user_data.setdefault(DRAFT, {})  # type: ignore[no-any-return]
+
+
+def now(context: Context) -> datetime:
+    return jobs.clock(context.application)  # type: ignore[arg-type]
+
+
+def today(context: Context) -> date:
+    return now(context).astimezone(context.runtime.settings.timezone).date()
+
+
+def typed_text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+def args_of(update: Update, route: kb.Route) -> tuple[Any, ...]:
+    """The typed arguments of the pressed button (the handler is registered on `route`)."""
+    assert update.callback_query is not None
+    return route.parse(update.callback_query.data)
+
+
+def id_of(update: Update, route: kb.Route) -> int:
+    """The first argument (an id) of the pressed button."""
+    return int(args_of(update, route)[0])
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == chat.PRIVATE
+
+
+def examples() -> str:
+    return _("tomorrow 17:00, 15.05 18:30, Tuesday 17, next Tuesday 5pm")
+
+
+def cancel_row() -> list[kb.InlineKeyboardButton]:
+    return [r.STOP.button("✖ " + _("Cancel"))]
+
+
+async def ask(
+    update: Update,
+    text: str,
+    buttons: Sequence[kb.InlineKeyboardButton] = (),
+    *,
+    width: int = 1,
+    rows: Iterable[Sequence[kb.InlineKeyboardButton]] = (),
+    edit: bool = True,
+) -> None:
+    """A step of a conversation: the question, its choices in a grid, more rows, Cancel."""
+    await reply(
+        update, text, kb.markup([*kb.grid(list(buttons), width), *rows, cancel_row()]), edit=edit
+    )
+
+
+async def stop(update: Update, context: Context) -> int:
+    """Cancel (the button or /cancel) in any step of either conversation."""
+    await answer(update)
+    if context.user_data is not None:
+        for key in (DRAFT, MOVE, FOLLOW):
+            context.user_data.pop(key, None)
+    await reply(update, _("Stopped. Nothing was sent."), kb.with_menu([]))
+    return END
+
+
+async def not_text(update: Update, context: Context) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        _("Please type it as a message, or send /cancel to stop.")
+    )
+
+
+async def press_a_button(update: Update, context: Context) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(
+        _("Please use the buttons above, or send /cancel to stop.")
+    )
+
+
+def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
+    """A step that expects text: anything else is asked for again."""
+    return [
+        MessageHandler(filters.TEXT & ~filters.COMMAND, callback),
+        MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
+    ]
+
+
+def pressed(*handlers: BaseHandler[Any, Any, Any]) -> list[BaseHandler[Any, Any, Any]]:
+    """A step that expects a button: a message gets a reminder to press one."""
+    return [*handlers, MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, press_a_button)]
+
+
+def stop_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    return [CommandHandler("cancel", stop), kb.callback_handler(stop, r.STOP)]
+
+
+async def managed_meeting(
+    session: AsyncSession, member: Member, meeting_id: int, *, scheduled: bool = True
+) -> Meeting:
+    """The meeting `member` may manage (a coordinator or its group's lead), else NotAllowed;
+    `scheduled`: not a cancelled one."""
+    get = service.get_scheduled if scheduled else service.get
+    meeting = await get(session, meeting_id)
+    if not await service.may_manage(session, member, meeting):
+        raise NotAllowed(NOT_MANAGER)
+    return meeting
+
+
+async def card_parts(
+    session: AsyncSession, meeting: Meeting
+) -> tuple[Group, ProblemArea | None, Counter[str]]:
+    group = await service.group_of(session, meeting)
+    areas = {a.id: a for a in await groups_service.areas(session)}
+    counts = await service.counts(session, meeting.id)  # type: ignore[arg-type]
+    return group, areas.get(meeting.area_id or 0), counts
+
+
+async def tell(context: Context, people: list[Member], group: Group, render: notify.Render) -> int:
+    """Send to `people` privately and post to the group's linked chat; how many got it."""
+    delivered = await notify.notify_members(context.bot, context.db, people, render)
+    await notify.post_to_group_chat(
+        context.bot, group, render, context.runtime.settings.bot_default_language
+    )
+    return delivered
+
+
+def told_text(told: int) -> str:
+    return ngettext("{n} person was told.", "{n} people were told.", told).format(n=told)
