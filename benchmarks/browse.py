@@ -5,7 +5,9 @@
 
 The PostgreSQL database is WIPED (schema dropped and migrated): give it a scratch one.
 Prints p50 and p99 of rendering one /browse page (query + card text + keyboard) for each
-filter and sort, and of a submission's final step (save, load the card, find reviewers).
+filter and sort, of reading page 1 and page 500 (by page number: an OFFSET over ids; by
+keyset: after the previous page's last card; and the old OFFSET query over whole cards), and
+of a submission's final step (save, load the card, find reviewers).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot import i18n
 from bot.config import Settings
@@ -149,10 +151,9 @@ async def timed(
 
 async def measure(db: Database, repeat: int) -> list[tuple[str, float, float]]:
     settings = Settings(telegram_bot_token="1:bench", database_url=db.url)  # type: ignore[arg-type]
+    runtime = Runtime(settings=settings, db=db, profile=load_profile())
     context = SimpleNamespace(
-        application=SimpleNamespace(
-            bot_data={KEY: Runtime(settings=settings, db=db, profile=load_profile())}
-        )
+        application=SimpleNamespace(bot_data={KEY: runtime}), runtime=runtime, db=db
     )
     i18n.setup("pl", "Europe/Warsaw")
     i18n.set_language("pl")
@@ -184,6 +185,8 @@ async def measure(db: Database, repeat: int) -> list[tuple[str, float, float]]:
             sort = "most supported" if by_support else "newest"
             results.append(await timed(f"/browse {label}, {sort}", render, repeat))
 
+    results += await deep_pages(db, viewer)
+
     draft = service.new_draft("idea")
     draft["fields"] = {"title": "A bench idea", "for_whom": "everyone", "first_step": "start"}
     draft["area_id"], draft["group_id"] = area.id, group.id
@@ -199,6 +202,50 @@ async def measure(db: Database, repeat: int) -> list[tuple[str, float, float]]:
         assert reviewers
 
     results.append(await timed("submission: final step (send)", final_step, repeat))
+    return results
+
+
+DEEP_PAGE = 499  # page 500 as the user counts
+
+
+async def deep_pages(db: Database, viewer: Member) -> list[tuple[str, float, float]]:
+    """Page 1 and page 500, newest first and most supported first."""
+    results = []
+    for by_support in (False, True):
+        filters = service.Filters(by_support=by_support)
+        sort = "most supported" if by_support else "newest"
+        async with db.session() as session:
+            before = await service.browse(session, filters, DEEP_PAGE - 1, viewer)
+        cursor = before.next_cursor
+        assert cursor is not None
+
+        async def page(number: int, filters: service.Filters = filters, **kw: Any) -> None:
+            async with db.session() as session:
+                result = await service.browse(session, filters, number, viewer, **kw)
+            assert len(result.cards) == service.PAGE_SIZE
+
+        async def old_offset(filters: service.Filters = filters) -> None:
+            # The query before keyset pagination: whole cards, OFFSET 2,495.
+            order = (
+                [col(Contribution.support_count).desc(), col(Contribution.id).desc()]
+                if filters.by_support
+                else [col(Contribution.id).desc()]
+            )
+            async with db.session() as session:
+                query = service._card_query(viewer).order_by(*order)
+                rows = await session.exec(query.offset(DEEP_PAGE * service.PAGE_SIZE).limit(6))
+                assert len(rows.all()) == service.PAGE_SIZE + 1
+
+        results.append(await timed(f"page 1, {sort}", lambda: page(0), 100))
+        results.append(
+            await timed(
+                f"page 500 by keyset, {sort}",
+                lambda cursor=cursor: page(DEEP_PAGE, after=cursor),
+                100,
+            )
+        )
+        results.append(await timed(f"page 500 by number, {sort}", lambda: page(DEEP_PAGE), 100))
+        results.append(await timed(f"page 500, old OFFSET query, {sort}", old_offset, 30))
     return results
 
 

@@ -25,7 +25,17 @@ from sqlalchemy import insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import Contribution, Group, Member, Membership, ProblemArea, Role, utcnow
+from models import (
+    Contribution,
+    Group,
+    Meeting,
+    Member,
+    Membership,
+    ProblemArea,
+    Role,
+    Rsvp,
+    utcnow,
+)
 from tests.harness import User
 
 if TYPE_CHECKING:
@@ -58,6 +68,7 @@ class Population:
     group_ids: list[int] = field(default_factory=list)
     area_ids: list[int] = field(default_factory=list)
     idea_ids: list[int] = field(default_factory=list)  # a sample, to support
+    meeting_ids: list[int] = field(default_factory=list)  # open, in the future: to answer
 
 
 Prefill = Callable[[AsyncSession, random.Random, Population], Awaitable[None]]
@@ -124,7 +135,49 @@ async def prefill_contributions(
     people.idea_ids = list((await session.exec(ideas)).all())  # type: ignore[arg-type]
 
 
-PREFILL: list[Prefill] = [prefill_members, prefill_contributions]
+MEETINGS = 2_000
+ANSWERS_PER_MEETING = 10
+
+
+async def prefill_meetings(session: AsyncSession, rng: random.Random, people: Population) -> None:
+    """2,000 meetings over the next months (open to everyone), with 10 answers each."""
+    now = utcnow()
+    rows = []
+    for i in range(MEETINGS):
+        starts = now + timedelta(days=1 + i % 180, hours=rng.randint(8, 18))
+        rows.append(
+            {
+                "group_id": rng.choice(people.group_ids),
+                "topic": f"Meeting {i} about the neighbourhood",
+                "area_id": rng.choice(people.area_ids),
+                "starts_at": starts,
+                "ends_at": starts + timedelta(minutes=90),
+                "place": "Community centre, room 2",
+                "capacity": None if i % 4 else 40,
+                "is_open": True,
+                "status": "scheduled",
+                "revision": 1,
+                "scheduled_at": now,
+                "created_by_id": rng.choice(people.member_ids[:100]),
+                "created_at": now,
+            }
+        )
+    await (await session.connection()).execute(insert(Meeting), rows)
+    people.meeting_ids = list((await session.exec(select(Meeting.id))).all())  # type: ignore[arg-type]
+    answers = [
+        {
+            "meeting_id": meeting_id,
+            "member_id": member_id,
+            "answer": rng.choice(["yes", "yes", "maybe", "no"]),
+            "answered_at": now,
+        }
+        for meeting_id in people.meeting_ids
+        for member_id in rng.sample(people.member_ids, ANSWERS_PER_MEETING)
+    ]
+    await (await session.connection()).execute(insert(Rsvp), answers)
+
+
+PREFILL: list[Prefill] = [prefill_members, prefill_contributions, prefill_meetings]
 # What the pre-fill left for the steps to point at: the benchmark's Population of the run.
 FILLED = Population()
 
@@ -156,6 +209,19 @@ def _leave(b: Bench, u: User) -> Awaitable[Any]:
 
 def _support(b: Bench, u: User) -> Awaitable[Any]:
     return b.press(u, f"ct:sp:{b.rng.choice(FILLED.idea_ids)}")
+
+
+def _invitation_answer(b: Bench, u: User) -> Awaitable[Any]:
+    choice = b.rng.choice(["y", "y", "m", "n"])
+    return b.press(u, f"mt:a:{b.rng.choice(FILLED.meeting_ids)}:{choice}")
+
+
+def _idea_area(b: Bench, u: User) -> Awaitable[Any]:
+    return b.press(u, f"ct:a:{b.rng.choice(FILLED.area_ids)}")
+
+
+def _idea_group(b: Bench, u: User) -> Awaitable[Any]:
+    return b.press(u, f"ct:g:{b.rng.choice(FILLED.group_ids)}")
 
 
 SCENARIOS: list[Scenario] = [
@@ -205,6 +271,27 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "group page",
         (Step("group page", _group_page),),
+        weight=2,
+    ),
+    Scenario(
+        "idea",
+        (
+            Step("/idea", lambda b, u: b.send(u, "/idea")),
+            Step("idea: title", lambda b, u: b.send(u, "A bench by the bus stop")),
+            Step("idea: for whom", lambda b, u: b.send(u, "Older people waiting for the bus")),
+            Step("idea: first step", lambda b, u: b.send(u, "Ask the district office")),
+            Step("idea: area", _idea_area),
+            Step("idea: group", _idea_group),
+            Step("idea: no attachment", lambda b, u: b.press(u, "ct:ns")),
+            Step("idea: send", lambda b, u: b.press(u, "ct:send")),
+        ),
+    ),
+    Scenario(
+        "invitation answers",
+        (
+            Step("invitation answer", _invitation_answer),
+            Step("invitation answer again", _invitation_answer),
+        ),
         weight=2,
     ),
     Scenario(

@@ -1,20 +1,25 @@
 """Throughput and latency of the bot's handlers, against a bare python-telegram-bot echo bot.
 
 A weighted mix of updates (benchmarks/steps.py: onboarding, menu, help, language, stale
-buttons, invites, browsing, supports, group pages, joining and leaving) goes through
-`Application.process_update` with the offline recording request of tests/harness.py, one at
-a time as in polling, on a database pre-filled with 10,000 members and 100,000 contributions.
+buttons, invites, browsing, supports, group pages, joining and leaving, /idea conversations,
+invitation answers) goes through `Application.process_update` with the offline recording
+request of tests/harness.py, one at a time as in polling, on a database pre-filled with
+10,000 members, 100,000 contributions and 2,000 meetings with 10 answers each.
 The same updates then go through a bare echo bot in the same process.
 
-    uv run python benchmarks/throughput.py [--updates 3000] [--pg postgresql://...] [--json]
---pg: a PostgreSQL database THAT WILL BE WIPED (its public schema is recreated).
-Targets: p99 < 15 ms for every step; >= 500 updates/s on SQLite.
+    uv run python benchmarks/throughput.py [--updates 3000] [--json]
+        [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
+--database-url (or --pg): a PostgreSQL database THAT WILL BE WIPED (public schema recreated).
+Besides wall-clock updates/s, "per CPU s" divides by the process's own CPU time: on a
+machine shared with other work it is the steadier figure.
+Targets: p99 <= 10 ms for every step; >= 600 updates/s on SQLite, >= 400 on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import itertools
 import json
 import os
@@ -23,14 +28,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import event, text  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import (  # noqa: E402
     Application,
@@ -49,8 +54,8 @@ from bot.db import Database, migrate  # noqa: E402
 from tests.harness import Harness, RecordingRequest, User  # noqa: E402
 
 TOKEN = "123456:BENCH-throughput-token"
-P99_TARGET_MS = 15.0
-RATE_TARGET = 500.0
+P99_TARGET_MS = 10.0
+RATE_TARGETS = {"sqlite": 600.0, "postgresql": 400.0}
 
 
 class Bench(Harness):
@@ -61,15 +66,39 @@ class Bench(Harness):
         self.rng = random.Random(seed)
         self.step = "warm-up"
         self.timings: dict[str, list[float]] = defaultdict(list)
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        # Database work per step: statements, connection checkouts, commits (deterministic,
+        # unlike times on a shared machine).
+        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.current: Counter[str] = Counter()
         self.updates: list[tuple[str, dict[str, Any]]] = []
+        self.gc: dict[str, Any] = {}
+
+    def count_database_work(self, database: Database) -> None:
+        engine = database.engine.sync_engine
+
+        def on(kind: str) -> Any:
+            def listener(*_args: Any, **_kwargs: Any) -> None:
+                self.current[kind] += 1
+
+            return listener
+
+        event.listen(engine, "before_cursor_execute", on("statements"))
+        event.listen(engine, "commit", on("commits"))
+        event.listen(engine.pool, "checkout", on("checkouts"))
 
     async def feed(self, data: dict[str, Any]) -> list[Any]:
         data.setdefault("update_id", next(self._update_ids))
         self.updates.append((self.step, json.loads(json.dumps(data))))
         before = len(self.request.calls)
-        started = time.perf_counter()
+        self.current.clear()
+        started, cpu = time.perf_counter(), time.thread_time()
         await self.app.process_update(Update.de_json(data, self.app.bot))
         self.timings[self.step].append(time.perf_counter() - started)
+        self.cpu[self.step].append(time.thread_time() - cpu)
+        counts = self.counts[self.step]
+        counts.update(self.current)
+        counts["updates"] += 1
         calls = self.request.calls[before:]
         if len(self.request.calls) > 10_000:
             self.request.calls.clear()
@@ -86,7 +115,9 @@ async def prepare_database(url: str, pg: bool) -> None:
     await asyncio.to_thread(migrate, url)
 
 
-async def run_bot(url: str, updates: int, seed: int) -> tuple[Bench, float, dict[str, float]]:
+async def run_bot(
+    url: str, updates: int, seed: int, freeze: bool = True
+) -> tuple[Bench, float, float, dict[str, float]]:
     settings = Settings(
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
         database_url=url,
@@ -106,6 +137,8 @@ async def run_bot(url: str, updates: int, seed: int) -> tuple[Bench, float, dict
     prefill: dict[str, float] = {}
     async with application:
         await startup(application)
+        if not freeze:
+            gc.unfreeze()  # what start-up froze (bot/app.py), to compare
         task = application.bot_data.get("commands_task")
         if task is not None:
             await task
@@ -119,6 +152,7 @@ async def run_bot(url: str, updates: int, seed: int) -> tuple[Bench, float, dict
             async with database.engine.connect() as conn:
                 await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         bench = Bench(application, request, seed)
+        bench.count_database_work(database)
         newcomers = itertools.count(1)
         weights = [s.weight for s in SCENARIOS]
 
@@ -135,13 +169,41 @@ async def run_bot(url: str, updates: int, seed: int) -> tuple[Bench, float, dict
         for scenario in SCENARIOS * 3:  # warm caches and code paths; not measured
             await play(scenario)
         bench.timings.clear()
+        bench.cpu.clear()
+        bench.counts.clear()
         bench.updates.clear()
-        started = time.perf_counter()
-        while len(bench.updates) < updates:
-            await play(rng.choices(SCENARIOS, weights)[0])
-        elapsed = time.perf_counter() - started
+        pauses = GcPauses()
+        gc.callbacks.append(pauses)
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            while len(bench.updates) < updates:
+                await play(rng.choices(SCENARIOS, weights)[0])
+        finally:
+            gc.callbacks.remove(pauses)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        bench.gc = pauses.summary()
     await database.dispose()
-    return bench, elapsed, prefill
+    return bench, elapsed, cpu, prefill
+
+
+class GcPauses:
+    """How long the garbage collector's passes took during the run, by generation."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.pauses: dict[int, list[float]] = defaultdict(list)
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append(time.perf_counter() - self.started)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            f"gen{g}": {"count": len(v), "max_ms": 1000 * max(v), "total_ms": 1000 * sum(v)}
+            for g, v in sorted(self.pauses.items())
+        }
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -182,9 +244,11 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def measure(url: str, pg: bool, updates: int, seed: int) -> dict[str, Any]:
+async def measure(
+    url: str, pg: bool, updates: int, seed: int, freeze: bool = True
+) -> dict[str, Any]:
     await prepare_database(url, pg)
-    bench, elapsed, prefill = await run_bot(url, updates, seed)
+    bench, elapsed, cpu, prefill = await run_bot(url, updates, seed, freeze)
     echo_timings, echo_elapsed = await run_echo(bench.updates)
     steps = []
     order = [step.name for scenario in SCENARIOS for step in scenario.steps]
@@ -193,10 +257,15 @@ async def measure(url: str, pg: bool, updates: int, seed: int) -> dict[str, Any]
         if not values:
             continue
         echo_values = echo_timings[name]
+        counts = bench.counts[name]
         steps.append(
             {
                 "step": name,
                 "count": len(values),
+                "statements": counts["statements"] / counts["updates"],
+                "checkouts": counts["checkouts"] / counts["updates"],
+                "commits": counts["commits"] / counts["updates"],
+                "cpu_p50_ms": 1000 * statistics.median(bench.cpu[name]),
                 "p50_ms": 1000 * statistics.median(values),
                 "p99_ms": 1000 * percentile(values, 0.99),
                 "max_ms": 1000 * max(values),
@@ -209,6 +278,9 @@ async def measure(url: str, pg: bool, updates: int, seed: int) -> dict[str, Any]
         "database": "postgresql" if pg else "sqlite",
         "updates": total,
         "updates_per_s": total / elapsed,
+        "updates_per_cpu_s": total / cpu,
+        "gc_frozen": freeze,
+        "gc_pauses": bench.gc,
         "echo_updates_per_s": total / echo_elapsed,
         "ratio": (total / echo_elapsed) / (total / elapsed),
         "prefill_s": prefill,
@@ -217,24 +289,34 @@ async def measure(url: str, pg: bool, updates: int, seed: int) -> dict[str, Any]
 
 
 def report(result: dict[str, Any]) -> None:
+    target = RATE_TARGETS[result["database"]]
     print(
         f"\n{result['database']}: {result['updates']} updates, "
-        f"{result['updates_per_s']:.0f} updates/s (target >= {RATE_TARGET:.0f} on SQLite); "
-        f"bare PTB echo {result['echo_updates_per_s']:.0f} updates/s; "
+        f"{result['updates_per_s']:.0f} updates/s ({result['updates_per_cpu_s']:.0f} per CPU s; "
+        f"target >= {target:.0f}); bare PTB echo {result['echo_updates_per_s']:.0f} updates/s; "
         f"echo is {result['ratio']:.1f}x faster"
+        + ("" if result["gc_frozen"] else "; gc NOT frozen")
     )
     fills = ", ".join(f"{k} {v:.1f} s" for k, v in result["prefill_s"].items())
     print(f"  pre-fill: {fills}")
+    pauses = ", ".join(
+        f"{g}: {p['count']} passes, max {p['max_ms']:.1f} ms, total {p['total_ms']:.0f} ms"
+        for g, p in result["gc_pauses"].items()
+    )
+    print(f"  garbage collector: {pauses}")
     print(
-        f"  {'step':<24}{'n':>6}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
-        f"{'echo p50':>10}{'echo p99':>10}  p99 < {P99_TARGET_MS:.0f} ms"
+        f"  {'step':<24}{'n':>5}{'sql':>5}{'conn':>5}{'cmt':>5}{'cpu p50':>8}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
+        f"{'echo p50':>9}{'echo p99':>9}  p99 <= {P99_TARGET_MS:.0f} ms"
     )
     for s in result["steps"]:
-        ok = "ok" if s["p99_ms"] < P99_TARGET_MS else "MISSED"
+        ok = "ok" if s["p99_ms"] <= P99_TARGET_MS else "MISSED"
         print(
-            f"  {s['step']:<24}{s['count']:>6}{s['p50_ms']:>9.2f}{s['p99_ms']:>9.2f}"
-            f"{s['max_ms']:>9.2f}{s['echo_p50_ms']:>10.2f}{s['echo_p99_ms']:>10.2f}  {ok}"
+            f"  {s['step']:<24}{s['count']:>5}{s['statements']:>5.1f}{s['checkouts']:>5.1f}"
+            f"{s['commits']:>5.1f}{s['cpu_p50_ms']:>8.2f}{s['p50_ms']:>8.2f}{s['p99_ms']:>8.2f}"
+            f"{s['max_ms']:>8.2f}{s['echo_p50_ms']:>9.2f}{s['echo_p99_ms']:>9.2f}  {ok}"
         )
+    print("  sql/conn/cmt: statements, connection checkouts, commits per update (averages)")
 
 
 def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -242,14 +324,15 @@ def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for result in results:
         db = result["database"]
-        rate_ok = result["updates_per_s"] >= RATE_TARGET if db == "sqlite" else None
+        target = RATE_TARGETS[db]
         rows.append(
             {
                 "metric": f"{db}: updates/s",
                 "value": result["updates_per_s"],
                 "unit": "/s",
-                "target": f">= {RATE_TARGET:.0f}" if db == "sqlite" else "",
-                "ok": rate_ok,
+                "detail": f"{result['updates_per_cpu_s']:.0f} per CPU s",
+                "target": f">= {target:.0f}",
+                "ok": result["updates_per_s"] >= target,
             }
         )
         rows.append(
@@ -268,8 +351,8 @@ def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "value": step["p99_ms"],
                     "unit": "ms",
                     "detail": f"p50 {step['p50_ms']:.1f}",
-                    "target": f"< {P99_TARGET_MS:.0f}",
-                    "ok": step["p99_ms"] < P99_TARGET_MS,
+                    "target": f"<= {P99_TARGET_MS:.0f}",
+                    "ok": step["p99_ms"] <= P99_TARGET_MS,
                 }
             )
     return rows
@@ -279,17 +362,30 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=8)
-    parser.add_argument("--pg", metavar="URL", help="also on this PostgreSQL database (wiped)")
+    parser.add_argument(
+        "--database-url",
+        "--pg",
+        dest="pg",
+        metavar="URL",
+        help="also on this PostgreSQL database (WIPED)",
+    )
     parser.add_argument("--no-sqlite", action="store_true", help="only PostgreSQL")
+    parser.add_argument(
+        "--no-freeze", action="store_true", help="undo start-up's gc.freeze(), to compare"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         if not args.no_sqlite:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
-            results.append(asyncio.run(measure(url, False, args.updates, args.seed)))
+            results.append(
+                asyncio.run(measure(url, False, args.updates, args.seed, not args.no_freeze))
+            )
         if args.pg:
-            results.append(asyncio.run(measure(args.pg, True, args.updates, args.seed)))
+            results.append(
+                asyncio.run(measure(args.pg, True, args.updates, args.seed, not args.no_freeze))
+            )
     if args.json:
         print(json.dumps({"results": results, "summary": summary(results)}))
         return 0

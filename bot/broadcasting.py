@@ -40,6 +40,7 @@ from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import notify
 from bot.i18n import gettext as _
 from bot.i18n import ngettext, use_language
 from bot.runtime import runtime
@@ -237,6 +238,10 @@ class BroadcastEngine:
             self._languages.get(chat_id) or runtime(self.application).settings.bot_default_language
         )
         text, keyboard = render(broadcast, language, self._groups.get(broadcast.id or 0))
+        if chat_id < 0:  # a group's linked chat: follows it if it became a supergroup
+            return await notify.send_to_chat(
+                bot, self.db, chat_id, text, photo=broadcast.photo_file_id, reply_markup=keyboard
+            )
         if broadcast.photo_file_id:
             return await bot.send_photo(
                 chat_id, broadcast.photo_file_id, caption=text, reply_markup=keyboard

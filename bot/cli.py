@@ -1,4 +1,5 @@
-"""leaders-bot run | db upgrade|downgrade | invite | export | check | health."""
+"""leaders-bot run | db upgrade|downgrade | invite | export | programme | attendance | check |
+health."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ import time
 from pathlib import Path
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.telegram_link import EXIT_NETWORK, TelegramUnreachable
 
 EXIT_CONFIG = 2
+
+EPILOG = """exit codes: 0 done; 1 the command failed (e.g. `check` found problems);
+2 a setting is missing or wrong, or Telegram rejected TELEGRAM_BOT_TOKEN;
+3 Telegram could not be reached (`run` waits and retries instead)."""
 
 
 def _fail(message: str, code: int = EXIT_CONFIG) -> int:
@@ -27,33 +33,51 @@ def _settings(require_token: bool = True) -> Settings:
     return load_settings()
 
 
+def _backoff(text: str) -> tuple[float, float]:
+    first, _, cap = text.partition(",")
+    return float(first), float(cap or first)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from telegram import Update
+    from telegram.error import InvalidToken
 
     from bot.app import HEARTBEAT, build_application
     from bot.db import migrate
     from bot.logs import setup_logging
+    from bot.telegram_link import backoff_delays, token_rejected, wait_for_telegram
 
     settings = _settings()
     setup_logging(settings.token, logging.DEBUG if args.verbose else logging.INFO)
+    if args.webhook and not (args.secret_token or os.environ.get("WEBHOOK_SECRET_TOKEN")):
+        return _fail("--webhook needs --secret-token or WEBHOOK_SECRET_TOKEN")
+    # Before anything else: a rejected token stops here (exit 2); an unreachable Telegram
+    # (no network yet, DNS down) is waited for, 1, 2, 4 ... 60 s apart, one log line each.
+    asyncio.run(wait_for_telegram(settings, backoff_delays(*args.backoff)))
     migrate(settings.database_url)
     heartbeat = Path(args.heartbeat) if args.heartbeat else HEARTBEAT
     heartbeat.parent.mkdir(parents=True, exist_ok=True)
-    application = build_application(settings, heartbeat=None if args.webhook else heartbeat)
-    if args.webhook:
-        secret = args.secret_token or os.environ.get("WEBHOOK_SECRET_TOKEN")
-        if not secret:
-            return _fail("--webhook needs --secret-token or WEBHOOK_SECRET_TOKEN")
-        application.run_webhook(
-            listen=args.listen,
-            port=args.port,
-            url_path=args.path,
-            webhook_url=args.webhook,
-            secret_token=secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES, timeout=args.poll_timeout)
+    # Healthy = polled or handled an update lately; with a webhook a job beats as well.
+    application = build_application(
+        settings, heartbeat=heartbeat, heartbeat_every=30.0 if args.webhook else None
+    )
+    try:
+        if args.webhook:
+            application.run_webhook(
+                listen=args.listen,
+                port=args.port,
+                url_path=args.path,
+                webhook_url=args.webhook,
+                secret_token=args.secret_token or os.environ.get("WEBHOOK_SECRET_TOKEN"),
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,  # a network blip between the check above and here
+            )
+        else:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES, timeout=args.poll_timeout, bootstrap_retries=-1
+            )
+    except InvalidToken:  # revoked while starting: PTB's message quotes the token
+        raise token_rejected(settings) from None
     return 0
 
 
@@ -111,19 +135,26 @@ def cmd_invite(args: argparse.Namespace) -> int:
 
         Path(args.qr).write_bytes(qr_png(link))
         print(f"QR code written to {args.qr}", file=sys.stderr)
+    if args.poster:
+        from bot import i18n
+        from bot.posters import poster_pdf
+
+        i18n.setup(settings.bot_default_language, settings.timezone)
+        programme = load_profile(settings.bot_profile).name
+        Path(args.poster).write_bytes(poster_pdf(link, programme, language=args.language))
+        print(f"poster written to {args.poster}", file=sys.stderr)
     return 0
 
 
 async def _bot_username(settings: Settings) -> str:
-    from telegram import Bot
+    from bot.telegram_link import fetch_me
 
     if settings.token == "unused-offline-command":
         raise SettingsError(
             "the bot's username is not known yet: run the bot once, or set TELEGRAM_BOT_TOKEN"
         )
-    api = settings.telegram_api_url
-    async with Bot(settings.token, base_url=f"{api}/bot") as bot:
-        return bot.username
+    me = await fetch_me(settings)  # TokenRejected (exit 2) or TelegramUnreachable (exit 3)
+    return me.username or ""
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -160,6 +191,85 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     result = asyncio.run(run())
     print(f"{out}: {len(result.rows)} sheets, {result.total_rows} rows")
+    return 0
+
+
+def _offline(args: argparse.Namespace) -> tuple[Settings, str]:
+    """Settings, i18n and an up-to-date database for the document commands."""
+    from bot import i18n
+    from bot.db import migrate
+
+    settings = _settings(require_token=False)
+    language = getattr(args, "language", None) or settings.bot_default_language
+    i18n.setup(settings.bot_default_language, settings.timezone)
+    migrate(settings.database_url)
+    return settings, language
+
+
+def cmd_programme(args: argparse.Namespace) -> int:
+    """The programme document (DOCX) from everything contributed so far."""
+    from bot.db import Database
+    from bot.documents.programme_docx import programme_docx
+    from bot.i18n import use_language
+    from bot.profile import load_profile
+    from bot.services import programme as programme_service
+    from models import utcnow
+
+    settings, language = _offline(args)
+    profile = load_profile(settings.bot_profile)
+
+    async def gather() -> programme_service.ProgrammeData:
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                return await programme_service.programme_data(
+                    session, profile, language=language, now=utcnow()
+                )
+        finally:
+            await database.dispose()
+
+    with use_language(language):
+        payload = programme_docx(asyncio.run(gather()))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(payload)
+    print(f"{out}: programme document written")
+    return 0
+
+
+def cmd_attendance(args: argparse.Namespace) -> int:
+    """A meeting's printable attendance list (PDF)."""
+    from bot.db import Database
+    from bot.documents.attendance_pdf import attendance_pdf
+    from bot.i18n import use_language
+    from bot.profile import load_profile
+    from bot.services import programme as programme_service
+    from bot.services.errors import DomainError
+    from models import utcnow
+
+    settings, language = _offline(args)
+    profile = load_profile(settings.bot_profile)
+
+    async def gather() -> programme_service.AttendanceSheet:
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                return await programme_service.attendance_sheet(
+                    session, None, args.meeting, profile=profile, now=utcnow(), language=language
+                )
+        finally:
+            await database.dispose()
+
+    with use_language(language):
+        try:
+            sheet = asyncio.run(gather())
+        except DomainError as error:
+            return _fail(error.message.format(**error.params), 1)
+        payload = attendance_pdf(sheet)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(payload)
+    print(f"{out}: attendance list of meeting {args.meeting}, {len(sheet.rows)} people")
     return 0
 
 
@@ -206,20 +316,26 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    """For Docker's HEALTHCHECK: did the bot poll Telegram recently?"""
+    """For Docker's HEALTHCHECK: did the bot poll Telegram or handle an update recently?
+    (With --webhook a job also beats every 30 s while the bot runs.)"""
     path = Path(args.heartbeat)
     try:
         age = time.time() - float(path.read_text())
     except (OSError, ValueError):
-        return _fail(f"no heartbeat at {path}: the bot has not polled yet", 1)
+        return _fail(f"no heartbeat at {path}: the bot has not started yet", 1)
     if age > args.max_age:
-        return _fail(f"last successful poll {age:.0f}s ago", 1)
-    print(f"last successful poll {age:.0f}s ago")
+        return _fail(f"last sign of life {age:.0f}s ago", 1)
+    print(f"last sign of life {age:.0f}s ago")
     return 0
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="leaders-bot", description=__doc__)
+    p = argparse.ArgumentParser(
+        prog="leaders-bot",
+        description=__doc__,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot (long polling, or --webhook URL)")
@@ -230,6 +346,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--secret-token", help="or WEBHOOK_SECRET_TOKEN")
     run.add_argument("--poll-timeout", type=int, default=10, help=argparse.SUPPRESS)
     run.add_argument("--heartbeat", help=argparse.SUPPRESS)
+    # FIRST,MAX seconds between attempts to reach Telegram at start (tests shorten them).
+    run.add_argument("--backoff", type=_backoff, default=(1.0, 60.0), help=argparse.SUPPRESS)
     run.add_argument("-v", "--verbose", action="store_true")
     run.set_defaults(func=cmd_run)
 
@@ -244,6 +362,12 @@ def parser() -> argparse.ArgumentParser:
     invite.add_argument("--uses", type=int, default=None)
     invite.add_argument("--days", type=int, default=14)
     invite.add_argument("--qr", metavar="PNG", help="also write the QR code to this file")
+    invite.add_argument(
+        "--poster", metavar="PDF", help="also write a printable A4 poster with the QR code"
+    )
+    invite.add_argument(
+        "--language", choices=["pl", "en", "uk"], default="pl", help="of the poster"
+    )
     invite.set_defaults(func=cmd_invite)
 
     export = sub.add_parser("export", help="write the report (XLSX workbook or zip of CSV)")
@@ -252,10 +376,25 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--language", choices=["pl", "en", "uk"], help="of the headers")
     export.set_defaults(func=cmd_export)
 
+    programme = sub.add_parser("programme", help="write the programme document (DOCX)")
+    programme.add_argument("--out", required=True, metavar="FILE.docx")
+    programme.add_argument("--language", choices=["pl", "en", "uk"], default="pl")
+    programme.set_defaults(func=cmd_programme)
+
+    attendance = sub.add_parser(
+        "attendance", help="write a meeting's printable attendance list (PDF)"
+    )
+    attendance.add_argument("--meeting", required=True, type=int, metavar="ID")
+    attendance.add_argument("--out", required=True, metavar="FILE.pdf")
+    attendance.add_argument("--language", choices=["pl", "en", "uk"], default="pl")
+    attendance.set_defaults(func=cmd_attendance)
+
     check = sub.add_parser("check", help="validate settings, database and catalogs")
     check.set_defaults(func=cmd_check)
 
-    health = sub.add_parser("health", help="exit 0 if the bot polled Telegram recently")
+    health = sub.add_parser(
+        "health", help="exit 0 if the bot polled Telegram or handled an update recently"
+    )
     health.add_argument("--heartbeat", default="data/heartbeat")
     health.add_argument("--max-age", type=float, default=120.0)
     health.set_defaults(func=cmd_health)
@@ -266,8 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except SettingsError as error:
+    except SettingsError as error:  # TokenRejected included
         return _fail(str(error))
+    except TelegramUnreachable as error:
+        return _fail(f"cannot reach Telegram: {error}", EXIT_NETWORK)
     except KeyboardInterrupt:
         return 130
 

@@ -5,6 +5,10 @@
 PTB builds one context per update and hands the same object to every handler group, so the
 member loaded once in group -100 (``handlers/system.py``) is what every later handler sees.
 Jobs get a fresh context with no member.
+
+``UnitApplication`` handles each update inside ``Database.unit()``: loading the member, the
+handler and the persistence flush share one database connection instead of checking one out
+for each ``db.session()`` block.
 """
 
 from __future__ import annotations
@@ -17,6 +21,19 @@ from bot.db import Database
 from bot.i18n import current_language
 from bot.runtime import KEY, Runtime
 from models import Member
+
+
+class UnitApplication(Application):  # type: ignore[type-arg]
+    """The application: one database connection per update (see bot/db.py ``unit``)."""
+
+    async def process_update(self, update: object) -> None:
+        runtime: Runtime | None = self.bot_data.get(KEY)
+        if runtime is None:
+            await super().process_update(update)
+            return
+        async with runtime.db.unit():
+            await super().process_update(update)
+
 
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]

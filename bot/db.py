@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
+log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "models" / "migrations"
 
@@ -77,8 +85,8 @@ IDLE_BEFORE_PING = 10.0
 def _ping_after_idle(engine: AsyncEngine) -> None:
     """pool_pre_ping, but only for a connection that sat unused for a while.
 
-    A ping per checkout is a round trip per session: three per update, a third of a busy
-    bot's time on PostgreSQL. Connections in steady use are alive; one idle for seconds may
+    A ping per checkout is a round trip per checkout, a good part of a busy bot's time on
+    PostgreSQL. Connections in steady use are alive; one idle for seconds may
     have been dropped (server restart, network), and is tested and replaced as pre-ping would.
     """
     pool = engine.sync_engine.pool
@@ -105,6 +113,43 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+class _Unit:
+    """One update's database connection and session, shared by its `Database.session()`
+    blocks (see `Database.unit`)."""
+
+    __slots__ = ("busy", "connection", "database", "session", "task")
+
+    def __init__(self, database: Database, task: asyncio.Task[Any] | None) -> None:
+        self.database = database
+        self.task = task
+        self.connection: AsyncConnection | None = None
+        self.session: AsyncSession | None = None
+        self.busy = False
+
+    def serves(self, database: Database) -> bool:
+        """This block may use the unit: same database, same task, no block already open."""
+        return self.database is database and not self.busy and self.task is asyncio.current_task()
+
+    async def open(self) -> AsyncSession:
+        if self.session is None:
+            self.connection = await self.database.engine.connect()
+            self.session = self.database.sessions(bind=self.connection)
+        return self.session
+
+    async def close(self) -> None:
+        session, connection = self.session, self.connection
+        self.session = self.connection = None
+        try:
+            if session is not None:
+                await session.close()
+        finally:
+            if connection is not None:
+                await connection.close()
+
+
+_UNIT: ContextVar[_Unit | None] = ContextVar("database_unit", default=None)
+
+
 class Database:
     """The engine and its session factory, shared by handlers, jobs and the CLI."""
 
@@ -115,14 +160,95 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: committed on success, rolled back on error."""
-        async with self.sessions() as session:
+        """One unit of work: committed on success (before the block's caller goes on, so
+        "commit, then send" holds), rolled back on error.
+
+        Inside `unit()` (one update) the blocks share one connection and one session: no
+        pool checkout, no new session per block. Each block is still its own transaction,
+        and starts with an empty identity map, exactly like a new session. A block opened
+        inside another one, or from another task, gets a session of its own as before.
+        """
+        unit = _UNIT.get()
+        if unit is None or not unit.serves(self):
+            async with self.sessions() as session:
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+            return
+        session = await unit.open()
+        unit.busy = True
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
             try:
-                yield session
-                await session.commit()
-            except BaseException:
                 await session.rollback()
+            except BaseException:
+                # A broken connection: drop it; the next block of the update takes a new one.
+                with suppress(Exception):
+                    await unit.close()
                 raise
+            raise
+        finally:
+            # Loaded objects stay readable (expire_on_commit=False), as after a session's close.
+            if unit.session is not None:
+                unit.session.expunge_all()
+            unit.busy = False
+
+    @asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading only (loading the member of an update).
+
+        Inside `unit()` it is not committed: its transaction goes on into the update's next
+        block, which commits it (or is rolled back when the update ends), so a PostgreSQL
+        update pays one BEGIN/COMMIT pair fewer. Outside, it is `session()`. Writes made
+        here would be committed only by a later block: don't.
+        """
+        unit = _UNIT.get()
+        if unit is None or not unit.serves(self):
+            async with self.session() as session:
+                yield session
+            return
+        session = await unit.open()
+        unit.busy = True
+        try:
+            yield session
+        except BaseException:
+            try:
+                await session.rollback()
+            except BaseException:
+                with suppress(Exception):
+                    await unit.close()
+                raise
+            raise
+        finally:
+            if unit.session is not None:
+                unit.session.expunge_all()
+            unit.busy = False
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[None]:
+        """The scope of one update: its `session()` blocks share one connection checkout.
+
+        Re-entrant (an inner call changes nothing). Tasks started inside it don't share it.
+        """
+        current, task = _UNIT.get(), asyncio.current_task()
+        if current is not None and current.database is self and current.task is task:
+            yield
+            return
+        unit = _Unit(self, task)
+        token = _UNIT.set(unit)
+        try:
+            yield
+        finally:
+            _UNIT.reset(token)
+            try:
+                await unit.close()
+            except Exception:  # the update itself is done; the pool replaces the connection
+                log.warning("could not return an update's database connection", exc_info=True)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -37,6 +37,9 @@ def source_files(root: Path = ROOT) -> list[Path]:
 
 
 def part_of(path: Path) -> str:
+    # A feature split into a package (handlers/contributions/cards.py) keeps one part: its name.
+    if path.parent.parent.name == "handlers":
+        return path.parent.name
     return path.stem if path.stem not in ("__init__", "__main__") else path.parent.name
 
 

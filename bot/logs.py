@@ -31,10 +31,28 @@ class RedactToken(logging.Filter):
         return True
 
 
+class OneLineTelegramErrors(logging.Filter):
+    """PTB's own log lines about a 409 Conflict or a network failure (e.g. its last
+    getUpdates at shutdown) without their traceback: the cause in one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("telegram") and error is not None:
+            from telegram.error import BadRequest, Conflict, NetworkError
+
+            if isinstance(error, Conflict | NetworkError) and not isinstance(error, BadRequest):
+                record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+                record.args = None
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
 def setup_logging(token: str, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactToken(token))
+    handler.addFilter(OneLineTelegramErrors())
+    handler.addFilter(RedactToken(token))  # last: also sees what the filter above wrote
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -1,7 +1,8 @@
 """Sending to people other than the one who pressed: their language, their blocks.
 
 AIORateLimiter (set in app.py) keeps us under Telegram's overall, per-chat and per-group
-ceilings and retries 429s; here we handle what is permanent: a user who blocked the bot.
+ceilings and retries 429s; here we handle what is permanent: a user who blocked the bot,
+and a linked group chat that Telegram upgraded to a supergroup (a new chat id).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.db import Database
 from bot.i18n import resolve_language, use_language
+from bot.services import groups as groups_service
 from bot.services import members as members_service
 from models import Group, Member
 
@@ -51,18 +53,61 @@ async def notify_members(bot: Bot, db: Database, members: list[Member], render: 
     return delivered
 
 
+async def send_to_chat(
+    bot: Bot,
+    db: Database | None,
+    chat_id: int,
+    text: str,
+    *,
+    photo: str | None = None,
+    **kwargs: Any,
+) -> Message:
+    """Send to a group chat (a photo with `text` as its caption when `photo` is given).
+
+    The one place that follows a chat Telegram upgraded to a supergroup: the old id answers
+    400 with the new one (ChatMigrated); the group's link moves there (when `db` is given)
+    and the message is sent once more, to the new id. Other errors reach the caller.
+    """
+    try:
+        return await _send(bot, chat_id, text, photo, **kwargs)
+    except ChatMigrated as exc:
+        new_chat_id = int(exc.new_chat_id)
+        log.info("chat %s became supergroup %s; following it", chat_id, new_chat_id)
+        if db is not None:
+            async with db.session() as session:
+                await groups_service.move_linked_chat(session, chat_id, new_chat_id)
+        return await _send(bot, new_chat_id, text, photo, **kwargs)
+
+
+async def _send(bot: Bot, chat_id: int, text: str, photo: str | None, **kwargs: Any) -> Message:
+    if photo is not None:
+        return await bot.send_photo(chat_id, photo, caption=text, **kwargs)
+    return await bot.send_message(chat_id, text, **kwargs)
+
+
 async def post_to_group_chat(
-    bot: Bot, group: Group, render: Render, language: str, **kwargs: Any
+    bot: Bot,
+    group: Group,
+    render: Render,
+    language: str,
+    *,
+    db: Database | None = None,
+    **kwargs: Any,
 ) -> Message | None:
-    """Post into the working group's linked Telegram chat, if it has one."""
+    """Post into the working group's linked Telegram chat, if it has one.
+
+    Pass `db` so that a chat upgraded to a supergroup keeps its link (see send_to_chat);
+    without it the message still reaches the new chat, but the link is not stored.
+    """
     if group.chat_id is None:
         return None
     with use_language(language):
         text, keyboard = render()
     try:
-        return await bot.send_message(group.chat_id, text, reply_markup=keyboard, **kwargs)
+        return await send_to_chat(bot, db, group.chat_id, text, reply_markup=keyboard, **kwargs)
     except (Forbidden, BadRequest) as exc:
         log.warning("could not post to the chat of group %s: %s", group.id, exc)
+        return None
     except TelegramError:
         log.warning("could not post to the chat of group %s", group.id, exc_info=True)
     return None

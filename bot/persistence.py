@@ -5,12 +5,16 @@ instead (see app.py), so a crash loses at most the update being handled.
 
 Most updates change nothing here, so the persistence remembers what the table holds (it is
 the only writer: one bot process polls at a time) and skips unchanged rows without a query.
+The flush after an update runs in `batch()`: what changed is written in one transaction, on
+the update's own database connection (bot/db.py `unit`), and nothing at all when nothing did.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from copy import deepcopy
 from typing import Any
 
@@ -38,6 +42,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         # (kind, key) -> the data the table holds (None: no row), for kinds read in full.
         self._stored: dict[tuple[str, str], Any] = {}
         self._loaded: set[str] = set()
+        # Inside batch(): (kind, key) -> data to write when the batch ends.
+        self._pending: dict[tuple[str, str], Any] | None = None
 
     async def _rows(self, kind: str) -> list[BotState]:
         async with self.database.session() as session:
@@ -48,17 +54,47 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         return rows
 
     async def _put(self, kind: str, key: str, data: Any) -> None:
-        if kind not in self._loaded:
-            await self._write(kind, key, data)
-        else:
-            stored = self._stored.get((kind, key))
-            if stored == data:
-                return
-            await self._write_known(kind, key, data, exists=stored is not None)
+        if kind in self._loaded and self._stored.get((kind, key)) == data:
+            return
+        if self._pending is not None:
+            self._pending[(kind, key)] = deepcopy(data)
+            return
+        async with self.database.session() as session:
+            await self._relaxed(session)
+            await self._write_one(session, kind, key, data)
         # Remembered only once written: a failed write is tried again at the next flush.
         self._stored[(kind, key)] = deepcopy(data)
 
-    async def _write_known(self, kind: str, key: str, data: Any, *, exists: bool) -> None:
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[None]:
+        """Collect the writes of one flush (PTB makes them in tasks of their own) and make
+        them in one transaction of the calling task when the block ends."""
+        if self._pending is not None:  # already collecting
+            yield
+            return
+        self._pending = {}
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+        if not pending:
+            return
+        async with self.database.session() as session:
+            await self._relaxed(session)
+            for (kind, key), data in pending.items():
+                await self._write_one(session, kind, key, data)
+        self._stored.update(pending)
+
+    async def _write_one(self, session: Any, kind: str, key: str, data: Any) -> None:
+        if kind in self._loaded:
+            exists = self._stored.get((kind, key)) is not None
+            await self._write_known(session, kind, key, data, exists=exists)
+        else:
+            await self._write(session, kind, key, data)
+
+    async def _write_known(
+        self, session: Any, kind: str, key: str, data: Any, *, exists: bool
+    ) -> None:
         """One statement, no read first: we know whether the row is there."""
         table = BotState.__table__  # type: ignore[attr-defined]
         where = (table.c.kind == kind) & (table.c.key == key)
@@ -69,9 +105,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             statement = update(table).where(where).values(data=data, updated_at=utcnow())
         else:
             statement = insert(table).values(kind=kind, key=key, data=data, updated_at=utcnow())
-        async with self.database.session() as session:
-            await self._relaxed(session)
-            await session.exec(statement)  # type: ignore[call-overload]
+        await session.exec(statement)
 
     async def _relaxed(self, session: Any) -> None:
         """On PostgreSQL, don't wait for this commit to reach the disk (a few ms per update).
@@ -83,19 +117,18 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         if self.database.engine.dialect.name == "postgresql":
             await session.exec(text("SET LOCAL synchronous_commit TO OFF"))
 
-    async def _write(self, kind: str, key: str, data: Any) -> None:
-        async with self.database.session() as session:
-            await self._relaxed(session)
-            row = await session.get(BotState, (kind, key))
-            if data is None:
-                if row is not None:
-                    await session.delete(row)
-                return
-            if row is None:
-                session.add(BotState(kind=kind, key=key, data=data))
-            elif row.data != data:
-                row.data, row.updated_at = data, utcnow()
-                session.add(row)
+    async def _write(self, session: Any, kind: str, key: str, data: Any) -> None:
+        row = await session.get(BotState, (kind, key))
+        if data is None:
+            if row is not None:
+                await session.delete(row)
+            return
+        if row is None:
+            session.add(BotState(kind=kind, key=key, data=data))
+        elif row.data != data:
+            row.data, row.updated_at = data, utcnow()
+            session.add(row)
+        await session.flush()
 
     # user data ---------------------------------------------------------------------------
     async def get_user_data(self) -> dict[int, dict[str, Any]]:

@@ -13,6 +13,11 @@ from models import Group, GroupKind, ProblemArea
 
 DEFAULT_PROFILE = Path(__file__).resolve().parent / "profiles" / "chelmza.toml"
 CONTRIBUTION_KINDS = ("resource", "barrier", "experience", "idea", "cause")
+# The funder's line printed on attendance lists and the programme document.
+DEFAULT_FUNDER = (
+    "Projekt współfinansowany ze środków Unii Europejskiej "
+    "w ramach Europejskiego Funduszu Społecznego"
+)
 
 
 class ProfileError(ValueError):
@@ -44,6 +49,7 @@ class Profile:
     institutions: tuple[str, ...] = field(default_factory=tuple)
     # Volunteers' skill suggestions per language: {"pl": ("gotowanie", ...), ...}
     skills: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    funder: str = DEFAULT_FUNDER
 
     def skill_suggestions(self, language: str) -> tuple[str, ...]:
         return self.skills.get(language) or self.skills.get("pl") or ()
@@ -86,6 +92,7 @@ def load_profile(path: Path | None = None) -> Profile:
         name=str(programme.get("name", "")),
         town=str(programme.get("town", "")),
         default_place=str(programme.get("default_place", "")),
+        funder=str(programme.get("funder") or DEFAULT_FUNDER),
         areas=areas,
         teams=tuple(teams),
         streets=tuple(str(s) for s in area.get("streets", [])),

@@ -19,6 +19,7 @@ from datetime import datetime, time, timedelta
 from typing import Any, cast
 
 from babel import dates as babel_dates
+from telegram.ext import Application
 
 from bot import notify
 from bot.context import BotApplication, BotContext
@@ -44,7 +45,8 @@ RELATIVE_UNDER = timedelta(hours=3)
 JOB_KWARGS = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
 
 
-def clock(application: BotApplication) -> datetime:
+def clock(application: Application[Any, Any, Any, Any, Any, Any]) -> datetime:
+    """Now, as aware UTC (any application: also `context.application` of a handler)."""
     now: Callable[[], datetime] = application.bot_data.get(CLOCK_KEY, utcnow)
     return now()
 
@@ -64,17 +66,6 @@ async def start_jobs(application: BotApplication) -> int:
         # first=0: whatever fell due while the bot was down goes out right away.
         queue.run_repeating(callback, interval=every, first=0, name=name, job_kwargs=JOB_KWARGS)
     return len(JOBS)
-
-
-def schedule_meeting(
-    application: BotApplication, meeting: Meeting, *, now: datetime | None = None, **_: Any
-) -> list[str]:
-    """Nothing to do: the next sweep sees a new or moved meeting. Kept for the handlers."""
-    return []
-
-
-def unschedule(application: BotApplication, meeting_id: int) -> None:
-    """Nothing to do: a cancelled meeting is no longer due. Kept for the handlers."""
 
 
 # --- what a reminder says --------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Telegram refuses the whole message on a single unknown tag, an unclosed tag or a stray
 "<"; a broadcast must not discover that at its first recipient. `check_html` accepts what
 https://core.telegram.org/bots/api#html-style accepts and returns the visible text (its
-length is what counts against the 4096/1024 limits), or raises InvalidInput.
+length in UTF-16 code units, `utf16_len`, is what counts against the 4096/1024 limits), or
+raises InvalidInput.
 """
 
 from __future__ import annotations
@@ -38,13 +39,23 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*?)?)\s*>")
 _ATTRIBUTE = re.compile(r"""\s*([a-zA-Z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 
+def utf16_len(text: str) -> int:
+    """The length Telegram limits: UTF-16 code units (an emoji outside the BMP counts 2)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def _decode(entity: str) -> str:
     body = entity[1:-1]
-    if body.startswith("#x"):
-        return chr(int(body[2:], 16))
-    if body.startswith("#"):
-        return chr(int(body[1:]))
-    return _NAMED[body]
+    if not body.startswith("#"):
+        return _NAMED[body]
+    code = int(body[2:], 16) if body.startswith("#x") else int(body[1:])
+    # Telegram refuses surrogates and keeps NUL or out-of-range numbers as literal text:
+    # either way not what the author meant.
+    if code == 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        raise InvalidInput(
+            N_("“{entity}” is not the code of a character Telegram can show."), entity=entity
+        )
+    return chr(code)
 
 
 def _attributes(raw: str, tag: str) -> dict[str, str]:

@@ -18,7 +18,9 @@ def _features() -> list[ModuleType]:
         groups,
         invites,
         meetings,
+        migration,
         opportunities,
+        programme,
         reports,
         start,
         volunteers,
@@ -27,6 +29,7 @@ def _features() -> list[ModuleType]:
     # The global /cancel and the stale-button handler come after all of these
     # (handlers/system.py), so each conversation's own /cancel fallback answers first.
     return [
+        migration,
         start,
         invites,
         groups,
@@ -37,6 +40,7 @@ def _features() -> list[ModuleType]:
         broadcasts,
         reports,
         digest,
+        programme,
     ]
 
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
+from telegram.ext import ConversationHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.i18n import gettext as _
@@ -54,6 +54,36 @@ def clip_label(text: str, limit: int) -> str:
     if " " in cut[limit // 2 :]:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,.;:-") + "…"
+
+
+def split_message(text: str, limit: int = 4096) -> list[str]:
+    """`text` as messages of at most `limit` UTF-16 units (Telegram's limit), cut at line
+    boundaries; a longer line is cut between words, else anywhere but inside an HTML entity
+    ("&amp;"). Keep tags within one line: a part never closes another part's tag."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while tg_len(line) > limit:
+            head = clip(line, limit)
+            space = head.rfind(" ")
+            if space > limit // 2:
+                head = head[:space]
+            elif (amp := head.rfind("&")) > head.rfind(";") and amp > 0:
+                head = head[:amp]
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(head)
+            line = line[len(head) :].lstrip(" ")
+        joined = f"{current}\n{line}" if current else line
+        if tg_len(joined) <= limit:
+            current = joined
+        else:
+            parts.append(current)
+            current = line
+    if current or not parts:
+        parts.append(current)
+    return [part for part in parts if part.strip()] or [text[:0]]
 
 
 def domain_message(error: DomainError) -> str:
@@ -201,3 +231,34 @@ def is_skip_word(text: str | None) -> bool:
     if not text:
         return False
     return text.strip().strip(".!,;:…").strip().casefold() in SKIP_WORDS
+
+
+class UnknownCommand(filters.MessageFilter):
+    """A command that no handler of the application takes: for a conversation state to answer
+    it with the step's buttons, while known commands (/browse, /help...) pass through. The
+    list is looked up on first use, when every feature has registered its handlers."""
+
+    def __init__(self, application: BotApplication) -> None:
+        super().__init__(name="UnknownCommand")
+        self._application = application
+        self._known: frozenset[str] | None = None
+
+    def _commands(self) -> frozenset[str]:
+        if self._known is None:
+            found: set[str] = set()
+            pending: list[Any] = [h for hs in self._application.handlers.values() for h in hs]
+            while pending:
+                handler = pending.pop()
+                found.update(getattr(handler, "commands", ()))
+                if isinstance(handler, ConversationHandler):
+                    pending += [*handler.entry_points, *handler.fallbacks]
+                    pending += [h for hs in handler.states.values() for h in hs]
+            self._known = frozenset(c.lower() for c in found)
+        return self._known
+
+    def filter(self, message: Message) -> bool:
+        text = message.text or ""
+        if not text.startswith("/") or len(text) < 2:
+            return False
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower()
+        return name not in self._commands()

@@ -1,12 +1,16 @@
-"""/invite: coordinators create invite links (with QR codes) and revoke them."""
+"""/invite: coordinators create invite links (with QR codes and printable posters) and
+revoke them."""
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.i18n import N_, current_language, format_datetime, ngettext
+from bot.config import SUPPORTED_LANGUAGES
+from bot.i18n import LANGUAGE_NAMES, N_, current_language, format_datetime, ngettext
 from bot.i18n import gettext as _
+from bot.offload import run_blocking
+from bot.posters import poster_pdf
 from bot.services import groups as groups_service
 from bot.services import invites as invites_service
 from bot.services import members as members_service
@@ -32,6 +36,9 @@ COMMANDS = [
 MENU = [MenuEntry(N_("Invite people"), F, Role.COORDINATOR, order=80)]
 USES = (1, 5, 20, 100, 0)  # 0: no limit
 DAYS = (1, 7, 30, 90)
+# A printable A4 poster of an invite: Polish unless another language is chosen under it.
+POSTER = kb.route(F, "ps", int, SUPPORTED_LANGUAGES)
+POSTER_LANGUAGE = "pl"
 
 
 @requires(Role.COORDINATOR)
@@ -126,13 +133,46 @@ async def _create(
     link = invites_service.link_for(invite, runtime.bot_username)
     text = invite_card(invite, link, group.display_name(current_language()) if group else None)
     await reply(
-        update, text, kb.with_menu([[kb.button(_("Withdraw this invite"), F, "rv", invite.id)]])
+        update,
+        text,
+        kb.with_menu(
+            [
+                [kb.button(_("Withdraw this invite"), F, "rv", invite.id)],
+                [POSTER.button(_("Poster (PDF)"), invite.id, POSTER_LANGUAGE)],
+            ]
+        ),
     )
+    qr = await run_blocking(invites_service.qr_png, link)  # PIL work: off the event loop
     await update.effective_chat.send_photo(
-        invites_service.qr_png(link),
+        qr,
         caption=_("QR code of the invite for a {role}: print it on a poster.").format(
             role=role_name(invite.role)
         ),
+    )
+
+
+@requires(Role.COORDINATOR)
+async def poster(update: Update, context: Context) -> None:
+    """The invite as an A4 poster (PDF) for a notice board; the other languages under it."""
+    invite_id, language = POSTER.parse(
+        update.callback_query.data if update.callback_query else None
+    )
+    async with context.db.session() as session:
+        invite = await invites_service.get_usable(session, invite_id)
+    await answer(update)
+    link = invites_service.link_for(invite, context.runtime.bot_username)
+    pdf = await run_blocking(poster_pdf, link, context.runtime.profile.name, language=language)
+    others = [
+        POSTER.button(LANGUAGE_NAMES[code], invite.id, code)
+        for code in SUPPORTED_LANGUAGES
+        if code != language
+    ]
+    assert update.effective_chat is not None
+    await update.effective_chat.send_document(
+        pdf,
+        filename=f"poster-{language}.pdf",
+        caption=_("A poster for a notice board: print it on A4. Other languages:"),
+        reply_markup=kb.markup([others]),
     )
 
 
@@ -213,3 +253,4 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(list_invites, pattern=rf"^{F}:ls$"))
     application.add_handler(CallbackQueryHandler(wizard_step, pattern=rf"^{F}:(r|g|u|d):"))
     application.add_handler(CallbackQueryHandler(revoke, pattern=rf"^{F}:(rv|rvc):"))
+    application.add_handler(kb.callback_handler(poster, POSTER))

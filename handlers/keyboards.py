@@ -215,3 +215,18 @@ def next_prev(
     if has_next:
         row.append(button("»", feature, action, *ids, page + 1))
     return row
+
+
+def route_next_prev(
+    page_route: Route, page: int, has_next: bool, *ids: object
+) -> list[InlineKeyboardButton]:
+    """`next_prev` for a declared route whose last argument is the page."""
+    if page == 0 and not has_next:
+        return []
+    row = []
+    if page > 0:
+        row.append(page_route.button("«", *ids, page - 1))
+    row.append(button(str(page + 1), NOOP))
+    if has_next:
+        row.append(page_route.button("»", *ids, page + 1))
+    return row

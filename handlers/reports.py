@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
-from pathlib import Path
 
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot.i18n import N_, current_language, format_date, format_datetime, ngettext
+from bot.i18n import LANGUAGE_NAMES, N_, current_language, format_date, format_datetime, ngettext
 from bot.i18n import gettext as _
+from bot.offload import run_blocking
 from bot.services import audit as audit_service
 from bot.services import export as export_service
 from bot.services import members as members_service
@@ -22,7 +21,6 @@ from bot.services.audit import record
 from bot.services.permissions import Action, can
 from bot.services.report_extensions import mydata_labels
 from handlers import keyboards as kb
-from handlers import meeting_cards
 from handlers.common import (
     Context,
     answer,
@@ -33,6 +31,7 @@ from handlers.common import (
     requires,
     role_refusal,
 )
+from handlers.meetings import cards as meeting_cards
 from handlers.registry import CommandSpec, MenuEntry
 from handlers.start import role_name
 from models import AuditEntry, Member, Role, utcnow
@@ -66,8 +65,13 @@ AUDIT_ACTIONS = {
     "group.lead": N_("group lead changed"),
     "group.link": N_("group chat linked"),
     "group.unlink": N_("group chat unlinked"),
+    "group.chat_migrated": N_("group chat moved to its supergroup"),
     "group.request.approve": N_("join request approved"),
     "group.request.decline": N_("join request declined"),
+    "group.request": N_("asked to join a group"),
+    "group.leave": N_("left a group"),
+    "group.member.remove": N_("member removed from a group"),
+    "group.parent": N_("group moved to another team"),
     "contribution.status": N_("contribution status changed"),
     "contribution.withdraw": N_("contribution withdrawn"),
     "opportunity.post": N_("volunteering opportunity posted"),
@@ -157,13 +161,15 @@ async def _build_and_send(
             log.debug("progress message could not be edited")
 
     runtime = context.runtime
-    with tempfile.TemporaryDirectory(prefix="export-") as folder:
+    # In the exports' private folder (never the system temp folder), removed once sent;
+    # written off the event loop (write_export runs it in a worker).
+    with export_service.scratch() as folder:
         name = "{base}-{day}.{ext}".format(
             base=_("report"),
             day=utcnow().astimezone(runtime.settings.timezone).date().isoformat(),
             ext="xlsx" if fmt == "xlsx" else "zip",
         )
-        path = Path(folder) / name
+        path = folder / name
         result = await export_service.write_export(
             runtime.db, path, fmt, language=current_language(), progress=progress
         )
@@ -195,8 +201,8 @@ async def stats(update: Update, context: Context) -> None:
         results = await stats_service.collect(session)
     text = stats_service.render_text(results)
     await reply(update, text, kb.with_menu([]))
-    # Drawing takes a moment; keep the bot answering others meanwhile.
-    chart = await asyncio.to_thread(stats_service.render_chart, results)
+    # Drawing takes a moment (matplotlib): off the loop, so the bot answers others meanwhile.
+    chart = await run_blocking(stats_service.render_chart, results)
     await update.effective_chat.send_photo(chart, caption=_("Statistics"))
 
 
@@ -241,8 +247,10 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
         _("Your name: {name}").format(name=esc(member.display_name or "—")),
         _("Institution: {institution}").format(institution=esc(member.institution or "—")),
         _("Role: {role}").format(role=role_name(member.role)),
-        _("Language: {language}").format(language=esc(member.language or "—")),
-        _("Telegram number: {id}").format(id=member.telegram_id),
+        _("Language: {language}").format(
+            language=esc(LANGUAGE_NAMES.get(member.language or "", "—"))
+        ),
+        _("Your Telegram account number (not a phone number): {id}").format(id=member.telegram_id),
     ]
     if member.consent_at:
         lines.append(_("Consent given: {when}").format(when=format_datetime(member.consent_at)))
@@ -256,13 +264,14 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
             msgid = labels.get(key) or labels.get(table)
             label = _(msgid) if msgid else export_service.sheet_label(table)
             lines.append(f"• {esc(label)}: {len(rows)}")
-    if data.bot_state:
+    drafts = privacy.unfinished_drafts(data)
+    if drafts:
         lines.append(
             ngettext(
                 "Unfinished conversations and drafts: {n}",
                 "Unfinished conversations and drafts: {n}",
-                len(data.bot_state),
-            ).format(n=len(data.bot_state))
+                drafts,
+            ).format(n=drafts)
         )
     lines += [
         "",
@@ -271,11 +280,21 @@ def mydata_summary(member: Member, data: privacy.PersonalData) -> str:
     return "\n".join(lines)
 
 
-@requires(Role.RESIDENT)
+async def nothing_kept(update: Update) -> None:
+    await reply(
+        update,
+        _("I keep nothing about you: you have not started the bot yet. To begin, send /start."),
+    )
+
+
 async def mydata(update: Update, context: Context) -> None:
+    """Anyone with any stored row may see it, whether or not they finished onboarding."""
     await answer(update)
     member = context.member
-    assert member is not None and update.effective_chat is not None
+    if member is None:
+        await nothing_kept(update)
+        return
+    assert update.effective_chat is not None
     async with context.runtime.db.session() as session:
         fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
         data = await privacy.personal_data(session, fresh)
@@ -294,9 +313,11 @@ async def mydata(update: Update, context: Context) -> None:
 # --- /forget ----------------------------------------------------------------------------
 
 
-@requires(Role.RESIDENT)
 async def forget_ask(update: Update, context: Context) -> None:
     await answer(update)
+    if context.member is None:
+        await nothing_kept(update)
+        return
     text = "\n\n".join(
         [
             "<b>" + _("Erase your data?") + "</b>",
@@ -304,6 +325,10 @@ async def forget_ask(update: Update, context: Context) -> None:
                 "I will delete your name, institution, phone, street, skills, your group "
                 "memberships, answers to invitations and pending reminders, and forget this "
                 "chat. Ideas and other contributions you sent stay, without your name."
+            ),
+            _(
+                "Your attendance at meetings that took place is kept anonymously for the "
+                "programme's figures: how many people came, not who."
             ),
             _("This cannot be undone."),
         ]
@@ -329,7 +354,7 @@ def _forget_conversations(application: Application, telegram_id: int) -> None:  
 async def forget_confirmed(update: Update, context: Context) -> None:
     member = context.member
     user = update.effective_user
-    if member is None or not member.is_registered or user is None:
+    if member is None or user is None:
         await answer(update, _("This button is no longer available."))
         return
     choice = kb.parse(update.callback_query.data if update.callback_query else None).arg(0)

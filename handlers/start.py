@@ -79,6 +79,11 @@ def consent_screen() -> tuple[str, kb.InlineKeyboardMarkup]:
                 "To take part I need to store your name, optionally your institution, and what "
                 "you send me. Only the programme's coordinators and members of your groups see "
                 "it. You can see everything I keep with /mydata and erase it with /forget."
+            )
+            + " "
+            + _(
+                "If you erase your data, your attendance at meetings that took place stays "
+                "in the programme's figures anonymously, without your name."
             ),
             _("Do you agree?"),
         ]

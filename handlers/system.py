@@ -38,7 +38,8 @@ async def load_member(update: object, context: Context) -> None:
     user = update.effective_user
     # BOT_COORDINATORS is applied at start and at registration, not here: re-granting it on
     # every update would undo a coordinator's revocation in the bot.
-    async with runtime.db.session() as session:
+    # A read on the update's connection; the handler's first block commits its transaction.
+    async with runtime.db.reader() as session:
         member = await members_service.get_by_telegram_id(session, user.id)
     context.member = member
     stored = member.language if member is not None else None

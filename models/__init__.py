@@ -12,6 +12,7 @@ from models.groups import Group, GroupKind, Membership, MembershipStatus, Proble
 from models.invites import Invite, InviteUse
 from models.meetings import (
     ActionItem,
+    AnonymousAttendance,
     Answer,
     DatePoll,
     DatePollOption,
@@ -23,13 +24,24 @@ from models.meetings import (
     Rsvp,
 )
 from models.members import AuditEntry, Member, Role
+from models.programme import (
+    ActionIndicator,
+    ActionNote,
+    ActionStatus,
+    ContributionLink,
+    ProgrammeAction,
+)
 from models.reports import DigestSend
 from models.state import BotState
 from models.volunteers import AVAILABILITY, Opportunity, OpportunitySignup, Volunteer
 
 __all__ = [
     "AVAILABILITY",
+    "ActionIndicator",
     "ActionItem",
+    "ActionNote",
+    "ActionStatus",
+    "AnonymousAttendance",
     "Answer",
     "AuditEntry",
     "BotState",
@@ -38,6 +50,7 @@ __all__ = [
     "BroadcastStatus",
     "Contribution",
     "ContributionKind",
+    "ContributionLink",
     "ContributionStatus",
     "DatePoll",
     "DatePollOption",
@@ -56,6 +69,7 @@ __all__ = [
     "OpportunitySignup",
     "PollStatus",
     "ProblemArea",
+    "ProgrammeAction",
     "RecipientState",
     "ReminderSent",
     "Role",

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import os
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+# TEST-ONLY: BOT_TEST_CLOCK_OFFSET (seconds, read once at start) moves the bot's clock
+# forward, so an end-to-end test can restart the process "later" instead of waiting for a
+# reminder in real time. The bot's "now" comes from utcnow(), and meeting reminders from
+# periodic sweeps that ask it, so they follow; jobs set at a wall-clock time (the daily
+# digest) still run on the real clock. Never set it in production.
+CLOCK_OFFSET = timedelta(seconds=float(os.environ.get("BOT_TEST_CLOCK_OFFSET") or 0))
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + CLOCK_OFFSET
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -71,6 +71,9 @@ class Meeting(SQLModel, table=True):
     # The invitation card in the group's linked chat, kept current as people answer.
     chat_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     followup_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set when answers (or the meeting itself) changed since its cards were last edited: a
+    # periodic job edits the sent invitation cards of such meetings, at most once a round.
+    cards_dirty_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     @property
@@ -94,6 +97,35 @@ class Rsvp(SQLModel, table=True):
     marked_by_id: int | None = Field(
         default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
     )
+
+
+class MeetingCard(SQLModel, table=True):
+    """An invitation card the bot sent: to a member privately (member_id) or to the group's
+    linked chat (member_id None). Edited in place when the counts change."""
+
+    __tablename__ = "meeting_cards_sent"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    member_id: int | None = Field(
+        default=None, sa_column=_fk("members", "CASCADE", nullable=True, index=False)
+    )
+
+
+class AnonymousAttendance(SQLModel, table=True):
+    """What remains of an erased person's answer to a meeting that took place: the answer and
+    whether they were there, for the programme's attendance figures. Nothing in it points at
+    a person (no member id, no name, no Telegram id)."""
+
+    __tablename__ = "meeting_anonymous_attendance"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
+    answer: str = Field(sa_type=String(8))
+    checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ReminderSent(SQLModel, table=True):

@@ -1,4 +1,9 @@
-"""Fixtures: a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL) per test."""
+"""Fixtures: a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL) per test.
+
+Tests that start the real bot process (every user of the e2e_database fixture) are marked
+`slow`. A bare `uv run pytest` leaves them out; `uv run pytest -m slow` runs only them, and
+naming files or tests (`uv run pytest tests/e2e/test_meetings_e2e.py`) runs what is named.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,20 @@ from tests.harness import Harness, start_harness
 
 TOKEN = "123456:TEST-token-that-must-never-be-logged"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow = []
+    for item in items:
+        if "e2e_database" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+            slow.append(item)
+    if not slow or config.option.markexpr or config.args_source == pytest.Config.ArgsSource.ARGS:
+        return  # `-m` chooses, or files/tests were named
+    config.hook.pytest_deselected(items=slow)
+    chosen = set(slow)
+    items[:] = [item for item in items if item not in chosen]
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 The pattern of python-telegram-bot's own suite: the Application runs for real, only the
 HTTP layer is replaced. Tests feed updates through `process_update` and read `sent`.
+
+Every test (and benchmark) builds the bot's Application through `build_app()`;
+`start_harness()` also runs the start-up work and wraps it in a `Harness`.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
+
+from bot.context import BotApplication
 
 BOT_ID = 100000
 BOT_USERNAME = "leaders_test_bot"
@@ -34,6 +38,7 @@ class Call:
     method: str
     params: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)  # uploaded file name -> content
+    at: float = field(default_factory=time.time)  # when the bot made the call
 
     @property
     def text(self) -> str:
@@ -68,7 +73,10 @@ class Call:
 @dataclass
 class RecordingRequest(BaseRequest):
     calls: list[Call] = field(default_factory=list)
-    fail: dict[str, Exception] = field(default_factory=dict)
+    # method (or "method:chat_id") -> what its next call does instead of succeeding (once):
+    # raise the exception, or answer with Telegram's JSON error ({"ok": false, ...}), which
+    # PTB turns into its own exception (ChatMigrated, RetryAfter, ...) as it does online.
+    fail: dict[str, Exception | dict[str, Any]] = field(default_factory=dict)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     async def initialize(self) -> None:
@@ -96,8 +104,12 @@ class RecordingRequest(BaseRequest):
                 content = part[1]
                 files[part[0]] = content.read() if hasattr(content, "read") else content
         self.calls.append(Call(name, params, files))
-        if name in self.fail:
-            raise self.fail.pop(name)
+        key = f"{name}:{params.get('chat_id')}"  # "sendMessage:-100" fails only there
+        if key in self.fail or name in self.fail:
+            failure = self.fail.pop(key if key in self.fail else name)
+            if isinstance(failure, dict):
+                return int(failure.get("error_code", 400)), json.dumps(failure).encode()
+            raise failure
         result: Any = True
         if (name.startswith("send") and name != "sendChatAction") or name.startswith("edit"):
             chat_id = params.get("chat_id", 1)
@@ -133,7 +145,7 @@ class User:
 class Harness:
     """Drives an Application with synthetic updates and reads what it sent."""
 
-    def __init__(self, application: Application, request: RecordingRequest) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: BotApplication, request: RecordingRequest) -> None:
         self.app = application
         self.request = request
         self._update_ids = itertools.count(1)
@@ -221,18 +233,48 @@ STICKER = {
 }
 
 
-async def start_harness(settings: Any, database: Any) -> Harness:
-    """A running Application on the offline request, start-up work done."""
-    from bot.app import build_application, startup
+def build_app(
+    settings: Any,
+    database: Any,
+    request: BaseRequest | None = None,
+    *,
+    live: bool = False,
+    **options: Any,
+) -> BotApplication:
+    """The bot's Application as tests build it: offline on `request` (a RecordingRequest
+    unless given), no rate limiter. live=True: PTB's real HTTP and rate limiter, for tests
+    against the fake Bot API server in the test's own process. `options` go to
+    build_application (heartbeat=..., profile=...)."""
+    from bot.app import build_application
 
-    request = RecordingRequest()
+    if live:
+        return build_application(settings, database=database, **options)
+    from handlers.throttle import KEY as THROTTLE
+    from handlers.throttle import Throttle
+
     application = build_application(
         settings,
         database=database,
-        request=request,
+        request=request if request is not None else RecordingRequest(),
         get_updates_request=RecordingRequest(),
         rate_limit=False,
+        **options,
     )
+    # Tests feed updates faster than any person types; tests/handlers/test_throttle.py
+    # puts its own limit back.
+    application.bot_data[THROTTLE] = Throttle(burst=float("inf"))
+    return application
+
+
+async def start_harness(
+    settings: Any, database: Any, request: RecordingRequest | None = None, **options: Any
+) -> Harness:
+    """A running Application on the offline request, start-up work done (shut it down with
+    `await harness.app.shutdown()`); `options` as for build_app."""
+    from bot.app import startup
+
+    request = request if request is not None else RecordingRequest()
+    application = build_app(settings, database, request, **options)
     await application.initialize()
     await startup(application)
     await application.bot_data["commands_task"]

@@ -20,7 +20,7 @@ from bot.i18n import N_, current_language, format_date, local, ngettext
 from bot.i18n import gettext as _
 from bot.services.contributions import FIELDS, KIND_NAMES, STATUS_NAMES
 from bot.services.digest import DigestPeriod, register_section
-from bot.services.export import ExportColumn, SheetSpec, localized, register_sheet, table_of
+from bot.services.export import ExportColumn, SheetSpec, localized_sql, register_sheet, table_of
 from bot.services.stats import WEEKS, Points, register_series
 from models import (
     Contribution,
@@ -70,10 +70,8 @@ def _contributions_query() -> Select[Any]:
     return (
         core_select(
             _contributions,
-            _areas.c.names.label("area_names"),
-            _areas.c.slug.label("area_slug"),
-            _groups.c.name.label("group_name"),
-            _groups.c.names.label("group_names"),
+            localized_sql(_areas.c.names, _areas.c.slug).label("area_name"),
+            localized_sql(_groups.c.names, _groups.c.name).label("group_name"),
             _members.c.display_name.label("author_name"),
         )
         .outerjoin(_areas, _areas.c.id == _contributions.c.area_id)
@@ -106,8 +104,8 @@ register_sheet(
             C(N_("No."), "id", 6),
             C(N_("Kind"), lambda r: _kind(r.kind), 12),
             C(N_("Title"), "title", 40),
-            C(N_("Problem area"), lambda r: localized(r.area_names, r.area_slug), 30),
-            C(N_("Group"), lambda r: localized(r.group_names, r.group_name), 28),
+            C(N_("Problem area"), "area_name", 30),
+            C(N_("Group"), "group_name", 28),
             C(N_("Author"), "author_name", 24),
             C(N_("Status"), lambda r: _status(r.status), 16),
             C(N_("Supports"), "support_count", 10),

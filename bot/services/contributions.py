@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, literal, or_, tuple_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -320,10 +320,30 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """A place in a list: the card's sort key (its support count when sorted by support)
+    and id. Pages after it (or before it) are read with a keyset, not an OFFSET: page 500
+    costs what page 1 does."""
+
+    id: int
+    support_count: int | None = None
+
+    @classmethod
+    def of(cls, contribution: Contribution, filters: Filters) -> Cursor:
+        assert contribution.id is not None
+        support = contribution.support_count if filters.by_support else None
+        return cls(contribution.id, support)
+
+
+@dataclass(frozen=True)
 class Page:
     cards: list[Card]
     page: int
     has_next: bool
+    # Where the page starts and ends: pass `next_cursor` as `after` for the next page and
+    # `prev_cursor` as `before` for the previous one (None: no such page, or page 0).
+    next_cursor: Cursor | None = None
+    prev_cursor: Cursor | None = None
 
 
 def _conditions(filters: Filters) -> list[Any]:
@@ -357,31 +377,86 @@ def _card_query(viewer: Member | None) -> Any:
     )
 
 
+def _order(filters: Filters, *, backwards: bool = False) -> list[Any]:
+    keys = [col(Contribution.support_count), col(Contribution.id)]
+    if not filters.by_support:
+        keys = keys[1:]
+    return [key.asc() if backwards else key.desc() for key in keys]
+
+
+def _keyset(filters: Filters, cursor: Cursor, *, backwards: bool = False) -> Any:
+    """Rows after `cursor` in the list's order (before it when `backwards`)."""
+    key: Any
+    value: Any
+    if filters.by_support:
+        key = tuple_(col(Contribution.support_count), col(Contribution.id))
+        value = tuple_(literal(cursor.support_count or 0), literal(cursor.id))
+    else:
+        key, value = col(Contribution.id), literal(cursor.id)
+    return key > value if backwards else key < value
+
+
 async def browse(
-    session: AsyncSession, filters: Filters, page: int = 0, viewer: Member | None = None
+    session: AsyncSession,
+    filters: Filters,
+    page: int = 0,
+    viewer: Member | None = None,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
 ) -> Page:
+    """One page of cards, newest (or most supported) first.
+
+    With `after` (the shown page's `next_cursor`) or `before` (its `prev_cursor`) the page
+    is found with a keyset on the sort key and id, and `page` only numbers it (pass the
+    number of the page wanted). Without either, `page` is counted from the start as before:
+    an OFFSET, but over ids alone, so the cards are built for the page's rows only.
+    """
     # No total count: counting a combined filter scans every match (tens of ms on 100k
     # rows); one extra row tells whether there is a next page.
     conditions = _conditions(filters)
     page = max(page, 0)
-    order = (
-        [col(Contribution.support_count).desc(), col(Contribution.id).desc()]
-        if filters.by_support
-        else [col(Contribution.id).desc()]
-    )
-    rows = (
-        await session.exec(
-            _card_query(viewer)
+    backwards = before is not None and after is None
+    if after is not None:
+        conditions.append(_keyset(filters, after))
+    elif before is not None:
+        conditions.append(_keyset(filters, before, backwards=True))
+    elif page > 0:
+        skipped = (
+            select(Contribution.id)
             .where(*conditions)
-            .order_by(*order)
+            .order_by(*_order(filters))
             .offset(page * PAGE_SIZE)
             .limit(PAGE_SIZE + 1)
         )
-    ).all()
-    has_next = len(rows) > PAGE_SIZE
+        conditions = [col(Contribution.id).in_(skipped.scalar_subquery())]
+    rows = list(
+        (
+            await session.exec(
+                _card_query(viewer)
+                .where(*conditions)
+                .order_by(*_order(filters, backwards=backwards))
+                .limit(PAGE_SIZE + 1)
+            )
+        ).all()
+    )
+    more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
+    if backwards:
+        rows.reverse()
     cards = [Card(c, name, g, a, support is not None) for c, name, g, a, support in rows]
-    return Page(cards, page, has_next)
+    # Read backwards, `more` tells of a page before this one; forwards, of one after it.
+    has_next = True if backwards else more
+    has_prev = more if backwards else (page > 0 or after is not None)
+    if backwards and not more:
+        page = 0
+    return Page(
+        cards,
+        page,
+        has_next,
+        next_cursor=Cursor.of(cards[-1].contribution, filters) if cards and has_next else None,
+        prev_cursor=Cursor.of(cards[0].contribution, filters) if cards and has_prev else None,
+    )
 
 
 async def card(
@@ -430,6 +505,40 @@ async def toggle_support(
 
 
 # --- statuses --------------------------------------------------------------------------
+
+
+async def set_support(
+    session: AsyncSession, member: Member, contribution_id: int, supported: bool
+) -> tuple[bool, int]:
+    """Support (`supported`) or take one's support back; idempotent: supporting twice keeps
+    one support, taking back when not supporting changes nothing. Returns (changed, count)."""
+    if not can(member, Action.SUPPORT_CONTRIBUTION):
+        raise NotAllowed(N_("Please finish signing up first: send /start."))
+    contribution = await get(session, contribution_id)
+    mine = (
+        col(Support.member_id) == member.id,
+        col(Support.contribution_id) == contribution.id,
+    )
+    if supported:
+        if (await session.exec(select(Support).where(*mine))).first() is not None:
+            return False, contribution.support_count
+        session.add(Support(contribution_id=contribution.id, member_id=member.id))  # type: ignore[arg-type]
+        await session.flush()
+        delta = 1
+    else:
+        result = await session.exec(delete(Support).where(*mine))  # type: ignore[call-overload]
+        delta = -result.rowcount
+        if not delta:
+            return False, contribution.support_count
+    # The count changes in SQL, so two people pressing at once both count.
+    await session.exec(  # type: ignore[call-overload]
+        update(Contribution)
+        .where(col(Contribution.id) == contribution.id)
+        .values(support_count=Contribution.support_count + delta)
+    )
+    await session.flush()
+    await session.refresh(contribution)
+    return True, contribution.support_count
 
 
 async def may_set_status(session: AsyncSession, member: Member | None, c: Contribution) -> bool:

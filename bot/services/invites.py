@@ -168,6 +168,18 @@ async def active_invites(session: AsyncSession, limit: int = 20) -> list[Invite]
     return [i for i in rows.all() if i.max_uses is None or i.uses < i.max_uses]
 
 
+async def get_usable(session: AsyncSession, invite_id: int | None) -> Invite:
+    """An invite that can still be redeemed (not withdrawn, expired or used up)."""
+    invite = await session.get(Invite, invite_id) if invite_id else None
+    if invite is None:
+        raise NotFound(N_("This invite no longer exists."))
+    used_up = invite.max_uses is not None and invite.uses >= invite.max_uses
+    expired = invite.expires_at is not None and invite.expires_at <= utcnow()
+    if invite.revoked_at is not None or expired or used_up:
+        raise NotFound(N_("This invite can no longer be used."))
+    return invite
+
+
 async def group_by_slug(session: AsyncSession, slug: str) -> Group:
     group = (await session.exec(select(Group).where(Group.slug == slug))).first()
     if group is None or group.archived_at is not None:

@@ -33,6 +33,7 @@ from bot.services.export import (
 from bot.services.stats import Points, register_series
 from models import (
     ActionItem,
+    AnonymousAttendance,
     Answer,
     DatePoll,
     DatePollOption,
@@ -51,6 +52,7 @@ from models import (
 
 _meetings = table_of(Meeting)
 _answers = table_of(Rsvp)
+_erased = table_of(AnonymousAttendance)  # answers of people who erased their data
 _items = table_of(ActionItem)
 _polls = table_of(DatePoll)
 _options = table_of(DatePollOption)
@@ -111,6 +113,11 @@ def _meetings_query() -> Select[Any]:
         _answers.c.meeting_id == _meetings.c.id,
         _answers.c.checked_in_at.is_not(None),
     )
+    erased_in = _count(
+        _erased,
+        _erased.c.meeting_id == _meetings.c.id,
+        _erased.c.checked_in_at.is_not(None),
+    )
     return (
         core_select(
             _meetings,
@@ -119,7 +126,8 @@ def _meetings_query() -> Select[Any]:
             _areas.c.names.label("area_names"),
             _areas.c.slug.label("area_slug"),
             _members.c.display_name.label("creator_name"),
-            checked_in.scalar_subquery().label("checked_in"),
+            (checked_in.scalar_subquery() + erased_in.scalar_subquery()).label("checked_in"),
+            erased_in.scalar_subquery().label("erased_checked_in"),
         )
         .join(_groups, _groups.c.id == _meetings.c.group_id)
         .outerjoin(_areas, _areas.c.id == _meetings.c.area_id)
@@ -152,6 +160,20 @@ def _answers_query() -> Select[Any]:
         .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
         .join(_members, _members.c.id == _answers.c.member_id)
         .order_by(_meetings.c.starts_at, _answers.c.meeting_id, _members.c.display_name)
+    )
+
+
+def _erased_query() -> Select[Any]:
+    return (
+        core_select(
+            _erased.c.meeting_id,
+            _meetings.c.topic,
+            _meetings.c.starts_at,
+            _erased.c.answer,
+            _erased.c.checked_in_at,
+        )
+        .join(_meetings, _meetings.c.id == _erased.c.meeting_id)
+        .order_by(_meetings.c.starts_at, _erased.c.meeting_id, _erased.c.id)
     )
 
 
@@ -222,6 +244,7 @@ register_sheet(
             C(N_("Open to residents"), "is_open", 10),
             C(N_("Status"), _status, 12),
             C(N_("Checked in"), "checked_in", 10),
+            C(N_("Of them erased their data"), "erased_checked_in", 10),
             C(N_("Created by"), "creator_name", 24),
             C(N_("Summary"), "summary", 60),
         ),
@@ -244,6 +267,20 @@ register_sheet(
             C(N_("Checked in at"), "checked_in_at", 18),
         ),
         _answers_query,
+    )
+)
+register_sheet(
+    SheetSpec(
+        N_("Attendance of erased people"),
+        _erased,
+        (
+            C(N_("Meeting no."), "meeting_id", 10),
+            C(N_("Meeting"), "topic", 40),
+            C(N_("Starts"), "starts_at", 18),
+            C(N_("Answer"), lambda r: _label(ANSWER_NAMES, r.answer), 16),
+            C(N_("Checked in at"), "checked_in_at", 18),
+        ),
+        _erased_query,
     )
 )
 register_sheet(
@@ -344,7 +381,13 @@ async def attendance_per_group(session: AsyncSession, now: datetime) -> dict[int
         .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
         .where(_held(now))
     )
-    invited = union(members_before, leads, answered).subquery()  # UNION drops duplicates
+    # Each erased person's answer stands for one more person (a negative id never clashes).
+    erased = (
+        core_select(_erased.c.meeting_id, (-_erased.c.id).label("member_id"))
+        .join(_meetings, _meetings.c.id == _erased.c.meeting_id)
+        .where(_held(now))
+    )
+    invited = union(members_before, leads, answered, erased).subquery()  # drops duplicates
     invited_rows = await session.exec(  # type: ignore[call-overload]
         core_select(_meetings.c.group_id, func.count())
         .select_from(invited)
@@ -359,6 +402,15 @@ async def attendance_per_group(session: AsyncSession, now: datetime) -> dict[int
         .group_by(_meetings.c.group_id)
     )
     attended = dict(attended_rows.all())
+    erased_rows = await session.exec(  # type: ignore[call-overload]
+        core_select(_meetings.c.group_id, func.count())
+        .select_from(_erased)
+        .join(_meetings, _meetings.c.id == _erased.c.meeting_id)
+        .where(_held(now), _erased.c.checked_in_at.is_not(None))
+        .group_by(_meetings.c.group_id)
+    )
+    for group, count in erased_rows.all():
+        attended[group] = attended.get(group, 0) + count
     return {group: (attended.get(group, 0), count) for group, count in invited_rows.all()}
 
 

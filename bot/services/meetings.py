@@ -39,6 +39,7 @@ from models import (
     Role,
     Rsvp,
 )
+from models.meetings import MeetingCard
 
 TOPIC_MAX = 200
 PLACE_MAX = 200
@@ -160,6 +161,33 @@ async def may_answer(session: AsyncSession, member: Member, meeting: Meeting) ->
     return await _may_take_part(session, member, meeting.group_id, is_open=meeting.is_open)
 
 
+async def may_see(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
+    """Who may see a meeting at all: whoever may answer it (its group's members, its lead,
+    coordinators; everyone registered when it is open), and whoever already answered it."""
+    if await may_answer(session, member, meeting):
+        return True
+    return member.is_registered and await my_answer(session, meeting.id, member.id) is not None  # type: ignore[arg-type]
+
+
+async def get_visible(session: AsyncSession, member: Member, meeting_id: int | None) -> Meeting:
+    """The meeting, if `member` may see it (else NotAllowed, the same as answering)."""
+    meeting = await get(session, meeting_id)
+    if not await may_see(session, member, meeting):
+        raise NotAllowed(N_("This meeting is only for members of its group."))
+    return meeting
+
+
+async def usual_place(session: AsyncSession, group_id: int) -> str | None:
+    """Where the group usually meets: the place of its latest meeting."""
+    row = await session.exec(
+        select(Meeting.place)
+        .where(Meeting.group_id == group_id, Meeting.status == MeetingStatus.SCHEDULED)
+        .order_by(col(Meeting.starts_at).desc())
+        .limit(1)
+    )
+    return row.first()
+
+
 # --- scheduling ----------------------------------------------------------------------------
 
 
@@ -226,6 +254,7 @@ async def move_meeting(
     meeting.revision += 1
     meeting.scheduled_at = now
     meeting.followup_asked_at = None
+    meeting.cards_dirty_at = now
     session.add(meeting)
     await session.flush()
     await record(
@@ -243,10 +272,92 @@ async def cancel_meeting(
     if meeting.ends_at <= now:
         raise InvalidInput(N_("This meeting is already over."))
     meeting.status = MeetingStatus.CANCELLED
+    meeting.cards_dirty_at = now
     session.add(meeting)
     await session.flush()
     await record(session, actor, "meeting.cancel", f"meeting:{meeting.id}")
     return meeting
+
+
+# --- changing a meeting's details ------------------------------------------------------------
+
+EDITABLE = ("topic", "place", "agenda", "capacity")
+
+
+@dataclass
+class EditResult:
+    meeting: Meeting
+    old: str | int | None  # the value before
+    promoted: list[Member]  # moved from the waiting list by a larger capacity; tell them
+
+
+def edited_value(field_name: str, text: str) -> str | int | None:
+    """A typed new value, checked ("-" or 0 for no agenda / no limit)."""
+    if field_name == "topic":
+        return clean_text(text, TOPIC_MAX, field="topic")
+    if field_name == "place":
+        return clean_text(text, PLACE_MAX, field="place")
+    if field_name == "agenda":
+        return None if text.strip() in ("", "-") else clean_text(text, AGENDA_MAX, field="agenda")
+    if field_name == "capacity":
+        value = text.strip()
+        if not value.isdigit() or int(value) > CAPACITY_MAX:
+            raise InvalidInput(
+                N_("Please type a number between 1 and {limit}, or press No limit."),
+                limit=CAPACITY_MAX,
+            )
+        return int(value) or None
+    raise InvalidInput(N_("Please use the buttons of the invitation."))
+
+
+async def edit_meeting(
+    session: AsyncSession,
+    actor: Member,
+    meeting_id: int,
+    field_name: str,
+    value: str | int | None,
+    *,
+    now: datetime,
+) -> EditResult:
+    """Change the topic, place, agenda or capacity (the lead or a coordinator). A smaller
+    capacity may not drop below the people already coming; a larger one takes people from
+    the waiting list."""
+    if field_name not in EDITABLE:
+        raise InvalidInput(N_("Please use the buttons of the invitation."))
+    meeting = await _locked(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    if meeting.ends_at <= now:
+        raise InvalidInput(N_("This meeting is already over."))
+    if field_name != "capacity":
+        value = edited_value(field_name, str(value or ""))
+    elif value is not None:
+        coming = (await counts(session, meeting_id))[Answer.YES]
+        if not isinstance(value, int) or not 1 <= value <= CAPACITY_MAX:
+            raise InvalidInput(
+                N_("Please type a number between 1 and {limit}, or press No limit."),
+                limit=CAPACITY_MAX,
+            )
+        if value < coming:
+            raise InvalidInput(
+                N_("{n} people have already said they will come: the limit cannot be lower."),
+                n=coming,
+            )
+    old = getattr(meeting, field_name)
+    setattr(meeting, field_name, value)
+    meeting.cards_dirty_at = now
+    session.add(meeting)
+    await session.flush()
+    promoted = await _promote(session, meeting, now) if field_name == "capacity" else []
+    before = None if old is None else str(old)[:200]
+    after = None if value is None else str(value)[:200]
+    await record(
+        session, actor, "meeting.edit", f"meeting:{meeting.id}", field=field_name, old=before,
+        new=after,
+    )  # fmt: skip
+    return EditResult(meeting, old, promoted)
+
+
+# --- the invitation cards sent, kept current ---------------------------------------------------
 
 
 async def remember_chat_card(session: AsyncSession, meeting_id: int, message_id: int) -> None:
@@ -254,6 +365,71 @@ async def remember_chat_card(session: AsyncSession, meeting_id: int, message_id:
     meeting.chat_message_id = message_id
     session.add(meeting)
     await session.flush()
+
+
+async def remember_cards(
+    session: AsyncSession, meeting_id: int, sent: list[tuple[int, int, int | None]]
+) -> None:
+    """Cards just sent: (chat id, message id, member id or None for the group's chat)."""
+    for chat_id, message_id, member_id in sent:
+        session.add(
+            MeetingCard(
+                meeting_id=meeting_id, chat_id=chat_id, message_id=message_id, member_id=member_id
+            )
+        )
+    await session.flush()
+
+
+async def mark_cards_dirty(session: AsyncSession, meeting_id: int, *, now: datetime) -> None:
+    await (await session.connection()).execute(
+        update(Meeting).where(col(Meeting.id) == meeting_id).values(cards_dirty_at=now)
+    )
+
+
+async def dirty_meetings(session: AsyncSession, limit: int = 50) -> list[tuple[int, datetime]]:
+    """Meetings whose cards are behind, with the mark to claim them by."""
+    rows = await session.exec(
+        select(Meeting.id, Meeting.cards_dirty_at)
+        .where(col(Meeting.cards_dirty_at).is_not(None))
+        .order_by(col(Meeting.cards_dirty_at))
+        .limit(limit)
+    )
+    return [(int(i), at) for i, at in rows.all() if i is not None and at is not None]
+
+
+async def claim_dirty(session: AsyncSession, meeting_id: int, mark: datetime) -> bool:
+    """Clear the mark if it is still `mark` (an answer in the meantime marks it again)."""
+    result = await (await session.connection()).execute(
+        update(Meeting)
+        .where(col(Meeting.id) == meeting_id, col(Meeting.cards_dirty_at) == mark)
+        .values(cards_dirty_at=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cards_of(
+    session: AsyncSession, meeting: Meeting
+) -> list[tuple[MeetingCard, Member | None]]:
+    """Every card of the meeting, with the member it went to (None: the group's chat)."""
+    rows = await session.exec(
+        select(MeetingCard, Member)
+        .join(Member, col(Member.id) == col(MeetingCard.member_id), isouter=True)
+        .where(MeetingCard.meeting_id == meeting.id)
+        .order_by(col(MeetingCard.id))
+    )
+    found: list[tuple[MeetingCard, Member | None]] = list(rows.all())  # type: ignore[arg-type]
+    if meeting.chat_message_id is not None and all(
+        c.message_id != meeting.chat_message_id or c.member_id is not None for c, _m in found
+    ):  # a chat card sent before cards were recorded
+        group = await session.get(Group, meeting.group_id)
+        if group is not None and group.chat_id is not None:
+            card = MeetingCard(
+                meeting_id=meeting.id,  # type: ignore[arg-type]
+                chat_id=group.chat_id,
+                message_id=meeting.chat_message_id,
+            )
+            found.append((card, None))
+    return found
 
 
 async def upcoming_in_group(
@@ -336,6 +512,8 @@ async def answer(
         rsvp.answered_at = now
     rsvp.answer = target
     session.add(rsvp)
+    meeting.cards_dirty_at = now
+    session.add(meeting)
     await session.flush()
     promoted = await _promote(session, meeting, now) if previous == Answer.YES else []
     return AnswerResult(rsvp, promoted)
@@ -688,12 +866,12 @@ async def check_in(
     session: AsyncSession, member: Member, meeting_id: int, *, now: datetime
 ) -> Rsvp:
     meeting = await get_scheduled(session, meeting_id)
+    if not await may_answer(session, member, meeting):
+        raise NotAllowed(N_("This meeting is only for members of its group."))
     if now < meeting.starts_at - CHECK_IN_BEFORE:
         raise InvalidInput(N_("Check-in opens 30 minutes before the start."))
     if now > meeting.ends_at:
         raise InvalidInput(N_("This meeting is already over."))
-    if not await may_answer(session, member, meeting):
-        raise NotAllowed(N_("This meeting is only for members of its group."))
     rsvp = await my_answer(session, meeting_id, member.id)  # type: ignore[arg-type]
     if rsvp is None:
         # Whoever is in the room counts, even without an answer or over capacity.
@@ -930,6 +1108,13 @@ async def get_poll(session: AsyncSession, poll_id: int | None) -> DatePoll:
     if poll is None:
         raise NotFound(N_("This date poll no longer exists."))
     return poll
+
+
+async def poll_of_option(session: AsyncSession, option_id: int) -> DatePoll:
+    option = await session.get(DatePollOption, option_id)
+    if option is None:
+        raise NotFound(N_("This date poll no longer exists."))
+    return await get_poll(session, option.poll_id)
 
 
 async def open_polls_for(session: AsyncSession, member: Member) -> list[DatePoll]:

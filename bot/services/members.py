@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -16,8 +18,13 @@ NAME_MAX = 64
 INSTITUTION_MAX = 120
 
 
+# Built once: it runs for every update (handlers/system.py), and building a statement costs
+# about as much as running it on SQLite.
+_BY_TELEGRAM_ID = select(Member).where(Member.telegram_id == bindparam("telegram_id"))
+
+
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member | None:
-    return (await session.exec(select(Member).where(Member.telegram_id == telegram_id))).first()
+    return (await session.exec(_BY_TELEGRAM_ID, params={"telegram_id": telegram_id})).first()
 
 
 async def get(session: AsyncSession, member_id: int) -> Member:
@@ -35,10 +42,9 @@ async def ensure_member(
     if member is None:
         member = Member(telegram_id=telegram_id)
         session.add(member)
-    if telegram_id in coordinators and member.role != Role.COORDINATOR:
-        member.role = Role.COORDINATOR
-        session.add(member)
     await session.flush()
+    if telegram_id in coordinators:  # BOT_COORDINATORS: granted at registration
+        await _grant_from_settings(session, member)
     return member
 
 
@@ -83,6 +89,7 @@ async def set_profile(
     display_name: str | None = None,
     institution: str | None = None,
     clear_institution: bool = False,
+    finish_onboarding: bool = False,
 ) -> Member:
     if member.consent_at is None:
         raise InvalidInput(N_("Please accept the privacy terms first: send /start."))
@@ -92,6 +99,8 @@ async def set_profile(
         member.institution = clean_text(institution, INSTITUTION_MAX, field="institution")
     elif clear_institution:
         member.institution = None
+    if finish_onboarding and member.onboarded_at is None:
+        member.onboarded_at = utcnow()
     session.add(member)
     await session.flush()
     return member
@@ -116,16 +125,77 @@ async def set_reachable(session: AsyncSession, telegram_id: int, reachable: bool
 
 
 async def set_role(
-    session: AsyncSession, member: Member, role: Role, *, actor: Member | None = None
+    session: AsyncSession,
+    member: Member,
+    role: Role,
+    *,
+    actor: Member | None = None,
+    source: str | None = None,
 ) -> Member:
+    """Change the role; any change made in the bot ends the setting's claim on the person."""
     if member.role != role:
+        extra = {"source": source} if source else {}
         await record(
-            session, actor, "role.change", f"member:{member.id}", old=member.role, new=role.value
+            session,
+            actor,
+            "role.change",
+            f"member:{member.id}",
+            old=member.role,
+            new=role.value,
+            **extra,
         )
         member.role = role
+        member.coordinator_from_settings = False
         session.add(member)
         await session.flush()
     return member
+
+
+# --- BOT_COORDINATORS: the source of the coordinator role for the people it lists ----------
+
+
+@dataclass
+class SettingsSync:
+    granted: list[int] = field(default_factory=list)  # Telegram ids
+    demoted: list[int] = field(default_factory=list)
+
+
+async def _grant_from_settings(session: AsyncSession, member: Member) -> bool:
+    """Make a listed person coordinator; a role granted in the bot stays the bot's."""
+    if member.role == Role.COORDINATOR:
+        return False
+    await set_role(session, member, Role.COORDINATOR, source="settings")
+    member.coordinator_from_settings = True
+    session.add(member)
+    await session.flush()
+    return True
+
+
+async def sync_settings_coordinators(
+    session: AsyncSession, coordinators: tuple[int, ...]
+) -> SettingsSync:
+    """At start: grant the role to the listed people the bot knows, and take it from those
+    the setting made coordinators and no longer lists (they become what a revocation in the
+    bot would make them: lead of the groups they lead, else leader)."""
+    result = SettingsSync()
+    listed = set(coordinators)
+    for telegram_id in coordinators:
+        member = await get_by_telegram_id(session, telegram_id)
+        if member is not None and await _grant_from_settings(session, member):
+            result.granted.append(telegram_id)
+    query = select(Member).where(col(Member.coordinator_from_settings).is_(True))
+    if listed:
+        query = query.where(col(Member.telegram_id).not_in(listed))
+    for member in list((await session.exec(query)).all()):
+        if member.role == Role.COORDINATOR:
+            new_role = Role.LEAD if await led_groups(session, member) else Role.LEADER
+            await set_role(session, member, new_role, source="settings")
+            result.demoted.append(member.telegram_id)
+        else:
+            member.coordinator_from_settings = False
+            session.add(member)
+    await session.flush()
+    return result
 
 
 async def raise_role(

@@ -5,6 +5,9 @@ of that member, so tables added by later features are covered without changes he
 Erasure deletes the member row and lets the foreign keys do the rest: CASCADE removes
 personal rows, SET NULL keeps authored content anonymised. The one exception, rows
 that hold the Telegram id itself (broadcast deliveries), is deleted explicitly.
+Attendance is kept anonymously: before the answers go, each answer to a meeting that took
+place (or a check-in) is copied to meeting_anonymous_attendance without any link to the
+person, so the programme's attendance figures stay right.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.persistence import CONVERSATION, USER
 from bot.services import volunteers as volunteers_service
 from bot.services.audit import record
-from models import BotState, Member
+from models import AnonymousAttendance, BotState, Meeting, MeetingStatus, Member, Rsvp, utcnow
 
 MEMBERS = "members"
 # Persistence rows are handled by telegram id below, not by foreign key.
@@ -163,6 +166,7 @@ async def forget(session: AsyncSession, member: Member) -> int:
         query = core_select(func.count()).select_from(column.table).where(column == member.id)
         counts += (await session.exec(query)).scalar_one()  # type: ignore[call-overload]
     await record(session, None, "member.forget", f"member:{member.id}", rows=counts)
+    await keep_attendance_anonymously(session, member)
     # Broadcast delivery rows keep the Telegram chat id, which SET NULL would leave behind.
     await volunteers_service.forget(session, member)
     member_table = Member.__table__  # type: ignore[attr-defined]
@@ -171,3 +175,26 @@ async def forget(session: AsyncSession, member: Member) -> int:
         await session.delete(state)
     session.expunge_all()
     return counts
+
+
+async def keep_attendance_anonymously(session: AsyncSession, member: Member) -> int:
+    """Copy the member's answers to meetings that have started (and any check-in) into
+    anonymous rows: the meeting, the answer, the check-in time, nobody's id or name.
+    Answers to meetings still ahead are not kept: they report nothing. Returns the count."""
+    rows = (
+        await session.exec(
+            select(Rsvp.meeting_id, Rsvp.answer, Rsvp.checked_in_at)
+            .join(Meeting, col(Meeting.id) == col(Rsvp.meeting_id))
+            .where(
+                Rsvp.member_id == member.id,
+                col(Meeting.status) != MeetingStatus.CANCELLED,
+                (col(Meeting.starts_at) <= utcnow()) | col(Rsvp.checked_in_at).is_not(None),
+            )
+        )
+    ).all()
+    for meeting_id, answer, checked_in_at in rows:
+        session.add(
+            AnonymousAttendance(meeting_id=meeting_id, answer=answer, checked_in_at=checked_in_at)
+        )
+    await session.flush()
+    return len(rows)

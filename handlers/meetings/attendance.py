@@ -52,7 +52,7 @@ async def _roster(update: Update, context: Context, meeting_id: int) -> None:
         buttons.append(r.MARK.button(label, meeting.id, person.id))
     rows = [
         *kb.grid(buttons, 2),
-        [r.ATTENDANCE_FILE.button("📊 " + _("Download the list (XLSX)"), meeting.id)],
+        [r.ATTENDANCE_FILE.button("📊 " + _("List (XLSX)"), meeting.id)],
         cards.back_to_meeting(meeting_id),
     ]
     await reply(update, text, kb.with_menu(rows))

@@ -21,7 +21,7 @@ from bot.i18n import (
 )
 from bot.i18n import gettext as _
 from handlers import keyboards as kb
-from handlers.common import esc
+from handlers.common import clip_label, esc
 from handlers.meetings import routes as r
 from models import (
     ActionItem,
@@ -44,6 +44,7 @@ AUDIT_LABELS = {
     "meeting.poll": N_("date poll started"),
 }
 Rows = list[list[kb.InlineKeyboardButton]]
+LABEL_MAX = 23  # characters of a button label (as handlers.meetings.shared.LABEL_MAX)
 
 
 def answer_label(answer: str) -> str:
@@ -126,7 +127,7 @@ def invitation_rows(meeting: Meeting) -> Rows:
             r.ANSWER.button("❔ " + _("Maybe"), mid, "m"),
             r.ANSWER.button("❌ " + _("I can't"), mid, "n"),
         ],
-        [r.ICS.button("📆 " + _("Add to calendar (.ics)"), mid)],
+        [r.ICS.button("📆 " + _("Add to calendar"), mid)],
     ]
 
 
@@ -281,7 +282,8 @@ def item_keyboard(item: ActionItem) -> kb.InlineKeyboardMarkup:
 
 def done_button(item: ActionItem) -> kb.InlineKeyboardButton:
     """The button of an open task in /meetings."""
-    return r.ITEM_DONE.button("✅ " + _("Done: {task}").format(task=item.text[:30]), item.id)
+    label = "✅ " + _("Done: {task}").format(task=item.text)
+    return r.ITEM_DONE.button(clip_label(label, LABEL_MAX), item.id)
 
 
 # --- date polls ------------------------------------------------------------------------------

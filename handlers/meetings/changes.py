@@ -8,7 +8,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler
 
-from bot import reminders as jobs
 from bot.dateparse import parse_when
 from bot.i18n import gettext as _
 from bot.services import meetings as service
@@ -76,7 +75,6 @@ async def move_typed(update: Update, context: Context) -> int:
         await reply(update, domain_message(error), kb.with_menu([]))
         return END
     context.user_data.pop(MOVE, None)
-    jobs.schedule_meeting(context.application, meeting, now=current)  # type: ignore[arg-type]
 
     def render() -> tuple[str, Any]:
         return cards.moved_text(meeting, old), cards.invitation_keyboard(meeting)
@@ -95,6 +93,8 @@ async def move_typed(update: Update, context: Context) -> int:
 
 @requires(Role.RESIDENT)
 async def cancel_asked(update: Update, context: Context) -> None:
+    async with context.db.session() as session:
+        await managed_meeting(session, context.me, id_of(update, r.CANCEL))
     await answer(update)
     await reply(
         update,
@@ -110,11 +110,14 @@ async def cancel_asked(update: Update, context: Context) -> None:
 
 @requires(Role.RESIDENT)
 async def cancel_confirmed(update: Update, context: Context) -> None:
-    await answer(update)
     meeting_id, choice = args_of(update, r.CANCEL_CONFIRM)
     if choice != "y":
+        async with context.db.session() as session:
+            await managed_meeting(session, context.me, meeting_id, scheduled=False)
+        await answer(update)
         await show_meeting(update, context, meeting_id)
         return
+    await answer(update)
     try:
         async with context.db.session() as session:
             actor = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
@@ -124,7 +127,6 @@ async def cancel_confirmed(update: Update, context: Context) -> None:
     except DomainError as error:  # said in place of the question
         await reply(update, domain_message(error), kb.with_menu([]))
         return
-    jobs.unschedule(context.application, meeting_id)  # type: ignore[arg-type]
 
     def render() -> tuple[str, Any]:
         return cards.cancelled_text(meeting), None

@@ -1,7 +1,9 @@
-"""/meeting: a lead schedules a meeting, or a date poll when the time is not settled, one
-question at a time (group, topic, area, when, duration, place, places, who may come, agenda),
-then checks the draft and sends it. The draft lives in user_data (persisted), so a restart
-in the middle loses nothing."""
+"""/meeting: a lead schedules a meeting, or a date poll when the time is not settled. Three
+questions (the group, when the person schedules for more than one; the topic; the day and
+hour), then the review: the duration (90 minutes), the group's usual place, no limit on
+people, only the group's members and no agenda are filled in, each can be changed with a
+button there, and "Schedule" sends it. The draft lives in user_data (persisted), so a
+restart in the middle loses nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.dateparse import at, parse_when
-from bot.i18n import format_date, format_datetime, ngettext
+from bot.i18n import format_date, format_datetime
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import meetings as service
@@ -23,6 +25,7 @@ from handlers.common import (
     END,
     Context,
     answer,
+    clip_label,
     domain_message,
     private_only,
     refuse,
@@ -41,6 +44,7 @@ from handlers.meetings.shared import (
     DURATION,
     GROUP,
     HOUR,
+    LABEL_MAX,
     NOT_MANAGER,
     OPENNESS,
     PLACE,
@@ -62,7 +66,6 @@ from handlers.meetings.shared import (
 from models import Role
 
 DAYS_AHEAD = 7
-CAPACITIES = (10, 15, 20, 30, 50)
 GROUP_LIMIT = 40
 
 
@@ -76,10 +79,21 @@ async def new_meeting(update: Update, context: Context) -> int:
         return END
     assert context.user_data is not None
     context.user_data[DRAFT] = {}
+    if len(groups) == 1:  # the lead of one group: no question
+        draft_data(context)["group"] = groups[0].id
+        return await _ask_topic(update, context)
     language = context.language
-    choices = [r.DRAFT_GROUP.button(g.display_name(language), g.id) for g in groups[:GROUP_LIMIT]]
+    choices = [
+        r.DRAFT_GROUP.button(clip_label(g.display_name(language), LABEL_MAX), g.id)
+        for g in groups[:GROUP_LIMIT]
+    ]
     await ask(update, _("Which group is the meeting for?"), choices)
     return GROUP
+
+
+async def _ask_topic(update: Update, context: Context) -> int:
+    await ask(update, _("What is the topic of the meeting?"))
+    return TOPIC
 
 
 async def group_chosen(update: Update, context: Context) -> int:
@@ -94,8 +108,7 @@ async def group_chosen(update: Update, context: Context) -> int:
         await ask(update, domain_message(error))
         return GROUP
     draft_data(context)["group"] = group.id
-    await ask(update, _("What is the topic of the meeting?"))
-    return TOPIC
+    return await _ask_topic(update, context)
 
 
 async def topic_typed(update: Update, context: Context) -> int:
@@ -105,16 +118,12 @@ async def topic_typed(update: Update, context: Context) -> int:
         await reply(update, domain_message(error))
         return TOPIC
     draft_data(context)["topic"] = topic
-    async with context.db.session() as session:
-        areas = await groups_service.areas(session)
-    language = context.language
-    choices = [r.DRAFT_AREA.button(a.names.get(language) or a.slug, a.id) for a in areas]
-    choices.append(r.DRAFT_AREA.button(_("The group's own area"), 0))
-    await ask(update, _("Which problem area does it concern?"), choices)
-    return AREA
+    return await _ask_day(update, context)
 
 
 async def area_chosen(update: Update, context: Context) -> int:
+    """The area step of earlier versions (a draft persisted in it): the group's own area is
+    now the default."""
     await answer(update)
     draft_data(context)["area"] = id_of(update, r.DRAFT_AREA) or None
     return await _ask_day(update, context)
@@ -136,7 +145,7 @@ async def _ask_day(update: Update, context: Context) -> int:
             else format_date(day, "EEE d MMM")
         )
         days.append(r.DRAFT_DAY.button(label, day.isoformat()))
-    poll = [r.DRAFT_POLL.button("🗳 " + _("Not sure yet: let members vote on times"))]
+    poll = [r.DRAFT_POLL.button("🗳 " + _("Let the group vote"))]
     text = _("When? Pick a day, or type the date and time, for example: {examples}").format(
         examples=examples()
     )
@@ -203,7 +212,7 @@ async def _parse_start(update: Update, context: Context, text: str, state: int) 
         return state
     draft_data(context)["starts"] = starts.isoformat()
     draft_data(context).pop("candidates", None)
-    return await _ask_duration(update, context)
+    return await review.show(update, context)
 
 
 async def back_to_days(update: Update, context: Context) -> int:
@@ -253,39 +262,48 @@ async def candidates_done(update: Update, context: Context) -> int:
     await answer(update)
     if len(draft_data(context).get("candidates", [])) < service.POLL_MIN:
         return await _show_candidates(update, context)
-    return await _ask_duration(update, context)
+    return await review.show(update, context)
 
 
-# --- the rest of the details -----------------------------------------------------------------
+# --- changes from the review: each question returns to it ------------------------------------
 
 
-def _duration_label(minutes: int) -> str:
-    if minutes % 60:
-        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
-    return ngettext("{n} hour", "{n} hours", minutes // 60).format(n=minutes // 60)
-
-
-async def _ask_duration(update: Update, context: Context) -> int:
-    choices = [r.DRAFT_DURATION.button(_duration_label(m), m) for m in service.DURATIONS]
-    await ask(update, _("How long will it take?"), choices, width=2)
-    return DURATION
+async def edit_asked(update: Update, context: Context) -> int:
+    """A "change" button of the review: that detail's question."""
+    await answer(update)
+    field = args_of(update, r.DRAFT_EDIT)[0]
+    if field == "dur":
+        choices = [r.DRAFT_DURATION.button(review.duration_label(m), m) for m in service.DURATIONS]
+        await ask(update, _("How long will it take?"), choices, width=2)
+        return DURATION
+    if field == "place":
+        usual = draft_data(context).get("usual") or context.runtime.profile.default_place
+        choices = [r.DRAFT_USUAL_PLACE.button(clip_label(usual, LABEL_MAX))] if usual else []
+        await ask(update, _("Where? Type the address or the room."), choices)
+        return PLACE
+    if field == "cap":
+        choices = [r.DRAFT_CAPACITY.button(_("No limit"), 0)]
+        choices += [r.DRAFT_CAPACITY.button(str(n), n) for n in review.CAPACITIES]
+        text = _("How many people can come? Pick a number, type one, or choose no limit.")
+        await ask(update, text, choices, width=3)
+        return CAPACITY
+    skip = [r.DRAFT_SKIP_AGENDA.button(_("No agenda"))]
+    await ask(update, _("Type the agenda (what will be discussed)."), skip)
+    return AGENDA
 
 
 async def duration_chosen(update: Update, context: Context) -> int:
     await answer(update)
     minutes = id_of(update, r.DRAFT_DURATION)
-    if minutes not in service.DURATIONS:
-        return await _ask_duration(update, context)
-    draft_data(context)["duration"] = minutes
-    usual = context.runtime.profile.default_place
-    choices = [r.DRAFT_USUAL_PLACE.button(usual)] if usual else []
-    await ask(update, _("Where? Pick the usual place or type another one."), choices)
-    return PLACE
+    if minutes in service.DURATIONS:
+        draft_data(context)["duration"] = minutes
+    return await review.show(update, context)
 
 
 async def place_usual(update: Update, context: Context) -> int:
     await answer(update)
-    return await _set_place(update, context, context.runtime.profile.default_place)
+    usual = draft_data(context).get("usual") or context.runtime.profile.default_place
+    return await _set_place(update, context, usual)
 
 
 async def place_typed(update: Update, context: Context) -> int:
@@ -298,11 +316,7 @@ async def _set_place(update: Update, context: Context, place: str) -> int:
     except InvalidInput as error:
         await reply(update, domain_message(error), edit=False)
         return PLACE
-    choices = [r.DRAFT_CAPACITY.button(_("No limit"), 0)]
-    choices += [r.DRAFT_CAPACITY.button(str(n), n) for n in CAPACITIES]
-    text = _("How many places are there? Pick a number, type one, or choose no limit.")
-    await ask(update, text, choices, width=3)
-    return CAPACITY
+    return await review.show(update, context)
 
 
 async def capacity_chosen(update: Update, context: Context) -> int:
@@ -325,21 +339,16 @@ async def capacity_typed(update: Update, context: Context) -> int:
 
 
 async def _set_capacity(update: Update, context: Context, capacity: int) -> int:
-    draft_data(context)["capacity"] = capacity or None
-    choices = [
-        r.DRAFT_OPENNESS.button(_("Open: residents may join too"), "1"),
-        r.DRAFT_OPENNESS.button(_("Only the group's members"), "0"),
-    ]
-    await ask(update, _("Who may come?"), choices)
-    return OPENNESS
+    if 0 <= capacity <= service.CAPACITY_MAX:
+        draft_data(context)["capacity"] = capacity or None
+    return await review.show(update, context)
 
 
 async def openness_chosen(update: Update, context: Context) -> int:
+    """The review's open / members-only switch (and the openness step of earlier versions)."""
     await answer(update)
     draft_data(context)["open"] = args_of(update, r.DRAFT_OPENNESS)[0] == "1"
-    skip = [r.DRAFT_SKIP_AGENDA.button(_("Skip the agenda"))]
-    await ask(update, _("Type the agenda if you like (what will be discussed), or skip."), skip)
-    return AGENDA
+    return await review.show(update, context)
 
 
 async def agenda_skipped(update: Update, context: Context) -> int:
@@ -361,6 +370,9 @@ async def agenda_typed(update: Update, context: Context) -> int:
 
 def conversation() -> ConversationHandler[Any]:
     on = kb.callback_handler
+    # The states' numbers are persisted: AREA and OPENNESS are steps of earlier versions (a
+    # draft may be waiting in them); PLACE, CAPACITY, AGENDA and DURATION are now reached
+    # from the review and return to it.
     return ConversationHandler(
         entry_points=[CommandHandler("meeting", private_only(new_meeting)), on(new_meeting, r.NEW)],
         states={
@@ -379,7 +391,11 @@ def conversation() -> ConversationHandler[Any]:
             CAPACITY: [on(capacity_chosen, r.DRAFT_CAPACITY), *typed(capacity_typed)],
             OPENNESS: pressed(on(openness_chosen, r.DRAFT_OPENNESS)),
             AGENDA: [on(agenda_skipped, r.DRAFT_SKIP_AGENDA), *typed(agenda_typed)],
-            REVIEW: pressed(on(review.send, r.DRAFT_SEND)),
+            REVIEW: pressed(
+                on(review.send, r.DRAFT_SEND),
+                on(edit_asked, r.DRAFT_EDIT),
+                on(openness_chosen, r.DRAFT_OPENNESS),
+            ),
         },
         fallbacks=[*stop_handlers(), CommandHandler("meeting", private_only(new_meeting))],
         name="meeting",

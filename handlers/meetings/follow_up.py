@@ -67,7 +67,7 @@ async def _followup_screen(
         [r.ADD_ITEM.button("➕ " + _("Add an action item"), meeting_id)],
     ]
     if meeting.summary:
-        rows.append([r.PUBLISH.button("📨 " + _("Send the summary to the group"), meeting_id)])
+        rows.append([r.PUBLISH.button("📨 " + _("Send the summary"), meeting_id)])
     rows.append(cards.back_to_meeting(meeting_id))
     await reply(update, text, kb.with_menu(rows), edit=edit)
 

@@ -12,7 +12,6 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot import notify
-from bot import reminders as jobs
 from bot.i18n import N_, ngettext, use_language
 from bot.i18n import gettext as _
 from bot.services import meetings as service
@@ -54,7 +53,6 @@ async def announce(
     update: Update, context: Context, meeting: Meeting, *, actor_id: int, current: datetime
 ) -> None:
     """A meeting just scheduled (from a draft or a poll): reminders, invitations, its card."""
-    jobs.schedule_meeting(context.application, meeting, now=current)  # type: ignore[arg-type]
     delivered = await send_invitations(context, meeting, skip=actor_id)
     await reply(
         update,

@@ -105,8 +105,18 @@ async def poll_pick(update: Update, context: Context) -> None:
     await reply(update, _("Which time becomes the meeting?"), kb.with_menu(rows))
 
 
+async def _managed_option(context: Context, option_id: int) -> None:
+    """The option's poll must be one the presser may decide (else NotAllowed)."""
+    async with context.db.session() as session:
+        poll = await service.poll_of_option(session, option_id)
+        group = await groups_service.get_active(session, poll.group_id)
+    if not can(context.me, Action.MANAGE_MEETING, group):
+        raise NotAllowed(NOT_MANAGER)
+
+
 @requires(Role.RESIDENT)
 async def poll_win_asked(update: Update, context: Context) -> None:
+    await _managed_option(context, id_of(update, r.POLL_WIN))
     await answer(update)
     await reply(
         update,
@@ -122,8 +132,9 @@ async def poll_win_asked(update: Update, context: Context) -> None:
 
 @requires(Role.RESIDENT)
 async def poll_win_confirmed(update: Update, context: Context) -> None:
-    await answer(update)
     option_id, choice = args_of(update, r.POLL_WIN_CONFIRM)
+    await _managed_option(context, option_id)
+    await answer(update)
     if choice != "y":
         await reply(update, _("The poll stays open."), kb.with_menu([]))
         return

@@ -20,6 +20,9 @@ from handlers.meetings import routes as r
 from handlers.meetings.shared import DRAFT, REVIEW, ask, draft_data, now
 from models import Meeting
 
+CAPACITIES = (10, 15, 20, 30, 50)
+DEFAULT_DURATION = 90
+
 
 def _to_draft(data: dict[str, Any]) -> service.MeetingDraft:
     return service.MeetingDraft(
@@ -28,7 +31,7 @@ def _to_draft(data: dict[str, Any]) -> service.MeetingDraft:
         place=str(data["place"]),
         starts_at=datetime.fromisoformat(data["starts"]) if data.get("starts") else None,
         candidates=[datetime.fromisoformat(c) for c in data.get("candidates") or []],
-        duration_minutes=int(data.get("duration") or 90),
+        duration_minutes=int(data.get("duration") or DEFAULT_DURATION),
         area_id=data.get("area"),
         capacity=data.get("capacity"),
         is_open=bool(data.get("open")),
@@ -36,8 +39,31 @@ def _to_draft(data: dict[str, Any]) -> service.MeetingDraft:
     )
 
 
+def duration_label(minutes: int) -> str:
+    if minutes % 60:
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    return ngettext("{n} hour", "{n} hours", minutes // 60).format(n=minutes // 60)
+
+
+async def _fill_defaults(context: Context, data: dict[str, Any]) -> None:
+    """What the review starts with: 90 minutes, the group's usual place (its last meeting's,
+    else the programme's), no limit, only the group's members, no agenda."""
+    if "place" not in data or "usual" not in data:
+        async with context.db.session() as session:
+            usual = await service.usual_place(session, int(data["group"]))
+        usual = usual or context.runtime.profile.default_place or _("City hall")
+        data.setdefault("usual", usual)
+        data.setdefault("place", usual)
+    data.setdefault("duration", DEFAULT_DURATION)
+    data.setdefault("capacity", None)
+    data.setdefault("open", False)
+    data.setdefault("agenda", None)
+
+
 async def show(update: Update, context: Context) -> int:
-    draft = _to_draft(draft_data(context))
+    data = draft_data(context)
+    await _fill_defaults(context, data)
+    draft = _to_draft(data)
     async with context.db.session() as session:
         group = await groups_service.get_active(session, draft.group_id)
         areas = {a.id: a for a in await groups_service.areas(session)}
@@ -57,9 +83,12 @@ async def show(update: Update, context: Context) -> int:
     else:
         lines.append(_("Candidate times (members vote):"))
         lines += [f"• {format_datetime(c, 'short_day')}" for c in draft.candidates]
+        lines.append(_("Duration: {length}").format(length=duration_label(draft.duration_minutes)))
     lines.append(_("Where: {place}").format(place=esc(draft.place)))
     lines.append(
-        _("Places: {n}").format(n=draft.capacity) if draft.capacity else _("Places: no limit")
+        _("How many can come: {n}").format(n=draft.capacity)
+        if draft.capacity
+        else _("How many can come: no limit")
     )
     lines.append(
         _("Open to residents: everyone is welcome.")
@@ -68,9 +97,31 @@ async def show(update: Update, context: Context) -> int:
     )
     if draft.agenda:
         lines += ["", "<b>" + _("Agenda") + "</b>", esc(draft.agenda)]
-    label = _("Send the invitations") if draft.starts_at else _("Send the date poll")
+    else:
+        lines.append(_("No agenda"))
+    lines += ["", _("Change anything with the buttons, then press Schedule.")]
+    label = _("Schedule") if draft.starts_at else _("Send the poll")
+    openness = (
+        r.DRAFT_OPENNESS.button("🔒 " + _("Members only"), "0")
+        if draft.is_open
+        else r.DRAFT_OPENNESS.button("🔓 " + _("Open to all"), "1")
+    )
+    buttons = [
+        r.DRAFT_EDIT.button("📍 " + _("Place"), "place"),
+        r.DRAFT_EDIT.button("👥 " + _("How many"), "cap"),
+        r.DRAFT_EDIT.button("📝 " + _("Agenda"), "agenda"),
+        r.DRAFT_EDIT.button("⏱ " + _("Duration"), "dur"),
+        openness,
+    ]
     send = [r.DRAFT_SEND.button("📨 " + label)]
-    await ask(update, "\n".join(lines), send, edit=update.callback_query is not None)
+    await ask(
+        update,
+        "\n".join(lines),
+        buttons,
+        width=2,
+        rows=[send],
+        edit=update.callback_query is not None,
+    )
     return REVIEW
 
 

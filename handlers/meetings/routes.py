@@ -22,6 +22,7 @@ OPENNESS = ("1", "0")  # open to residents / only the group's members
 
 # /meetings and a meeting's card
 LIST = kb.route(F, "ls")
+LIST_PAGE = kb.route(F, "ls", int)  # a page of /meetings
 NEW = kb.route(F, "new")
 VIEW = kb.route(F, "v", int)
 ANSWER = kb.route(F, "a", int, ANSWERS)
@@ -37,6 +38,12 @@ ATTENDANCE_FILE = kb.route(F, "xl", int)
 MOVE = kb.route(F, "mv", int)
 CANCEL = kb.route(F, "cx", int)
 CANCEL_CONFIRM = kb.route(F, "cxc", int, kb.YES_NO)
+
+# changing the details
+EDIT = kb.route(F, "ed", int)  # what to change
+EDIT_FIELD = kb.route(F, "ef", int, ("topic", "place", "agenda", "capacity"))
+EDIT_CLEAR = kb.route(F, "ex", int)  # no agenda / no limit, while the new value is asked
+EDIT_CONFIRM = kb.route(F, "ec", int, kb.YES_NO)
 
 # follow-up
 FOLLOW_UP = kb.route(F, "fu", int)
@@ -68,4 +75,5 @@ DRAFT_CAPACITY = kb.route(C, "c", int)  # 0: no limit
 DRAFT_OPENNESS = kb.route(C, "o", OPENNESS)
 DRAFT_SKIP_AGENDA = kb.route(C, "ag")
 DRAFT_SEND = kb.route(C, "send")
+DRAFT_EDIT = kb.route(C, "e", ("place", "cap", "agenda", "dur"))  # a change from the review
 STOP = kb.route(C, "x")  # Cancel, in every step of both conversations

@@ -36,6 +36,7 @@ DRAFT = "meeting_draft"
 MOVE = "meeting_move"
 FOLLOW = "meeting_followup"
 
+LABEL_MAX = 23  # characters of a button label: more is cut on a phone
 NOT_MANAGER = N_("Only a coordinator or the lead of this group can do this.")
 
 
@@ -46,7 +47,7 @@ def draft_data(context: Context) -> dict[str, Any]:
 
 
 def now(context: Context) -> datetime:
-    return jobs.clock(context.application)  # type: ignore[arg-type]
+    return jobs.clock(context.application)
 
 
 def today(context: Context) -> date:

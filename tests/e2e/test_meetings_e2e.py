@@ -1,19 +1,26 @@
 """The real bot process: schedule a meeting, answer, get reminders across restarts.
 
 REMINDER_OFFSETS of seconds; the meeting is typed as "in 2 minutes" (parsed to the
-minute, so it starts 60-120 s later). The bot restarts between scheduling and the first
-reminder (sent exactly once) and is killed over the second one (sent once, late).
+minute, so it starts 60-120 s later). Instead of waiting, the bot is restarted "later":
+BOT_TEST_CLOCK_OFFSET (test-only, models/base.py) moves its clock forward. It restarts
+between scheduling and the first reminder (sent exactly once, on time) and is killed and
+kept down over the second one (sent once, late, by the next process).
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
+from bot.db import Database
+from models import Meeting
 from tests.e2e.conftest import TOKEN, BotProcess
 from tests.e2e.test_groups_e2e import invite_payload, sign_up
 from tests.fake_telegram import FakeTelegram
@@ -63,6 +70,28 @@ def reminders(fake: FakeTelegram, user: Any) -> list[Any]:
     return [m for m in fake.messages(user) if "Reminder" in m.text]
 
 
+def starts_at(bot: BotProcess, topic: str) -> datetime:
+    """The meeting's start as the bot stored it."""
+
+    async def read() -> datetime:
+        database = Database(bot.env["DATABASE_URL"])
+        try:
+            async with database.session() as session:
+                found = await session.exec(select(Meeting.starts_at).where(Meeting.topic == topic))
+                return found.one()
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())
+
+
+def start_at_bot_time(bot: BotProcess, moment: datetime) -> None:
+    """(Re)start the bot with its clock moved forward so that it starts at `moment`."""
+    offset = max(0.0, moment.timestamp() - time.time())  # the clock never goes back
+    bot.env["BOT_TEST_CLOCK_OFFSET"] = f"{offset:.3f}"
+    bot.start()
+
+
 def test_schedule_answer_restart_and_reminders_exactly_once(
     fake: FakeTelegram, bot: BotProcess
 ) -> None:
@@ -95,18 +124,22 @@ def test_schedule_answer_restart_and_reminders_exactly_once(
         ewa, contains="Your answer: I'll come", after=press(fake, ewa, card, "I'll come")
     )
     assert "✅ 1" in answered.text
+    start = starts_at(bot, "Barriers on Hallera street")
+    assert reminders(fake, ewa) == []
 
-    # A restart between scheduling and the first reminder.
-    bot.restart()
-    first = fake.wait_for_message(ewa, contains="Reminder", timeout=90)
+    # A restart between scheduling and the first reminder (due 50 s before the start): the
+    # new process wakes 4 s before it is due.
+    bot.stop()
+    start_at_bot_time(bot, start - timedelta(seconds=54))
+    first = fake.wait_for_message(ewa, contains="Reminder", timeout=30)
     assert "Barriers on Hallera street" in first.text
-    # Killed right after it, and down over the second reminder (due 30 s later).
+    # Killed right after it, and down over the second reminder (due 20 s before the start):
+    # the next process starts 3 s after it was due, and sends it once, late.
     bot.kill()
-    time.sleep(33)
     assert len(reminders(fake, ewa)) == 1
     seen = len(fake.messages(ewa))
-    bot.start()  # the late reminder may go out before start() returns
+    start_at_bot_time(bot, start - timedelta(seconds=17))  # it may go out before start returns
     fake.wait_for_message(ewa, contains="Reminder", after=seen, timeout=30)
-    time.sleep(3)
+    time.sleep(3)  # a duplicate would come from the next sweeps
     assert len(reminders(fake, ewa)) == 2, [m.text for m in reminders(fake, ewa)]
     assert reminders(fake, cora) == []  # Cora did not answer

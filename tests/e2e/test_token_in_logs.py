@@ -16,11 +16,12 @@ from collections.abc import Iterator
 import pytest
 from telegram import Update
 
-from bot.app import build_application, startup
+from bot.app import startup
 from bot.config import Settings
 from bot.db import Database
 from bot.logs import setup_logging
 from tests.fake_telegram import FakeTelegram
+from tests.harness import build_app
 
 pytestmark = pytest.mark.e2e
 TOKEN = "987654:IN-PROCESS-token-must-stay-secret"
@@ -56,7 +57,7 @@ async def test_no_log_line_holds_the_token(
             database_url=settings.database_url,
             telegram_api_url=fake.url,
         )
-        application = build_application(live, database=db)  # PTB's real HTTPXRequest
+        application = build_app(live, db, live=True)  # PTB's real HTTPXRequest
         async with application:
             await startup(application)
             await application.start()

@@ -10,7 +10,10 @@ Placeholders in the action: {group} (the group of the leads' check), {other} (an
 to join {group} waits), {idea} (a new idea by {person} in {group}), {mine} (a new contribution by
 the member: {idea} for a stranger), {opportunity} (an upcoming opportunity with free places),
 {running} (a broadcast a coordinator is sending), {draft} (the member's own broadcast draft to
-{group}: {person}'s for a stranger), {volunteer} ({person}'s volunteer profile).
+{group}: {person}'s for a stranger), {volunteer} ({person}'s volunteer profile), {meeting} (a
+meeting of {group}, not open to residents, in three days), {item} (its action item for
+{person}), {poll} (an open date poll of {group}, not open to residents) and {option} (its
+first time).
 """
 
 from __future__ import annotations
@@ -30,20 +33,28 @@ from bot.services import members as members_service
 from handlers.common import not_registered_text, role_refusal
 from handlers.reports import wait_for_exports
 from models import (
+    ActionItem,
+    Answer,
     Broadcast,
     BroadcastStatus,
     Contribution,
     ContributionKind,
+    DatePoll,
+    DatePollOption,
     Group,
     GroupKind,
     Invite,
     Member,
+    Meeting,
+    MeetingStatus,
     Membership,
     MembershipStatus,
     Opportunity,
     OpportunitySignup,
+    PollStatus,
     ProblemArea,
     Role,
+    Rsvp,
     Support,
     Volunteer,
     utcnow,
@@ -222,6 +233,24 @@ async def digest_off(world: World) -> bool:
     return member is not None and member.digest_opt_out
 
 
+async def meeting_answered(world: World) -> bool:
+    found = await world.query(
+        lambda s: s.exec(
+            select(Rsvp).where(Rsvp.member_id == world.me, Rsvp.meeting_id == world.ids["meeting"])
+        )
+    )
+    rsvp = found.first()
+    return rsvp is not None and rsvp.answer == Answer.YES  # type: ignore[no-any-return]
+
+
+async def meeting_cancelled(world: World) -> bool:
+    return (await _get(world, Meeting, "meeting")).status == MeetingStatus.CANCELLED  # type: ignore[no-any-return]
+
+
+async def poll_decided(world: World) -> bool:
+    return (await _get(world, DatePoll, "poll")).status == PollStatus.DECIDED  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class Row:
     action: str  # "/command args" or callback data, with placeholders
@@ -393,11 +422,100 @@ MATRIX: list[Row] = [
     Row("dg", REGISTERED),
     Row("dg:off", REGISTERED, digest_off),
     Row("dg:on", REGISTERED),
-    # meetings (handlers/meetings.py): a coordinator or a group's lead schedules
+    Row("bc:redo:{draft}", LEADS),
+    Row("ct:us:{idea}", REGISTERED),  # take back a support (idempotent)
+    Row("ct:ph:{idea}", REGISTERED),  # the photo and place of a card
+    Row("vs:set:fk:x", COORDINATOR),  # clear the skill-word filter
+    # Buttons of a conversation's steps: outside their own conversation (a forged or old
+    # press) they are stale for everyone; inside it, the entry point checked the role.
+    *[
+        Row(step, NOBODY)
+        for step in (
+            "ob:lang:uk",
+            "vo:name",
+            "vo:st:0",
+            "vo:sk:0",
+            "vo:ar:0",
+            "vo:av:0",
+            "vo:save",
+            "op:qd:1",
+            "op:dp",
+            "op:pl:2",
+            "gr:ca:1",
+            "gr:cp:1",
+            "gr:co:1",
+            "gr:cl:1",
+            "gr:clp:1",
+            "gr:cc:y",
+            "gr:cx",
+            "ct:a:1",
+            "ct:g:1",
+            "ct:ns",
+            "ct:sk",
+            "ct:rv",
+            "ct:send",
+            "ct:x",
+            "ct:ed",
+            "ct:ef:title",
+        )
+    ],
+    # meetings (handlers/meetings/): a coordinator or a group's lead schedules and manages;
+    # a meeting not open to residents is seen and answered only by its group's members, its
+    # lead and coordinators (nobody of the other roles is a member of {group} here)
     Row("/meeting", LEADS),
     Row("mt:new", LEADS),
     Row("/meetings", REGISTERED),
     Row("mt:ls", REGISTERED),
+    Row("mt:ls:1", REGISTERED),
+    Row("mt:v:{meeting}", LEAD_HERE),
+    Row("mt:a:{meeting}:y", LEAD_HERE, meeting_answered),
+    Row("mt:a:{meeting}:n", LEAD_HERE),
+    Row("mt:ics:{meeting}", LEAD_HERE),
+    Row("mt:here:{meeting}", LEAD_HERE),  # allowed, but it opens 30 minutes before
+    Row("mt:att:{meeting}", LEAD_HERE),
+    Row("mt:mk:{meeting}:{person}", LEAD_HERE),
+    Row("mt:xl:{meeting}", LEAD_HERE),
+    Row("mt:mv:{meeting}", LEAD_HERE),
+    Row("mt:cx:{meeting}", LEAD_HERE),
+    Row("mt:cxc:{meeting}:n", LEAD_HERE),
+    Row("mt:cxc:{meeting}:y", LEAD_HERE, meeting_cancelled),
+    Row("mt:ed:{meeting}", LEAD_HERE),
+    Row("mt:ef:{meeting}:place", LEAD_HERE),
+    Row("mt:ec:{meeting}:n", LEAD_HERE),
+    Row("mt:fu:{meeting}", LEAD_HERE),
+    Row("mt:sum:{meeting}", LEAD_HERE),
+    Row("mt:ai:{meeting}", LEAD_HERE),
+    Row("mt:pub:{meeting}", LEAD_HERE),
+    Row("mt:done:{item}", LEAD_HERE),  # the owner ({person}) too
+    Row("mp:v:{poll}", LEAD_HERE),
+    Row("mp:t:{option}", LEAD_HERE),
+    Row("mp:pick:{poll}", LEAD_HERE),
+    Row("mp:win:{option}", LEAD_HERE),
+    Row("mp:winc:{option}:n", LEAD_HERE),
+    Row("mp:winc:{option}:y", LEAD_HERE, poll_decided),
+    # Steps of /meeting and of the follow-up: stale outside their conversation.
+    *[
+        Row(step, NOBODY)
+        for step in (
+            "mc:g:{group}",
+            "mc:a:0",
+            "mc:d:2026-11-27",
+            "mc:poll",
+            "mc:h:1700",
+            "mc:back",
+            "mc:pd",
+            "mc:du:90",
+            "mc:pl",
+            "mc:c:0",
+            "mc:o:1",
+            "mc:ag",
+            "mc:send",
+            "mc:x",
+            "mc:e:place",
+            "mf:o:{person}",
+            "mf:d:7",
+        )
+    ],
 ]
 
 
@@ -419,6 +537,8 @@ FEATURE_REFUSALS = (
     "You lead this group. Ask a coordinator to hand it to someone else first.",
     "Send this command in the group chat you want to link.",
     "The status has changed in the meantime. Please look again.",
+    "This meeting is only for members of its group.",
+    "Only a coordinator or the lead of this group can do this.",
 )
 
 
@@ -549,7 +669,29 @@ async def _feature_objects(session: Any, world: World) -> dict[str, int]:
         volunteer = Volunteer(member_id=person.id, name="Person", skills="painting")
         session.add(volunteer)
     await session.flush()
+    soon = utcnow() + timedelta(days=3)
+    meeting = Meeting(
+        group_id=world.group,
+        topic="Playground repairs",
+        starts_at=soon,
+        ends_at=soon + timedelta(minutes=90),
+        place="City Hall",
+        created_by_id=boss.id,
+    )
+    poll = DatePoll(group_id=world.group, topic="When?", place="City Hall", created_by_id=boss.id)
+    session.add_all([meeting, poll])
+    await session.flush()
+    item = ActionItem(
+        meeting_id=meeting.id, text="Ask for a quote", owner_id=person.id, due_on=soon.date()
+    )
+    option = DatePollOption(poll_id=poll.id, starts_at=soon)
+    session.add_all([item, option])
+    await session.flush()
     return {
+        "meeting": meeting.id,
+        "item": item.id,
+        "poll": poll.id,
+        "option": option.id,
         "person": person.id,
         "requester": requester.id,
         "area": area.id,
@@ -610,3 +752,72 @@ def test_every_menu_button_has_a_row() -> None:
 
     covered = {row.action for row in MATRIX}
     assert {entry.callback_data for entry in menu_entries()} <= covered
+
+
+def _callback_patterns(application: Any) -> set[str]:
+    """Every pattern a CallbackQueryHandler of the application answers, also inside
+    conversations (entry points, states and fallbacks)."""
+    from telegram.ext import CallbackQueryHandler, ConversationHandler
+
+    found: set[str] = set()
+
+    def visit(handler: Any) -> None:
+        if isinstance(handler, ConversationHandler):
+            for inner in handler.entry_points + handler.fallbacks:
+                visit(inner)
+            for state_handlers in handler.states.values():
+                for inner in state_handlers:
+                    visit(inner)
+        elif isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            pattern = handler.pattern
+            found.add(pattern if isinstance(pattern, str) else pattern.pattern)
+
+    for handlers in application.handlers.values():
+        for handler in handlers:
+            visit(handler)
+    return found
+
+
+async def test_every_button_pattern_has_a_row(harness: Harness) -> None:
+    """A new button (a CallbackQueryHandler pattern) without a row here fails: decide who
+    may press it. Forged presses are then tried by every role in test_authorization."""
+    import re
+
+    ids = {
+        name: 1
+        for name in (
+            "group",
+            "other",
+            "invite",
+            "me",
+            "person",
+            "requester",
+            "idea",
+            "mine",
+            "opportunity",
+            "running",
+            "draft",
+            "volunteer",
+            "area",
+            "small",
+            "meeting",
+            "poll",
+            "option",
+            "item",
+            "action",
+            "link",
+            "contribution",
+        )
+    }
+    actions = [row.action.format_map(_Defaulting(ids)) for row in MATRIX]
+    uncovered = sorted(
+        pattern
+        for pattern in _callback_patterns(harness.app)
+        if not any(re.match(pattern, action) for action in actions)
+    )
+    assert not uncovered, f"button patterns with no row in MATRIX: {uncovered}"
+
+
+class _Defaulting(dict):  # type: ignore[type-arg]
+    def __missing__(self, key: str) -> str:
+        return "1"

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.app import build_application, startup
 from bot.config import Settings
 from bot.db import Database
 from bot.services import members as members_service
 from models import Contribution, Group, Member, Role, Support
-from tests.harness import STICKER, Harness, RecordingRequest, User
+from tests.harness import STICKER, Harness, User, start_harness
 
 PHOTO = [{"file_id": "photo-big", "file_unique_id": "p1", "width": 800, "height": 600}]
 LOCATION = {"latitude": 53.18, "longitude": 18.61}
@@ -175,30 +174,14 @@ async def test_validation_keeps_what_was_typed_and_saves_nothing(harness: Harnes
     assert await contributions(harness) == []
 
 
-async def _running(settings: Settings, db: Database) -> Harness:
-    request = RecordingRequest()
-    application = build_application(
-        settings,
-        database=db,
-        request=request,
-        get_updates_request=RecordingRequest(),
-        rate_limit=False,
-    )
-    await application.initialize()
-    await startup(application)
-    await application.bot_data["commands_task"]
-    request.calls.clear()
-    return Harness(application, request)
-
-
 async def test_a_half_written_draft_survives_a_restart(settings: Settings, db: Database) -> None:
-    first = await _running(settings, db)
+    first = await start_harness(settings, db)
     anna = User(721, language_code="pl")
     await sign_up(first, anna, "Anna")
     await first.send(anna, "/barrier")
     await first.send(anna, "Dziurawy chodnik")
     # The process dies here; a new one starts on the same database.
-    second = await _running(settings, db)
+    second = await start_harness(settings, db)
     calls = await second.send(anna, "Przy ulicy Sienkiewicza")
     assert "usunąć" in calls[-1].text.lower()
     calls = await second.send(anna, "Zarząd dróg")
@@ -235,11 +218,11 @@ async def test_a_second_leader_supports_an_idea_and_can_withdraw(harness: Harnes
     calls = await harness.press(piotr, listing.button(f"#{idea.id}"))
     calls = await harness.press(piotr, calls[-1].button("Popieram"))
     card = harness.last(732, "editMessageText")
-    assert "1 poparcie" in card.text and "Wycofaj poparcie (1)" in str(card.buttons)
+    assert "1 poparcie" in card.text and "Cofnij poparcie (1)" in str(card.buttons)
     async with harness.app.bot_data["runtime"].db.session() as session:
         assert len((await session.exec(select(Support))).all()) == 1
-    # Pressing again withdraws the support.
-    await harness.press(piotr, card.button("Wycofaj"))
+    # Its own button takes the support back.
+    await harness.press(piotr, card.button("Cofnij poparcie"))
     card = harness.last(732, "editMessageText")
     assert "0 poparć" in card.text and "Popieram (0)" in str(card.buttons)
     async with harness.app.bot_data["runtime"].db.session() as session:

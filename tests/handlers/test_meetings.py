@@ -31,21 +31,16 @@ async def only_meeting(db: Database) -> Meeting:
     return rows[0]
 
 
-async def schedule_by_buttons(harness: Harness, t: Team, *, capacity: str = "No limit") -> None:
+async def schedule_by_buttons(harness: Harness, t: Team) -> int:
+    """The lead's whole journey with buttons; returns how many taps and messages it took."""
     lead = user(t.lead)
-    calls = await harness.send(lead, "/meeting")
-    await harness.press(lead, calls[-1].button("Playground group"))
+    await harness.send(lead, "/meeting")  # one group: straight to the topic
     await harness.send(lead, "Benches for the yard")
-    await harness.press(lead, harness.last(lead.id).button("group's own area"))
     calls = await harness.press(lead, harness.last(lead.id).button("Tomorrow"))
-    await harness.press(lead, calls[-1].button("17:00"))
-    await harness.press(lead, harness.last(lead.id).button("90 minutes"))
-    await harness.press(lead, harness.last(lead.id).button("Hallera"))  # the profile's place
-    await harness.press(lead, harness.last(lead.id).button(capacity))
-    await harness.press(lead, harness.last(lead.id).button("Only the group"))
-    review = await harness.press(lead, harness.last(lead.id).button("Skip the agenda"))
+    review = await harness.press(lead, calls[-1].button("17:00"))
     assert "Please check" in review[-1].text and "Benches for the yard" in review[-1].text
-    await harness.press(lead, review[-1].button("Send the invitations"))
+    await harness.press(lead, review[-1].button("Schedule"))
+    return 5
 
 
 async def test_lead_schedules_with_buttons_and_members_are_invited(
@@ -95,18 +90,17 @@ async def test_typed_dates_in_three_languages(harness: Harness, db: Database, t:
         async with db.session() as session:
             session.add(t.lead)
         lead = user(t.lead, language)
-        calls = await harness.send(lead, "/meeting")
-        await harness.press(lead, calls[-1].button("Playground"))
+        await harness.send(lead, "/meeting")
         await harness.send(lead, f"Topic {language}")
-        await harness.press(lead, harness.last(lead.id).buttons[-2][1])  # the group's own area
         calls = await harness.send(lead, "banana")
         assert calls[-1].method == "sendMessage" and "17:00" in calls[-1].text  # examples
         calls = await harness.send(lead, typed)
-        assert calls[-1].buttons  # the duration step
+        assert f"Topic {language}" in calls[-1].text  # the review
         results[language] = calls[-1].text
         await harness.send(lead, "/cancel")
-    assert "long" in results["en"]
-    assert "Jak długo" in results["pl"] and "Скільки" in results["uk"]
+    assert "Fri 27 Nov, 18:30" in results["pl"] or "27 lis" in results["pl"]
+    assert "Tue 1 Dec, 17:00" in results["en"]
+    assert "17:00" in results["uk"]
 
 
 async def test_a_leader_who_is_not_the_lead_cannot_schedule(
@@ -171,20 +165,19 @@ async def test_date_poll_with_three_candidates_turns_into_a_meeting(
     harness: Harness, db: Database, t: Team
 ) -> None:
     lead = user(t.lead)
-    calls = await harness.send(lead, "/meeting")
-    await harness.press(lead, calls[-1].button("Playground"))
+    await harness.send(lead, "/meeting")
     await harness.send(lead, "When shall we meet?")
-    await harness.press(lead, harness.last(lead.id).button("group's own area"))
     await harness.press(lead, harness.last(lead.id).button("vote"))
     for typed in ("jutro 17:00", "next Monday 18:00", "3.12 17:30"):
         calls = await harness.send(lead, typed)
-    await harness.press(lead, calls[-1].button("Done"))
-    await harness.press(lead, harness.last(lead.id).button("2 hours"))
-    await harness.send(lead, "Library, Hallera 2")
-    await harness.press(lead, harness.last(lead.id).button("No limit"))
-    await harness.press(lead, harness.last(lead.id).button("Open"))
-    review = await harness.press(lead, harness.last(lead.id).button("Skip the agenda"))
-    calls = await harness.press(lead, review[-1].button("date poll"))
+    review = await harness.press(lead, calls[-1].button("Done"))
+    calls = await harness.press(lead, review[-1].button("Duration"))
+    review = await harness.press(lead, calls[-1].button("2 hours"))
+    calls = await harness.press(lead, review[-1].button("Place"))
+    review = await harness.send(lead, "Library, Hallera 2")
+    assert "Where: Library, Hallera 2" in review[-1].text
+    review = await harness.press(lead, review[-1].button("Open to all"))
+    calls = await harness.press(lead, review[-1].button("Send the poll"))
     assert "went to 3 people" in harness.texts(calls)
 
     card = harness.last(t.members[0].telegram_id)
@@ -264,13 +257,12 @@ async def test_followup_summary_and_action_item(harness: Harness, db: Database, 
 
 async def test_cancel_in_the_middle_keeps_nothing(harness: Harness, db: Database, t: Team) -> None:
     lead = user(t.lead)
-    calls = await harness.send(lead, "/meeting")
-    await harness.press(lead, calls[-1].button("Playground"))
+    await harness.send(lead, "/meeting")
     await harness.send(lead, "Half-typed topic")
     calls = await harness.send(lead, "/cancel")
     assert "Nothing was sent" in harness.texts(calls)
     calls = await harness.send(lead, "some text afterwards")
-    assert "problem area" not in harness.texts(calls)  # the draft did not go on
+    assert "When?" not in harness.texts(calls)  # the draft did not go on
     async with db.session() as session:
         assert (await session.exec(select(Meeting))).all() == []
 

@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot import reminders
-from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
 from bot.db import Database
 from bot.i18n import use_language
 from bot.services import meetings as service
 from models import Answer, Member
-from tests.harness import Harness, RecordingRequest
+from tests.harness import Harness, RecordingRequest, build_app
 from tests.meeting_support import NOW, WARSAW, Team, meeting, team
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
@@ -30,14 +29,7 @@ async def app_on(
 ) -> AsyncIterator[tuple[BotApplication, RecordingRequest]]:
     """Another bot process on the same database (what a restart looks like)."""
     request = RecordingRequest()
-    application = build_application(
-        settings,
-        database=db,
-        request=request,
-        get_updates_request=RecordingRequest(),
-        rate_limit=False,
-    )
-    async with application:
+    async with build_app(settings, db, request) as application:
         yield application, request
 
 

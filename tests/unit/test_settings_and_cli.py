@@ -124,3 +124,114 @@ def test_db_upgrade_and_check(tmp_path: Path) -> None:
     assert run_cli("db", "upgrade", cwd=tmp_path, env=env).returncode == 0
     result = run_cli("check", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
+
+
+# --- Telegram refuses the token, or cannot be reached ----------------------------------------
+
+REVOKED = "424242:REVOKED-token-that-must-never-be-printed"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _assert_one_clean_line(result: subprocess.CompletedProcess[str]) -> str:
+    output = result.stdout + result.stderr
+    assert REVOKED not in output
+    assert REVOKED.split(":", 1)[1] not in output
+    assert "Traceback" not in output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run",),
+        ("run", "--webhook", "https://bot.example.org/telegram", "--secret-token", "s3cret"),
+        ("invite", "--role", "leader"),
+    ],
+)
+def test_rejected_token_is_one_line_exit_2(tmp_path: Path, command: tuple[str, ...]) -> None:
+    from tests.fake_telegram import FakeTelegram
+
+    with FakeTelegram(token="111:the-real-token") as fake:  # any other token gets 401
+        result = run_cli(
+            *command,
+            cwd=tmp_path,
+            env={
+                "PYTHONPATH": str(ROOT),
+                "TELEGRAM_BOT_TOKEN": REVOKED,
+                "TELEGRAM_API_URL": fake.url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+            },
+        )
+    line = _assert_one_clean_line(result)
+    assert result.returncode == 2, result.stderr
+    assert "TELEGRAM_BOT_TOKEN" in line and "rejected" in line and "BotFather" in line
+
+
+def test_invite_says_in_one_line_that_telegram_is_unreachable(tmp_path: Path) -> None:
+    result = run_cli(
+        "invite",
+        "--role",
+        "leader",
+        cwd=tmp_path,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "TELEGRAM_BOT_TOKEN": REVOKED,
+            "TELEGRAM_API_URL": f"http://127.0.0.1:{_closed_port()}",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        },
+    )
+    line = _assert_one_clean_line(result)
+    assert result.returncode == 3, result.stderr
+    assert "cannot reach Telegram" in line
+
+
+def test_run_waits_for_telegram_with_capped_exponential_backoff(tmp_path: Path) -> None:
+    """Telegram unreachable at start: one log line per attempt, growing delays, no traceback."""
+    import re
+    import signal
+    import time
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "BOT_"))}
+    env = {
+        **base,
+        "PYTHONPATH": str(ROOT),
+        "TELEGRAM_BOT_TOKEN": REVOKED,
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{_closed_port()}",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+    }
+    log = tmp_path / "bot.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--backoff", "0.05,0.4"],
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and process.poll() is None:
+                if log.read_text().count("cannot reach Telegram") >= 6:
+                    break
+                time.sleep(0.1)
+            assert process.poll() is None, f"run gave up:\n{log.read_text()}"
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(15)
+    text = log.read_text()
+    attempts = [line for line in text.splitlines() if "cannot reach Telegram" in line]
+    assert len(attempts) >= 6, text
+    delays = [float(re.search(r"next attempt in ([\d.]+)s", line).group(1)) for line in attempts]  # type: ignore[union-attr]
+    assert delays[:5] == [0.05, 0.1, 0.2, 0.4, 0.4]
+    assert "Traceback" not in text
+    assert REVOKED not in text
+    assert len(text.strip().splitlines()) == len(attempts), text  # nothing else on the way

@@ -1,0 +1,603 @@
+"""From contributions to the programme: programme actions (an accepted idea with a goal,
+partners, indicators, schedule, progress and a timeline), the data of the programme
+document, and the data of a meeting's printable attendance list.
+
+Plain async functions taking a session; the documents themselves are rendered from the
+plain data returned here (bot/documents), off the event loop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.documents.attendance_pdf import AttendanceRow, AttendanceSheet
+from bot.i18n import N_, format_date, format_time
+from bot.i18n import gettext as _
+from bot.profile import Profile
+from bot.services import contributions as contributions_service
+from bot.services import links as links_service
+from bot.services import meetings as meetings_service
+from bot.services.audit import record
+from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.permissions import Action, can
+from models import (
+    ActionIndicator,
+    ActionNote,
+    ActionStatus,
+    AnonymousAttendance,
+    Answer,
+    Contribution,
+    ContributionKind,
+    ContributionStatus,
+    Group,
+    Meeting,
+    MeetingStatus,
+    Member,
+    ProblemArea,
+    ProgrammeAction,
+    Rsvp,
+    utcnow,
+)
+
+GOAL_MAX = 1000
+SHORT_MAX = 200
+NOTE_MAX = 1000
+ACTIONABLE = {
+    ContributionStatus.ACCEPTED,
+    ContributionStatus.IN_PROGRESS,
+    ContributionStatus.DONE,
+}
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+NOT_MANAGER = N_("Only coordinators and the group's lead can plan programme actions.")
+
+
+# --- the attendance list -------------------------------------------------------------------
+
+
+async def attendance_sheet(
+    session: AsyncSession,
+    actor: Member | None,
+    meeting_id: int,
+    *,
+    profile: Profile,
+    now: datetime,
+    language: str,
+) -> AttendanceSheet:
+    """The printable list of a meeting. `actor` None: the command line (trusted). Dates are
+    formatted in BOT_TIMEZONE; call inside `use_language(language)`."""
+    meeting = await meetings_service.get(session, meeting_id)
+    group = await meetings_service.group_of(session, meeting)
+    if actor is not None and not can(actor, Action.MANAGE_MEETING, group):
+        raise NotAllowed(N_("Only a coordinator or the lead of this group can do this."))
+    after = now >= meeting.starts_at
+    rows = await session.exec(
+        select(Rsvp, Member)
+        .join(Member, col(Member.id) == col(Rsvp.member_id))
+        .where(Rsvp.meeting_id == meeting.id)
+    )
+    people: list[AttendanceRow] = []
+    for rsvp, person in rows.all():
+        present = rsvp.checked_in_at is not None
+        if rsvp.answer in (Answer.YES, Answer.MAYBE) or present:
+            people.append(
+                AttendanceRow(
+                    name=person.display_name or "",
+                    institution=person.institution or "",
+                    present=present,
+                )
+            )
+    people.sort(key=lambda p: _sort_key(p.name))
+    erased = await meetings_service.erased_present(session, meeting.id) if after else 0  # type: ignore[arg-type]
+    return AttendanceSheet(
+        programme=profile.name,
+        funder=profile.funder,
+        topic=meeting.topic,
+        group=group.display_name(language),
+        day=format_date(meeting.starts_at, "full"),
+        time=f"{format_time(meeting.starts_at)}–{format_time(meeting.ends_at)}",
+        place=meeting.place,
+        rows=people,
+        after=after,
+        erased_present=erased,
+        blank_rows=max(5, 15 - len(people)),
+    )
+
+
+_POLISH_ORDER = "aąbcćdeęfghijklłmnńoópqrsśtuvwxyzźż"
+
+
+def _sort_key(name: str) -> list[int]:
+    """Polish alphabetical order (ł after l, ś after s): the way a printed list is read."""
+    return [
+        _POLISH_ORDER.index(ch) if ch in _POLISH_ORDER else 100 + ord(ch) for ch in name.lower()
+    ]
+
+
+# --- programme actions ---------------------------------------------------------------------
+
+
+async def _group_of(session: AsyncSession, contribution: Contribution) -> Group | None:
+    return await session.get(Group, contribution.group_id) if contribution.group_id else None
+
+
+async def may_plan(session: AsyncSession, member: Member | None, idea: Contribution) -> bool:
+    """A coordinator, or the lead of the idea's group."""
+    return can(member, Action.SET_CONTRIBUTION_STATUS, await _group_of(session, idea))
+
+
+def _text(value: str | None, limit: int, *, required: bool = True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(N_("Please write a few words."))
+    if len(text) > limit:
+        raise InvalidInput(N_("Please keep it under {limit} characters."), limit=limit)
+    return text
+
+
+def parse_month(text: str | None) -> str | None:
+    """ "2027-03", "03.2027", "3/2027" → "2027-03"; None for an empty answer."""
+    value = (text or "").strip()
+    if not value:
+        return None
+    match = re.match(r"^(\d{1,2})[./-](\d{4})$", value)
+    if match:
+        value = f"{match.group(2)}-{int(match.group(1)):02d}"
+    if not MONTH.match(value):
+        raise InvalidInput(N_("Please give a month like 03.2027."))
+    return value
+
+
+async def actionable_ideas(session: AsyncSession, member: Member) -> list[Contribution]:
+    """Accepted ideas with no action yet that this member may turn into one."""
+    taken = select(ProgrammeAction.contribution_id).where(
+        col(ProgrammeAction.contribution_id).is_not(None)
+    )
+    rows = await session.exec(
+        select(Contribution)
+        .where(
+            Contribution.kind == ContributionKind.IDEA,
+            col(Contribution.status).in_(list(ACTIONABLE)),
+            col(Contribution.id).not_in(taken),
+        )
+        .order_by(col(Contribution.support_count).desc(), col(Contribution.id))
+    )
+    return [c for c in rows.all() if await may_plan(session, member, c)]
+
+
+async def create_action(
+    session: AsyncSession,
+    actor: Member,
+    idea_id: int,
+    *,
+    goal: str,
+    target_group: str = "",
+    responsible: str = "",
+    partners: list[str] | tuple[str, ...] = (),
+    start_month: str | None = None,
+    end_month: str | None = None,
+    resource_ids: list[int] | tuple[int, ...] = (),
+) -> ProgrammeAction:
+    idea = await contributions_service.get(session, idea_id)
+    if idea.kind != ContributionKind.IDEA:
+        raise InvalidInput(N_("Only an idea can become a programme action."))
+    if not await may_plan(session, actor, idea):
+        raise NotAllowed(NOT_MANAGER)
+    if idea.status not in ACTIONABLE:
+        raise InvalidInput(N_("Only an accepted idea can become a programme action."))
+    existing = await session.exec(
+        select(ProgrammeAction).where(ProgrammeAction.contribution_id == idea_id)
+    )
+    if existing.first() is not None:
+        raise InvalidInput(N_("This idea is already a programme action."))
+    start, end = parse_month(start_month), parse_month(end_month)
+    if start and end and end < start:
+        raise InvalidInput(N_("The action cannot end before it starts."))
+    action = ProgrammeAction(
+        contribution_id=idea.id,
+        group_id=idea.group_id,
+        title=idea.title,
+        goal=_text(goal, GOAL_MAX),
+        target_group=_text(target_group, SHORT_MAX, required=False),
+        responsible=_text(responsible, 120, required=False),
+        partners=list(dict.fromkeys(p.strip() for p in partners if p.strip())),
+        start_month=start,
+        end_month=end,
+        created_by_id=actor.id,
+    )
+    session.add(action)
+    await session.flush()
+    for resource_id in resource_ids:
+        resource = await contributions_service.get(session, resource_id)
+        if resource.kind != ContributionKind.RESOURCE:
+            raise InvalidInput(N_("Only resources can be linked here."))
+        if await links_service.find(session, idea_id, resource_id) is None:
+            await links_service.link(session, actor, idea_id, resource_id)
+    await record(
+        session, actor, "programme.action", f"action:{action.id}", idea=idea.id, goal=action.goal
+    )
+    return action
+
+
+async def get_action(session: AsyncSession, action_id: int | None) -> ProgrammeAction:
+    action = await session.get(ProgrammeAction, action_id) if action_id else None
+    if action is None:
+        raise NotFound(N_("This programme action no longer exists."))
+    return action
+
+
+async def may_manage_action(
+    session: AsyncSession, member: Member | None, action: ProgrammeAction
+) -> bool:
+    group = await session.get(Group, action.group_id) if action.group_id else None
+    return can(member, Action.SET_CONTRIBUTION_STATUS, group)
+
+
+async def _managed(session: AsyncSession, actor: Member, action_id: int) -> ProgrammeAction:
+    action = await get_action(session, action_id)
+    if not await may_manage_action(session, actor, action):
+        raise NotAllowed(NOT_MANAGER)
+    return action
+
+
+async def update_action(
+    session: AsyncSession,
+    actor: Member,
+    action_id: int,
+    *,
+    goal: str | None = None,
+    target_group: str | None = None,
+    responsible: str | None = None,
+    partners: list[str] | None = None,
+    start_month: str | None = None,
+    end_month: str | None = None,
+) -> ProgrammeAction:
+    action = await _managed(session, actor, action_id)
+    if goal is not None:
+        action.goal = _text(goal, GOAL_MAX)
+    if target_group is not None:
+        action.target_group = _text(target_group, SHORT_MAX, required=False)
+    if responsible is not None:
+        action.responsible = _text(responsible, 120, required=False)
+    if partners is not None:
+        action.partners = list(dict.fromkeys(p.strip() for p in partners if p.strip()))
+    if start_month is not None:
+        action.start_month = parse_month(start_month)
+    if end_month is not None:
+        action.end_month = parse_month(end_month)
+    if action.start_month and action.end_month and action.end_month < action.start_month:
+        raise InvalidInput(N_("The action cannot end before it starts."))
+    action.updated_at = utcnow()
+    session.add(action)
+    await session.flush()
+    return action
+
+
+async def toggle_partner(
+    session: AsyncSession, actor: Member, action_id: int, institution: str
+) -> ProgrammeAction:
+    action = await _managed(session, actor, action_id)
+    partners = list(action.partners)
+    if institution in partners:
+        partners.remove(institution)
+    else:
+        partners.append(institution)
+    action.partners = partners
+    action.updated_at = utcnow()
+    session.add(action)
+    await session.flush()
+    return action
+
+
+async def add_indicator(
+    session: AsyncSession, actor: Member, action_id: int, name: str, target: float, unit: str = ""
+) -> ActionIndicator:
+    await _managed(session, actor, action_id)
+    if target <= 0:
+        raise InvalidInput(N_("The target must be a positive number."))
+    indicator = ActionIndicator(
+        action_id=action_id,
+        name=_text(name, 120),
+        target=float(target),
+        unit=_text(unit, 40, required=False),
+    )
+    session.add(indicator)
+    await session.flush()
+    return indicator
+
+
+def parse_indicator(text: str) -> tuple[str, float, str]:
+    """ "participants; 40; people" (or with commas / a dash) → ("participants", 40.0, "people")."""
+    parts = [p.strip() for p in re.split(r"[;|]", text or "")]
+    if len(parts) < 2:
+        match = re.match(r"^(.*?)[\s,:-]+(\d+(?:[.,]\d+)?)\s*(.*)$", (text or "").strip())
+        if not match:
+            raise InvalidInput(N_("Please write the indicator like: participants; 40; people"))
+        parts = [match.group(1), match.group(2), match.group(3)]
+    try:
+        target = float(parts[1].replace(",", "."))
+    except ValueError:
+        raise InvalidInput(
+            N_("Please write the indicator like: participants; 40; people")
+        ) from None
+    return parts[0], target, (parts[2] if len(parts) > 2 else "")
+
+
+async def set_achieved(
+    session: AsyncSession, actor: Member, indicator_id: int, achieved: float
+) -> ActionIndicator:
+    indicator = await session.get(ActionIndicator, indicator_id)
+    if indicator is None:
+        raise NotFound(N_("This indicator no longer exists."))
+    await _managed(session, actor, indicator.action_id)
+    if achieved < 0:
+        raise InvalidInput(N_("The target must be a positive number."))
+    indicator.achieved = float(achieved)
+    session.add(indicator)
+    await session.flush()
+    return indicator
+
+
+async def set_progress(
+    session: AsyncSession, actor: Member, action_id: int, *, status: str, progress: int
+) -> ProgrammeAction:
+    action = await _managed(session, actor, action_id)
+    if status not in {s.value for s in ActionStatus}:
+        raise InvalidInput(N_("Unknown status."))
+    if not 0 <= progress <= 100:
+        raise InvalidInput(N_("Progress is a percentage from 0 to 100."))
+    if status == ActionStatus.DONE:
+        progress = 100
+    await record(
+        session,
+        actor,
+        "programme.progress",
+        f"action:{action.id}",
+        old=f"{action.status} {action.progress}%",
+        new=f"{status} {progress}%",
+    )
+    action.status, action.progress = status, progress
+    action.updated_at = utcnow()
+    session.add(action)
+    await session.flush()
+    return action
+
+
+async def add_note(
+    session: AsyncSession, actor: Member, action_id: int, text: str, *, on: date
+) -> ActionNote:
+    await _managed(session, actor, action_id)
+    note = ActionNote(
+        action_id=action_id, noted_on=on, text=_text(text, NOTE_MAX), author_id=actor.id
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+@dataclass
+class ActionDetail:
+    action: ProgrammeAction
+    idea: Contribution | None
+    indicators: list[ActionIndicator]
+    notes: list[ActionNote]
+    linked: dict[str, list[Contribution]]  # kind → linked contributions of the idea
+
+
+async def action_detail(session: AsyncSession, action_id: int) -> ActionDetail:
+    action = await get_action(session, action_id)
+    idea = (
+        await session.get(Contribution, action.contribution_id) if action.contribution_id else None
+    )
+    indicators = (
+        await session.exec(
+            select(ActionIndicator)
+            .where(ActionIndicator.action_id == action_id)
+            .order_by(col(ActionIndicator.id))
+        )
+    ).all()
+    notes = (
+        await session.exec(
+            select(ActionNote)
+            .where(ActionNote.action_id == action_id)
+            .order_by(col(ActionNote.noted_on), col(ActionNote.id))
+        )
+    ).all()
+    linked: dict[str, list[Contribution]] = {}
+    if idea is not None:
+        for other in await links_service.linked(session, idea.id):  # type: ignore[arg-type]
+            linked.setdefault(other.kind, []).append(other)
+    return ActionDetail(action, idea, list(indicators), list(notes), linked)
+
+
+async def all_actions(session: AsyncSession) -> list[ProgrammeAction]:
+    rows = await session.exec(
+        select(ProgrammeAction).order_by(col(ProgrammeAction.start_month), col(ProgrammeAction.id))
+    )
+    return list(rows.all())
+
+
+async def action_of_idea(session: AsyncSession, idea_id: int) -> ProgrammeAction | None:
+    row = await session.exec(
+        select(ProgrammeAction).where(ProgrammeAction.contribution_id == idea_id)
+    )
+    return row.first()
+
+
+# --- the programme document ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    title: str
+    support: int
+    status: str
+    team: str = ""  # the group it came from: contributors are named only by team
+    details: str = ""
+
+
+@dataclass
+class AreaSection:
+    name: str
+    causes: list[Item] = field(default_factory=list)
+    barriers: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class ActionSection:
+    title: str
+    goal: str
+    target_group: str
+    responsible: str
+    partners: list[str]
+    schedule: str
+    status: str
+    progress: int
+    causes: list[str]
+    barriers: list[str]
+    resources: list[str]
+    experiences: list[str]
+    indicators: list[tuple[str, float, str, float | None]]  # name, target, unit, achieved
+    notes: list[tuple[date, str]]
+
+
+@dataclass
+class ProgrammeData:
+    name: str
+    town: str
+    funder: str
+    areas: list[AreaSection]
+    resources: list[tuple[str, Item]]  # (area name, resource)
+    experiences: list[tuple[str, Item]]
+    actions: list[ActionSection]
+    meetings_held: int
+    participants: int
+    by_institution: list[tuple[str, int]]
+    by_team: list[tuple[str, int]]
+    generated_on: date
+
+
+def _item(c: Contribution, teams: dict[int, str]) -> Item:
+    details = "; ".join(str(v) for v in (c.details or {}).values() if v and isinstance(v, str))
+    return Item(
+        id=c.id or 0,
+        title=c.title,
+        support=c.support_count,
+        status=c.status,
+        team=teams.get(c.group_id or 0, ""),
+        details=details[:400],
+    )
+
+
+async def programme_data(
+    session: AsyncSession, profile: Profile, *, language: str, now: datetime
+) -> ProgrammeData:
+    """Everything the programme document shows; people appear only as institutions or teams."""
+    areas = (await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all()
+    area_names = {a.id: (a.names.get(language) or a.names.get("pl") or a.slug) for a in areas}
+    groups = (await session.exec(select(Group))).all()
+    teams = {g.id or 0: g.display_name(language) for g in groups}
+    contributions = (
+        await session.exec(
+            select(Contribution)
+            .where(col(Contribution.status) != ContributionStatus.REJECTED)
+            .order_by(col(Contribution.support_count).desc(), col(Contribution.id))
+        )
+    ).all()
+    other = N_("Other")
+    sections = {a.id: AreaSection(area_names[a.id]) for a in areas}
+    unassigned = AreaSection(_(other))
+    resources: list[tuple[str, Item]] = []
+    experiences: list[tuple[str, Item]] = []
+    for c in contributions:
+        section = sections.get(c.area_id, unassigned) if c.area_id else unassigned
+        if c.kind == ContributionKind.CAUSE:
+            section.causes.append(_item(c, teams))
+        elif c.kind == ContributionKind.BARRIER:
+            section.barriers.append(_item(c, teams))
+        elif c.kind == ContributionKind.RESOURCE:
+            resources.append((section.name, _item(c, teams)))
+        elif c.kind == ContributionKind.EXPERIENCE:
+            experiences.append((section.name, _item(c, teams)))
+    area_list = [s for s in sections.values()]
+    if unassigned.causes or unassigned.barriers:
+        area_list.append(unassigned)
+
+    action_sections = []
+    for action in await all_actions(session):
+        detail = await action_detail(session, action.id)  # type: ignore[arg-type]
+
+        def titles(kind: str, d: ActionDetail = detail) -> list[str]:
+            return [f"#{c.id} {c.title}" for c in d.linked.get(kind, [])]
+
+        schedule = " – ".join(m for m in (action.start_month, action.end_month) if m)
+        action_sections.append(
+            ActionSection(
+                title=action.title,
+                goal=action.goal,
+                target_group=action.target_group,
+                responsible=action.responsible,
+                partners=list(action.partners),
+                schedule=schedule,
+                status=action.status,
+                progress=action.progress,
+                causes=titles(ContributionKind.CAUSE),
+                barriers=titles(ContributionKind.BARRIER),
+                resources=titles(ContributionKind.RESOURCE),
+                experiences=titles(ContributionKind.EXPERIENCE),
+                indicators=[(i.name, i.target, i.unit, i.achieved) for i in detail.indicators],
+                notes=[(n.noted_on, n.text) for n in detail.notes],
+            )
+        )
+
+    held = (
+        await session.exec(
+            select(Meeting.id).where(
+                Meeting.status == MeetingStatus.SCHEDULED, col(Meeting.starts_at) <= now
+            )
+        )
+    ).all()
+    held_ids = list(held)
+    by_institution: Counter[str] = Counter()
+    participants = 0
+    if held_ids:
+        present = await session.exec(
+            select(Member.institution)
+            .join(Rsvp, col(Rsvp.member_id) == col(Member.id))
+            .where(col(Rsvp.meeting_id).in_(held_ids), col(Rsvp.checked_in_at).is_not(None))
+        )
+        for institution in present.all():
+            by_institution[institution or _("No institution given")] += 1
+            participants += 1
+        erased = (
+            await session.exec(
+                select(AnonymousAttendance.id).where(
+                    col(AnonymousAttendance.meeting_id).in_(held_ids),
+                    col(AnonymousAttendance.checked_in_at).is_not(None),
+                )
+            )
+        ).all()
+        if erased:
+            by_institution[_("Not known (data erased)")] += len(erased)
+            participants += len(erased)
+    by_team: Counter[str] = Counter(teams.get(c.group_id or 0, _(other)) for c in contributions)
+    return ProgrammeData(
+        name=profile.name,
+        town=profile.town,
+        funder=profile.funder,
+        areas=area_list,
+        resources=resources,
+        experiences=experiences,
+        actions=action_sections,
+        meetings_held=len(held_ids),
+        participants=participants,
+        by_institution=by_institution.most_common(),
+        by_team=by_team.most_common(),
+        generated_on=now.date(),
+    )

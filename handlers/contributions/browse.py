@@ -1,0 +1,210 @@
+"""Lists of contributions: /browse with filters and sorting, /mine, paged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.i18n import gettext as _
+from bot.services import contributions as service
+from bot.services.contributions import Filters
+from handlers import keyboards as kb
+from handlers.common import Context, answer, esc, reply, requires
+from handlers.contributions import routes as r
+from handlers.contributions.cards import (
+    ICONS,
+    area_name,
+    card_text,
+    group_name,
+    kind_name,
+    picker_rows,
+    status_name,
+)
+from models import ContributionKind, ContributionStatus, Group, Member, ProblemArea
+
+LAST_LIST = "ct_list"
+
+
+def filters_from(args: tuple[Any, ...]) -> tuple[Filters, int]:
+    """Filters (and the page, when given) from a list route's arguments."""
+
+    def part(index: int) -> str:
+        return str(args[index]) if index < len(args) else r.NONE
+
+    def number(index: int) -> int | None:
+        try:
+            return int(part(index))
+        except ValueError:
+            return None
+
+    kind = r.KIND_CODE.get(part(0))
+    status = r.STATUS_CODE.get(part(3))
+    filters_ = Filters(
+        kind=kind.value if kind else None,
+        area_id=number(1),
+        group_id=number(2),
+        status=status.value if status else None,
+        by_support=part(4) == "s",
+    )
+    return filters_, max(number(5) or 0, 0)
+
+
+def filter_args(f: Filters) -> list[object]:
+    return [
+        r.CODE_OF_KIND[ContributionKind(f.kind)] if f.kind else r.NONE,
+        f.area_id or r.NONE,
+        f.group_id or r.NONE,
+        r.CODE_OF_STATUS[ContributionStatus(f.status)] if f.status else r.NONE,
+        "s" if f.by_support else "n",
+    ]
+
+
+def browse_button(label: str, filters_: Filters) -> InlineKeyboardButton:
+    """A button that opens /browse with these filters (used by other screens)."""
+    return r.BROWSE_PAGE.button(label, *filter_args(filters_), 0)
+
+
+def with_changes(f: Filters, **changes: Any) -> Filters:
+    return Filters(**{**f.__dict__, **changes})
+
+
+async def _filter_labels(session: Any, f: Filters) -> str:
+    parts = [
+        _("kind: {value}").format(value=kind_name(f.kind) if f.kind else _("all")),
+    ]
+    area = await session.get(ProblemArea, f.area_id) if f.area_id else None
+    group = await session.get(Group, f.group_id) if f.group_id else None
+    parts.append(_("area: {value}").format(value=esc(area_name(area)) if area else _("all")))
+    parts.append(_("group: {value}").format(value=esc(group_name(group)) if group else _("all")))
+    parts.append(_("status: {value}").format(value=status_name(f.status) if f.status else _("all")))
+    parts.append(_("most supported first") if f.by_support else _("newest first"))
+    return "<i>" + " · ".join(parts) + "</i>"
+
+
+async def render_list(
+    context: Context, filters_: Filters, page: int, viewer: Member | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of a list (the filtered /browse, or the viewer's own with /mine): short cards,
+    a button to open each, the pager, and for /browse the filter and sort buttons."""
+    async with context.db.session() as session:
+        result = await service.browse(session, filters_, page, viewer)
+        labels = await _filter_labels(session, filters_)
+    mine = filters_.author_id is not None
+    title = _("My contributions") if mine else _("Contributions")
+    lines = [f"<b>{title}</b>"]
+    if not mine:
+        lines.append(labels)
+    lines.append("")
+    if not result.cards:
+        lines.append(_("Nothing here yet."))
+    for card in result.cards:
+        lines += [card_text(card, full=False), ""]
+    opens = [
+        r.OPEN.button(
+            f"{ICONS[ContributionKind(c.contribution.kind)]} #{c.contribution.id}",
+            c.contribution.id,
+        )
+        for c in result.cards
+    ]
+    rows: list[list[InlineKeyboardButton]] = kb.grid(opens, 5)
+    if mine:
+        rows.append(kb.route_next_prev(r.MINE_PAGE, result.page, result.has_next))
+    else:
+        args = filter_args(filters_)
+        rows.append(kb.route_next_prev(r.BROWSE_PAGE, result.page, result.has_next, *args))
+        rows.append(
+            [
+                r.FILTER.button(_("Kind"), "k", *args),
+                r.FILTER.button(_("Area"), "a", *args),
+                r.FILTER.button(_("Group"), "g", *args),
+                r.FILTER.button(_("Status"), "s", *args),
+            ]
+        )
+        other = with_changes(filters_, by_support=not filters_.by_support)
+        label = _("Sort: most supported") if other.by_support else _("Sort: newest")
+        rows.append([r.BROWSE_PAGE.button(label, *filter_args(other), 0)])
+    return "\n".join(lines).strip(), kb.with_menu(rows)
+
+
+async def show_list(update: Update, context: Context, filters_: Filters, page: int) -> None:
+    assert context.user_data is not None
+    # Remembered for "back to the list".
+    context.user_data[LAST_LIST] = [*filter_args(filters_), page, filters_.author_id]
+    text, keyboard = await render_list(context, filters_, page, context.member)
+    await reply(update, text, keyboard)
+
+
+@requires()
+async def browse_command(update: Update, context: Context) -> None:
+    await answer(update)
+    await show_list(update, context, Filters(), 0)
+
+
+@requires()
+async def browse_page(update: Update, context: Context) -> None:
+    """A page of the list (the menu's "ct:b" is the first, unfiltered one)."""
+    await answer(update)
+    data = update.callback_query.data if update.callback_query else None
+    args = r.BROWSE_PAGE.parse(data) if r.BROWSE_PAGE.matches(data) else ()
+    filters_, page = filters_from(args)
+    await show_list(update, context, filters_, page)
+
+
+@requires()
+async def filter_choice(update: Update, context: Context) -> None:
+    """The choices of one filter (kind, area, group or status), each opening the list."""
+    await answer(update)
+    data = update.callback_query.data if update.callback_query else None
+    route = r.FILTER if r.FILTER.matches(data) else r.FILTER_WITH_PAGE
+    dimension, *args = route.parse(data)
+    current, _page = filters_from(tuple(args[:5]))
+
+    def choice(label: str, **change: Any) -> InlineKeyboardButton:
+        return browse_button(label, with_changes(current, **change))
+
+    if dimension == "a":
+        rows = await picker_rows(
+            context,
+            "area",
+            lambda label, area_id: choice(label, area_id=area_id),
+            everything=choice(_("All areas"), area_id=None),
+        )
+    elif dimension == "g":
+        rows = await picker_rows(
+            context,
+            "group",
+            lambda label, group_id: choice(label, group_id=group_id),
+            everything=choice(_("All groups"), group_id=None),
+        )
+    elif dimension == "k":
+        rows = [[choice(_("All kinds"), kind=None)]] + [
+            [choice(f"{ICONS[k]} {kind_name(k)}", kind=k.value)] for k in ContributionKind
+        ]
+    else:
+        rows = [[choice(_("All statuses"), status=None)]] + [
+            [choice(status_name(s), status=s.value)] for s in ContributionStatus
+        ]
+    await reply(update, _("Show which?"), kb.with_menu(rows))
+
+
+def _last_list(context: Context) -> tuple[Filters, int]:
+    stored = (context.user_data or {}).get(LAST_LIST) or []
+    filters_, page = filters_from(tuple(str(x) for x in stored[:6]))
+    author_id = stored[6] if len(stored) > 6 else None
+    return with_changes(filters_, author_id=author_id), page
+
+
+@requires()
+async def back_to_list(update: Update, context: Context) -> None:
+    await answer(update)
+    filters_, page = _last_list(context)
+    await show_list(update, context, filters_, page)
+
+
+@requires()
+async def mine(update: Update, context: Context) -> None:
+    await answer(update)
+    data = update.callback_query.data if update.callback_query else None
+    (page,) = r.MINE_PAGE.parse(data) if r.MINE_PAGE.matches(data) else (0,)
+    await show_list(update, context, Filters(author_id=context.me.id), page)

@@ -1,0 +1,491 @@
+"""Programme actions: a coordinator (or the lead of the idea's group) turns an accepted idea
+into an action — goal, target group, responsible institution, partners (from the profile),
+start and end month — then keeps its status, progress %, indicators and dated notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import InlineKeyboardButton, Update
+
+from bot import reminders as jobs
+from bot.i18n import N_, format_date
+from bot.i18n import gettext as _
+from bot.services import contributions as contributions_service
+from bot.services import links as links_service
+from bot.services import programme as service
+from bot.services.errors import InvalidInput, NotAllowed
+from handlers import keyboards as kb
+from handlers.common import END, Context, answer, clip, clip_label, esc, reply, requires
+from handlers.contributions import routes as contribution_routes
+from handlers.programme import routes as r
+from models import ProgrammeAction, Role
+
+STATUS_NAMES = {
+    "planned": N_("planned"),
+    "in_progress": N_("in progress"),
+    "done": N_("done"),
+    "dropped": N_("dropped"),
+}
+NOTES_SHOWN = 5
+
+
+def _step(context: Context) -> dict[str, Any]:
+    assert context.user_data is not None
+    return context.user_data.setdefault(r.KEY, {})  # type: ignore[no-any-return]
+
+
+def _arg(update: Update, route: kb.Route) -> tuple[Any, ...]:
+    assert update.callback_query is not None
+    return route.parse(update.callback_query.data)
+
+
+def _text(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "").strip() if message is not None else ""
+
+
+def _cancel_row() -> list[InlineKeyboardButton]:
+    return [r.STOP.button(_("Cancel"))]
+
+
+def action_text(detail: service.ActionDetail) -> str:
+    a = detail.action
+    lines = [
+        "<b>🎯 " + esc(a.title) + "</b>",
+        _("Goal: {text}").format(text=esc(a.goal)),
+    ]
+    if a.target_group:
+        lines.append(_("Target group: {text}").format(text=esc(a.target_group)))
+    if a.responsible:
+        lines.append(_("Responsible: {text}").format(text=esc(a.responsible)))
+    if a.partners:
+        lines.append(_("Partners: {text}").format(text=esc(", ".join(a.partners))))
+    schedule = " – ".join(m for m in (a.start_month, a.end_month) if m)
+    if schedule:
+        lines.append(_("Schedule: {text}").format(text=schedule))
+    lines.append(
+        _("Status: {status}, {progress}%").format(
+            status=_(STATUS_NAMES.get(a.status, a.status)), progress=a.progress
+        )
+    )
+    for kind, items in sorted(detail.linked.items()):
+        for item in items:
+            lines.append(
+                f"• {esc(links_service.relation(kind, item.id))}: {esc(clip_label(item.title, 60))}"
+            )
+    if detail.indicators:
+        lines += ["", "<b>" + _("Indicators") + "</b>"]
+        for i in detail.indicators:
+            done = "?" if i.achieved is None else f"{i.achieved:g}"
+            lines.append(f"• {esc(i.name)}: {done} / {i.target:g} {esc(i.unit)}")
+    if detail.notes:
+        lines += ["", "<b>" + _("Timeline") + "</b>"]
+        for note in detail.notes[-NOTES_SHOWN:]:
+            lines.append(f"• {format_date(note.noted_on)}: {esc(note.text)}")
+    return clip("\n".join(lines), 4000)
+
+
+async def show_action(
+    update: Update, context: Context, action_id: int, *, edit: bool = True
+) -> None:
+    async with context.db.session() as session:
+        detail = await service.action_detail(session, action_id)
+        may = await service.may_manage_action(session, context.member, detail.action)
+    rows: list[list[InlineKeyboardButton]] = []
+    if may:
+        rows.append(
+            [
+                r.PROGRESS.button("📈 " + _("Progress"), action_id),
+                r.ADD_INDICATOR.button("➕ " + _("Indicator"), action_id),
+                r.ADD_NOTE.button("📝 " + _("Note"), action_id),
+            ]
+        )
+        rows += kb.grid(
+            [
+                r.ACHIEVED.button("🎯 " + clip_label(i.name, 18), i.id)
+                for i in detail.indicators[:6]
+            ],
+            2,
+        )
+    if detail.action.contribution_id:
+        rows.append(
+            [
+                r.LINKS.button("🔗 " + _("Links"), detail.action.contribution_id),
+                contribution_routes.OPEN.button(
+                    "« " + _("The idea"), detail.action.contribution_id
+                ),
+            ]
+        )
+    rows.append([r.ACTIONS.button("« " + _("All actions"))])
+    await reply(update, action_text(detail), kb.with_menu(rows), edit=edit)
+
+
+@requires(Role.RESIDENT)
+async def view(update: Update, context: Context) -> None:
+    await answer(update)
+    (action_id,) = _arg(update, r.ACTION)
+    await show_action(update, context, action_id)
+
+
+@requires(Role.LEAD)
+async def list_actions(update: Update, context: Context) -> None:
+    await answer(update)
+    async with context.db.session() as session:
+        actions = await service.all_actions(session)
+        ready = await service.actionable_ideas(session, context.me)
+    lines = ["<b>" + _("🎯 Programme actions") + "</b>"]
+    rows: list[list[InlineKeyboardButton]] = []
+    for action in actions[:20]:
+        lines.append(
+            f"• {esc(action.title)} — {_(STATUS_NAMES.get(action.status, action.status))}, "
+            f"{action.progress}%"
+        )
+        rows.append([r.ACTION.button(clip_label(action.title, 30), action.id)])
+    if not actions:
+        lines.append(_("No programme actions planned yet."))
+    if ready:
+        lines += ["", _("Accepted ideas that can become actions:")]
+        for idea in ready[:8]:
+            lines.append(f"• #{idea.id} {esc(clip_label(idea.title, 70))}")
+            rows.append(
+                [r.NEW_ACTION.button("➕ " + clip_label(f"#{idea.id} {idea.title}", 28), idea.id)]
+            )
+    await reply(update, clip("\n".join(lines), 4000), kb.with_menu(rows))
+
+
+# --- turning an idea into an action --------------------------------------------------------
+
+
+@requires(Role.RESIDENT)
+async def new_start(update: Update, context: Context) -> object:
+    (idea_id,) = _arg(update, r.NEW_ACTION)
+    async with context.db.session() as session:
+        idea = await contributions_service.get(session, idea_id)
+        if not await service.may_plan(session, context.me, idea):
+            raise NotAllowed(service.NOT_MANAGER)
+        if await service.action_of_idea(session, idea_id) is not None:
+            raise InvalidInput(N_("This idea is already a programme action."))
+    await answer(update)
+    assert context.user_data is not None
+    context.user_data[r.KEY] = {"idea": idea_id, "partners": []}
+    await reply(
+        update,
+        _("🎯 “{title}” as a programme action.\n\nWhat is its goal? One or two sentences.").format(
+            title=esc(idea.title)
+        ),
+        kb.markup([_cancel_row()]),
+    )
+    return r.GOAL
+
+
+@requires(Role.RESIDENT)
+async def goal_received(update: Update, context: Context) -> object:
+    text = _text(update)
+    if not text or len(text) > service.GOAL_MAX:
+        await reply(update, _("Please write a few words."), kb.markup([_cancel_row()]))
+        return r.GOAL
+    _step(context)["goal"] = text
+    await reply(
+        update,
+        _("Who is it for (the target group)?"),
+        kb.markup([[r.SKIP.button(_("Skip"))], _cancel_row()]),
+    )
+    return r.TARGET
+
+
+async def _ask_responsible(update: Update, context: Context) -> object:
+    institutions = context.runtime.profile.institutions
+    buttons = [r.RESPONSIBLE.button(clip_label(name, 30), i) for i, name in enumerate(institutions)]
+    await reply(
+        update,
+        _("Which institution is responsible?"),
+        kb.markup([*kb.grid(buttons, 1), [r.SKIP.button(_("Skip"))], _cancel_row()]),
+        edit=False,
+    )
+    return r.RESPONSIBLE_STATE
+
+
+@requires(Role.RESIDENT)
+async def target_received(update: Update, context: Context) -> object:
+    text = _text(update)
+    if len(text) > service.SHORT_MAX:
+        await reply(update, _("Please keep it shorter."), kb.markup([_cancel_row()]))
+        return r.TARGET
+    _step(context)["target"] = text
+    return await _ask_responsible(update, context)
+
+
+@requires(Role.RESIDENT)
+async def target_skipped(update: Update, context: Context) -> object:
+    await answer(update)
+    _step(context)["target"] = ""
+    return await _ask_responsible(update, context)
+
+
+async def _ask_partners(update: Update, context: Context) -> object:
+    chosen = set(_step(context).get("partners", []))
+    institutions = context.runtime.profile.institutions
+    buttons = [
+        r.PARTNER.button(("✅ " if i in chosen else "▫️ ") + clip_label(name, 28), i)
+        for i, name in enumerate(institutions)
+    ]
+    await reply(
+        update,
+        _("Partners: press the institutions that take part, then Done."),
+        kb.markup([*kb.grid(buttons, 1), [r.PARTNERS_DONE.button(_("Done"))], _cancel_row()]),
+    )
+    return r.PARTNERS_STATE
+
+
+@requires(Role.RESIDENT)
+async def responsible_chosen(update: Update, context: Context) -> object:
+    await answer(update)
+    step = _step(context)
+    if update.callback_query is not None and r.RESPONSIBLE.matches(update.callback_query.data):
+        (index,) = _arg(update, r.RESPONSIBLE)
+        institutions = context.runtime.profile.institutions
+        step["responsible"] = institutions[index] if index < len(institutions) else ""
+    else:
+        step["responsible"] = ""
+    return await _ask_partners(update, context)
+
+
+@requires(Role.RESIDENT)
+async def partner_toggled(update: Update, context: Context) -> object:
+    await answer(update)
+    (index,) = _arg(update, r.PARTNER)
+    step = _step(context)
+    chosen = list(step.get("partners", []))
+    if index in chosen:
+        chosen.remove(index)
+    elif index < len(context.runtime.profile.institutions):
+        chosen.append(index)
+    step["partners"] = chosen
+    return await _ask_partners(update, context)
+
+
+@requires(Role.RESIDENT)
+async def partners_done(update: Update, context: Context) -> object:
+    await answer(update)
+    await reply(
+        update,
+        _("When does it start? A month like 03.2027."),
+        kb.markup([[r.SKIP.button(_("Skip"))], _cancel_row()]),
+    )
+    return r.START
+
+
+@requires(Role.RESIDENT)
+async def start_received(update: Update, context: Context) -> object:
+    step = _step(context)
+    if update.callback_query is not None:
+        await answer(update)
+        step["start"] = None
+    else:
+        try:
+            step["start"] = service.parse_month(_text(update))
+        except InvalidInput:
+            await reply(update, _("Please give a month like 03.2027."), kb.markup([_cancel_row()]))
+            return r.START
+    await reply(
+        update,
+        _("When does it end? A month like 12.2027."),
+        kb.markup([[r.SKIP.button(_("Skip"))], _cancel_row()]),
+        edit=update.callback_query is not None,
+    )
+    return r.END
+
+
+@requires(Role.RESIDENT)
+async def end_received(update: Update, context: Context) -> object:
+    assert context.user_data is not None
+    step = _step(context)
+    end = None
+    if update.callback_query is not None:
+        await answer(update)
+    else:
+        try:
+            end = service.parse_month(_text(update))
+        except InvalidInput:
+            await reply(update, _("Please give a month like 03.2027."), kb.markup([_cancel_row()]))
+            return r.END
+    institutions = context.runtime.profile.institutions
+    partners = [institutions[i] for i in step.get("partners", []) if i < len(institutions)]
+    try:
+        async with context.db.session() as session:
+            action = await service.create_action(
+                session,
+                context.me,
+                int(step["idea"]),
+                goal=step.get("goal", ""),
+                target_group=step.get("target", ""),
+                responsible=step.get("responsible", ""),
+                partners=partners,
+                start_month=step.get("start"),
+                end_month=end,
+            )
+    finally:
+        context.user_data.pop(r.KEY, None)
+    await show_action(update, context, action.id, edit=False)  # type: ignore[arg-type]
+    return END
+
+
+# --- keeping an action up to date ----------------------------------------------------------
+
+
+async def _managed(context: Context, action_id: int) -> ProgrammeAction:
+    async with context.db.session() as session:
+        action = await service.get_action(session, action_id)
+        if not await service.may_manage_action(session, context.me, action):
+            raise NotAllowed(service.NOT_MANAGER)
+    return action
+
+
+@requires(Role.RESIDENT)
+async def progress_menu(update: Update, context: Context) -> None:
+    (action_id,) = _arg(update, r.PROGRESS)
+    action = await _managed(context, action_id)
+    await answer(update)
+    status_buttons = [
+        r.SET_STATUS.button(("• " if action.status == s else "") + _(STATUS_NAMES[s]), action_id, s)
+        for s in r.STATUSES
+    ]
+    percent_buttons = [
+        r.SET_PERCENT.button(("• " if action.progress == p else "") + f"{p}%", action_id, p)
+        for p in r.PERCENTS
+    ]
+    await reply(
+        update,
+        _("Status and progress of “{title}”:").format(title=esc(action.title)),
+        kb.with_menu(
+            [
+                *kb.grid(status_buttons, 2),
+                *kb.grid(percent_buttons, 4),
+                [r.ACTION.button("« " + _("Back"), action_id)],
+            ]
+        ),
+    )
+
+
+@requires(Role.RESIDENT)
+async def set_status(update: Update, context: Context) -> None:
+    action_id, status = _arg(update, r.SET_STATUS)
+    async with context.db.session() as session:
+        current = await service.get_action(session, action_id)
+        await service.set_progress(
+            session, context.me, action_id, status=status, progress=current.progress
+        )
+    await answer(update, _("Saved."))
+    await show_action(update, context, action_id)
+
+
+@requires(Role.RESIDENT)
+async def set_percent(update: Update, context: Context) -> None:
+    action_id, percent = _arg(update, r.SET_PERCENT)
+    async with context.db.session() as session:
+        current = await service.get_action(session, action_id)
+        status = current.status
+        if percent > 0 and status == "planned":
+            status = "in_progress"
+        await service.set_progress(session, context.me, action_id, status=status, progress=percent)
+    await answer(update, _("Saved."))
+    await show_action(update, context, action_id)
+
+
+async def _ask(update: Update, context: Context, key: str, value: int, text: str) -> None:
+    await answer(update)
+    assert context.user_data is not None
+    context.user_data[r.KEY] = {key: value}
+    await reply(update, text, kb.markup([_cancel_row()]))
+
+
+@requires(Role.RESIDENT)
+async def indicator_start(update: Update, context: Context) -> object:
+    (action_id,) = _arg(update, r.ADD_INDICATOR)
+    await _managed(context, action_id)
+    await _ask(
+        update,
+        context,
+        "indicator",
+        action_id,
+        _("Write the indicator as: name; target; unit\nFor example: participants; 40; people"),
+    )
+    return r.INDICATOR
+
+
+@requires(Role.RESIDENT)
+async def indicator_received(update: Update, context: Context) -> object:
+    step = _step(context)
+    action_id = int(step.get("indicator", 0))
+    name, target, unit = service.parse_indicator(_text(update))
+    async with context.db.session() as session:
+        await service.add_indicator(session, context.me, action_id, name, target, unit)
+    assert context.user_data is not None
+    context.user_data.pop(r.KEY, None)
+    await show_action(update, context, action_id, edit=False)
+    return END
+
+
+@requires(Role.RESIDENT)
+async def achieved_start(update: Update, context: Context) -> object:
+    (indicator_id,) = _arg(update, r.ACHIEVED)
+    await _ask(
+        update,
+        context,
+        "achieved",
+        indicator_id,
+        _("How much has been achieved so far? Write a number."),
+    )
+    return r.VALUE
+
+
+@requires(Role.RESIDENT)
+async def achieved_received(update: Update, context: Context) -> object:
+    step = _step(context)
+    indicator_id = int(step.get("achieved", 0))
+    try:
+        value = float(_text(update).replace(",", "."))
+    except ValueError:
+        await reply(update, _("Please write a number."), kb.markup([_cancel_row()]))
+        return r.VALUE
+    async with context.db.session() as session:
+        indicator = await service.set_achieved(session, context.me, indicator_id, value)
+    assert context.user_data is not None
+    context.user_data.pop(r.KEY, None)
+    await show_action(update, context, indicator.action_id, edit=False)
+    return END
+
+
+@requires(Role.RESIDENT)
+async def note_start(update: Update, context: Context) -> object:
+    (action_id,) = _arg(update, r.ADD_NOTE)
+    await _managed(context, action_id)
+    await _ask(update, context, "note", action_id, _("What happened? Write a short note."))
+    return r.NOTE
+
+
+@requires(Role.RESIDENT)
+async def note_received(update: Update, context: Context) -> object:
+    step = _step(context)
+    action_id = int(step.get("note", 0))
+    today = jobs.clock(context.application).astimezone(context.runtime.settings.timezone).date()  # type: ignore[arg-type]
+    async with context.db.session() as session:
+        await service.add_note(session, context.me, action_id, _text(update), on=today)
+    assert context.user_data is not None
+    context.user_data.pop(r.KEY, None)
+    await show_action(update, context, action_id, edit=False)
+    return END
+
+
+async def stop(update: Update, context: Context) -> object:
+    await answer(update)
+    if context.user_data is not None:
+        context.user_data.pop(r.KEY, None)
+    await reply(update, _("Cancelled."), kb.with_menu([]))
+    return END
+
+
+async def not_text(update: Update, context: Context) -> object:
+    await reply(update, _("Please answer with text, or press Cancel."), edit=False)
+    return None
