@@ -43,8 +43,19 @@ async def _run_async() -> None:
     assert url
     engine = create_engine(url) if url else create_async_engine(url)
     async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch ALTER on SQLite rebuilds the table: dropping the old copy would fire
+            # ON DELETE CASCADE / SET NULL in every child table (members -> memberships…).
+            # Off for the migration (it must be set outside a transaction), checked after.
+            await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         await connection.run_sync(_run_sync)
         await connection.commit()
+        if sqlite:
+            broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
     await engine.dispose()
 
 
