@@ -29,6 +29,8 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +60,14 @@ P99_TARGET_MS = 10.0
 RATE_TARGETS = {"sqlite": 600.0, "postgresql": 400.0}
 
 
+_UNIT = Database.unit
+
+
+@asynccontextmanager
+async def _no_unit(_database: Database) -> AsyncIterator[None]:
+    yield
+
+
 class Bench(Harness):
     """The test harness, timing each update under the name of the step being run."""
 
@@ -73,6 +83,10 @@ class Bench(Harness):
         self.current: Counter[str] = Counter()
         self.updates: list[tuple[str, dict[str, Any]]] = []
         self.gc: dict[str, Any] = {}
+        # --ab: every other update runs without the per-update connection (Database.unit),
+        # so both are measured under the same load; step -> [CPU with, CPU without].
+        self.ab = False
+        self.ab_cpu: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
 
     def count_database_work(self, database: Database) -> None:
         engine = database.engine.sync_engine
@@ -92,10 +106,18 @@ class Bench(Harness):
         self.updates.append((self.step, json.loads(json.dumps(data))))
         before = len(self.request.calls)
         self.current.clear()
+        without = self.ab and len(self.updates) % 2 == 0
+        if without:
+            Database.unit = _no_unit  # type: ignore[method-assign]
         started, cpu = time.perf_counter(), time.thread_time()
-        await self.app.process_update(Update.de_json(data, self.app.bot))
+        try:
+            await self.app.process_update(Update.de_json(data, self.app.bot))
+        finally:
+            Database.unit = _UNIT  # type: ignore[method-assign]
         self.timings[self.step].append(time.perf_counter() - started)
         self.cpu[self.step].append(time.thread_time() - cpu)
+        if self.ab:
+            self.ab_cpu[self.step][without].append(time.thread_time() - cpu)
         counts = self.counts[self.step]
         counts.update(self.current)
         counts["updates"] += 1
@@ -116,7 +138,7 @@ async def prepare_database(url: str, pg: bool) -> None:
 
 
 async def run_bot(
-    url: str, updates: int, seed: int, freeze: bool = True
+    url: str, updates: int, seed: int, freeze: bool = True, ab: bool = False
 ) -> tuple[Bench, float, float, dict[str, float]]:
     settings = Settings(
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
@@ -168,6 +190,7 @@ async def run_bot(
 
         for scenario in SCENARIOS * 3:  # warm caches and code paths; not measured
             await play(scenario)
+        bench.ab = ab
         bench.timings.clear()
         bench.cpu.clear()
         bench.counts.clear()
@@ -245,10 +268,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(
-    url: str, pg: bool, updates: int, seed: int, freeze: bool = True
+    url: str, pg: bool, updates: int, seed: int, freeze: bool = True, ab: bool = False
 ) -> dict[str, Any]:
     await prepare_database(url, pg)
-    bench, elapsed, cpu, prefill = await run_bot(url, updates, seed, freeze)
+    bench, elapsed, cpu, prefill = await run_bot(url, updates, seed, freeze, ab)
     echo_timings, echo_elapsed = await run_echo(bench.updates)
     steps = []
     order = [step.name for scenario in SCENARIOS for step in scenario.steps]
@@ -281,6 +304,10 @@ async def measure(
         "updates_per_cpu_s": total / cpu,
         "gc_frozen": freeze,
         "gc_pauses": bench.gc,
+        "ab": {
+            step: {"with_ms": 1000 * sum(on), "without_ms": 1000 * sum(off), "n": len(on)}
+            for step, (on, off) in bench.ab_cpu.items()
+        },
         "echo_updates_per_s": total / echo_elapsed,
         "ratio": (total / echo_elapsed) / (total / elapsed),
         "prefill_s": prefill,
@@ -317,6 +344,18 @@ def report(result: dict[str, Any]) -> None:
             f"{s['max_ms']:>8.2f}{s['echo_p50_ms']:>9.2f}{s['echo_p99_ms']:>9.2f}  {ok}"
         )
     print("  sql/conn/cmt: statements, connection checkouts, commits per update (averages)")
+    if result["ab"]:
+        on = sum(v["with_ms"] for v in result["ab"].values())
+        off = sum(v["without_ms"] for v in result["ab"].values())
+        print(
+            f"  --ab, CPU of the updates with one connection per update: {on:.0f} ms; "
+            f"without (every other update): {off:.0f} ms ({100 * (off - on) / off:+.0f} % saved)"
+        )
+        for step, v in result["ab"].items():
+            print(
+                f"    {step:<24} with {v['with_ms'] / max(v['n'], 1):6.2f} ms/update"
+                f"  without {v['without_ms'] / max(v['n'], 1):6.2f}"
+            )
 
 
 def summary(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -373,6 +412,11 @@ def main() -> int:
     parser.add_argument(
         "--no-freeze", action="store_true", help="undo start-up's gc.freeze(), to compare"
     )
+    parser.add_argument(
+        "--ab",
+        action="store_true",
+        help="every other update without the per-update connection, to compare",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     results = []
@@ -380,11 +424,15 @@ def main() -> int:
         if not args.no_sqlite:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             results.append(
-                asyncio.run(measure(url, False, args.updates, args.seed, not args.no_freeze))
+                asyncio.run(
+                    measure(url, False, args.updates, args.seed, not args.no_freeze, args.ab)
+                )
             )
         if args.pg:
             results.append(
-                asyncio.run(measure(args.pg, True, args.updates, args.seed, not args.no_freeze))
+                asyncio.run(
+                    measure(args.pg, True, args.updates, args.seed, not args.no_freeze, args.ab)
+                )
             )
     if args.json:
         print(json.dumps({"results": results, "summary": summary(results)}))

@@ -45,6 +45,7 @@ from bot.i18n import gettext as _
 from bot.i18n import ngettext, use_language
 from bot.runtime import runtime
 from bot.services import broadcasts as service
+from bot.services import invitations as invitations_service
 from bot.services import members as members_service
 from models import Broadcast, BroadcastStatus, Group, RecipientState
 
@@ -102,6 +103,7 @@ class BroadcastEngine:
         self._status_checked: dict[int, float] = {}
         self._languages: dict[int, str] = {}  # chat id -> recipient's language
         self._groups: dict[int, Group | None] = {}  # broadcast id -> the group it goes to
+        self._cards: dict[int, Any] = {}  # broadcast id -> its meeting's card data (invitations)
 
     @property
     def db(self) -> Any:
@@ -148,6 +150,10 @@ class BroadcastEngine:
             while not self.closing and await self._still_running(broadcast_id, force=True):
                 async with self.db.session() as session:
                     batch = await service.pending_batch(session, broadcast_id, BATCH)
+                    if broadcast.meeting_id is not None:  # an invitation: the card, counts now
+                        self._cards[broadcast_id] = await invitations_service.card_data(
+                            session, broadcast.meeting_id
+                        )
                     self._languages.update(
                         await service.recipient_languages(session, [c for _r, c in batch])
                     )
@@ -221,6 +227,10 @@ class BroadcastEngine:
                     await service.settle(
                         session, recipient_id, state, error=error, message_id=message_id
                     )
+                    if state == RecipientState.SENT and broadcast.meeting_id and message_id:
+                        await invitations_service.remember_card(
+                            session, recipient_id, broadcast.meeting_id, chat_id, message_id
+                        )
                     if state == RecipientState.BLOCKED and chat_id > 0:
                         await members_service.set_reachable(session, chat_id, False)
                 break
@@ -237,7 +247,8 @@ class BroadcastEngine:
         language = (
             self._languages.get(chat_id) or runtime(self.application).settings.bot_default_language
         )
-        text, keyboard = render(broadcast, language, self._groups.get(broadcast.id or 0))
+        bid = broadcast.id or 0
+        text, keyboard = render(broadcast, language, self._groups.get(bid), self._cards.get(bid))
         if chat_id < 0:  # a group's linked chat: follows it if it became a supergroup
             return await notify.send_to_chat(
                 bot, self.db, chat_id, text, photo=broadcast.photo_file_id, reply_markup=keyboard
@@ -300,11 +311,22 @@ def header(language: str, group: Group | None) -> str:
 
 
 def render(
-    broadcast: Broadcast, language: str, group: Group | None
+    broadcast: Broadcast, language: str, group: Group | None, card: Any = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The message one recipient gets: the header, the author's text, a way to the menu."""
+    """The message one recipient gets: the header, the author's text, a way to the menu.
+
+    An invitation (`card`: its meeting's card data) is the meeting's card with the answer
+    buttons, in the recipient's language."""
     from handlers import keyboards as kb  # the one place that builds buttons
 
+    if card is not None:
+        from handlers.meetings import cards
+
+        meeting, meeting_group, area, counts = card
+        with use_language(language):
+            text = cards.meeting_text(meeting, meeting_group, area, counts)
+            invited = "✉️ <b>" + _("You are invited to this meeting.") + "</b>"
+            return invited + "\n\n" + text, cards.invitation_keyboard(meeting)
     with use_language(language):
         keyboard = kb.markup([kb.back_to_menu_row()])
     return header(language, group) + "\n\n" + broadcast.text, keyboard

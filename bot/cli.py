@@ -51,6 +51,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     setup_logging(settings.token, logging.DEBUG if args.verbose else logging.INFO)
     if args.webhook and not (args.secret_token or os.environ.get("WEBHOOK_SECRET_TOKEN")):
         return _fail("--webhook needs --secret-token or WEBHOOK_SECRET_TOKEN")
+    if (settings.bot_webapp_url is None) != (args.web_port is None):
+        return _fail("the panel needs both BOT_WEBAPP_URL and --web-port PORT (or neither)")
     # Before anything else: a rejected token stops here (exit 2); an unreachable Telegram
     # (no network yet, DNS down) is waited for, 1, 2, 4 ... 60 s apart, one log line each.
     asyncio.run(wait_for_telegram(settings, backoff_delays(*args.backoff)))
@@ -61,6 +63,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     application = build_application(
         settings, heartbeat=heartbeat, heartbeat_every=30.0 if args.webhook else None
     )
+    if args.web_port is not None:  # the panel, served by this process (bot/panel/server.py)
+        from bot.panel.server import serve_panel
+
+        try:
+            serve_panel(application, port=args.web_port, host=args.listen)
+        except OSError as error:
+            return _fail(f"--web-port {args.web_port}: {error.strerror or error}", 1)
     try:
         if args.webhook:
             application.run_webhook(
@@ -344,6 +353,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, default=8443)
     run.add_argument("--path", default="telegram", help="URL path of the webhook")
     run.add_argument("--secret-token", help="or WEBHOOK_SECRET_TOKEN")
+    run.add_argument(
+        "--web-port", type=int, metavar="PORT", help="serve the panel here (needs BOT_WEBAPP_URL)"
+    )
     run.add_argument("--poll-timeout", type=int, default=10, help=argparse.SUPPRESS)
     run.add_argument("--heartbeat", help=argparse.SUPPRESS)
     # FIRST,MAX seconds between attempts to reach Telegram at start (tests shorten them).

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     bot_profile: Path | None = None
     # Broadcast messages per second; Telegram allows about 30/s overall.
     broadcast_rate: float = Field(default=30.0, gt=0)
+    # Public HTTPS address of the coordinators' panel (a Telegram Mini App); None: no panel.
+    bot_webapp_url: str | None = None
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -58,6 +60,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("bot_webapp_url")
+    @classmethod
+    def _webapp_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith("https://"):
+            raise ValueError("must start with https:// (Telegram opens Mini Apps only over HTTPS)")
+        return value.strip()
 
     @field_validator("bot_coordinators", mode="before")
     @classmethod

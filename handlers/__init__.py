@@ -20,6 +20,7 @@ def _features() -> list[ModuleType]:
         meetings,
         migration,
         opportunities,
+        panel,
         programme,
         reports,
         start,
@@ -41,6 +42,7 @@ def _features() -> list[ModuleType]:
         reports,
         digest,
         programme,
+        panel,
     ]
 
 

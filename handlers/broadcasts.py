@@ -96,6 +96,14 @@ async def audience_label(session: Any, audience: dict[str, Any]) -> str:
         return _("the attendees of {topic} ({when})").format(
             topic=esc(meeting.topic), when=format_datetime(meeting.starts_at, "short")
         )
+    if kind == "invitation":  # handlers/meetings/inviting.py: a meeting's card to many
+        try:
+            meeting = await meetings_service.get(session, audience.get("meeting_id"))
+        except DomainError:
+            return _("the invitation to a meeting that no longer exists")
+        return _("the invitation to {topic} ({when})").format(
+            topic=esc(meeting.topic), when=format_datetime(meeting.starts_at, "short")
+        )
     area, street = audience.get("area"), audience.get("street")
     if area:
         names = {a.slug: a.names for a in await groups_service.areas(session)}

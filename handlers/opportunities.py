@@ -394,7 +394,7 @@ async def _ask_area(update: Update, context: Context) -> int:
     async with context.runtime.db.session() as session:
         areas = await groups_service.areas(session)
     rows = [[kb.button(a.names.get(current_language()) or a.slug, F, "ar", a.id)] for a in areas]
-    rows.append([kb.button(_("Any area: tell all volunteers"), F, "ar", 0)])
+    rows.append([kb.button(_("All volunteers"), F, "ar", 0)])
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
         _("Which problem area? Volunteers interested in it will be told."),

@@ -579,21 +579,22 @@ async def browse(update: Update, context: Context) -> int:
     names = await _area_names(context)
     async with context.runtime.db.session() as session:
         found = await service.search(session, wanted)
-    anything = _("any")
-    street = (_("other") if wanted.street == "-" else wanted.street) if wanted.street else anything
+    # One label per filter when nothing is chosen: "any" agrees with the noun in Polish
+    # ("Ulica: dowolna", "Obszar: dowolny").
+    street = (_("other") if wanted.street == "-" else wanted.street) if wanted.street else None
+    area = names.get(wanted.area) if wanted.area else None
+    when = availability_name(wanted.availability) if wanted.availability else None
     rows = [
-        [kb.button(_("Area: {v}").format(v=names.get(wanted.area or "", anything)), B, "fa")],
-        [kb.button(_("Street: {v}").format(v=street), B, "fs")],
+        [kb.button(_("Area: {v}").format(v=area) if area else _("Area: any"), B, "fa")],
+        [kb.button(_("Street: {v}").format(v=street) if street else _("Street: any"), B, "fs")],
+        [kb.button(_("Available: {v}").format(v=when) if when else _("Available: any"), B, "fv")],
         [
             kb.button(
-                _("Available: {v}").format(
-                    v=availability_name(wanted.availability) if wanted.availability else anything
-                ),
+                _("Skill: {v}").format(v=wanted.skill[:30]) if wanted.skill else _("Skill: any"),
                 B,
-                "fv",
+                "fk",
             )
         ],
-        [kb.button(_("Skill: {v}").format(v=(wanted.skill or anything)[:30]), B, "fk")],
         [
             kb.button(
                 ngettext("Show {n} volunteer", "Show {n} volunteers", len(found)).format(
@@ -619,7 +620,8 @@ async def browse(update: Update, context: Context) -> int:
 async def filter_menu(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
     await answer(update)
-    anything = kb.button(_("any"), B, "set", data.action, "x")
+    any_label = {"fa": _("Any area"), "fs": _("Any street"), "fv": _("Any time")}
+    anything = kb.button(any_label.get(data.action, _("Any skill")), B, "set", data.action, "x")
     if data.action == "fa":
         async with context.runtime.db.session() as session:
             areas = await groups_service.areas(session)

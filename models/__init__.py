@@ -9,6 +9,7 @@ from models.contributions import (
     Support,
 )
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
+from models.invitations import MeetingInvitation
 from models.invites import Invite, InviteUse
 from models.meetings import (
     ActionItem,
@@ -61,6 +62,7 @@ __all__ = [
     "Invite",
     "InviteUse",
     "Meeting",
+    "MeetingInvitation",
     "MeetingStatus",
     "Member",
     "Membership",

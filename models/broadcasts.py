@@ -51,6 +51,14 @@ class Broadcast(SQLModel, table=True):
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
     photo_file_id: str | None = Field(default=None, sa_type=String(256))
+    # An invitation broadcast: each recipient gets this meeting's card with the answer buttons
+    # (bot/services/invitations.py); `outsiders_allowed`: a closed group's meeting, opened to
+    # the people invited by a coordinator's explicit choice.
+    meeting_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("meetings.id", ondelete="SET NULL"), nullable=True),
+    )
+    outsiders_allowed: bool = False
     status: str = Field(default=BroadcastStatus.DRAFT, sa_type=String(8), index=True)
     total: int = 0
     sent: int = 0

@@ -91,7 +91,7 @@ def attendance_pdf(sheet: AttendanceSheet) -> bytes:
         (_("Meeting"), sheet.topic),
         (_("Group"), sheet.group),
         (_("Date"), sheet.day),
-        (_("Time"), sheet.time),
+        (_("Hours"), sheet.time),
         (_("Place"), sheet.place),
     ):
         if not value:
@@ -102,11 +102,11 @@ def attendance_pdf(sheet: AttendanceSheet) -> bytes:
         pdf.multi_cell(width - label_width, 6, value, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
-    headings = [_("No."), _("Full name"), _("Institution")]
-    widths: list[float] = [12, 58, 60]
+    headings = [_("Row no."), _("Full name"), _("Institution")]
+    widths: list[float] = [12, 56, 56]
     if sheet.after:
         headings.append(_("Present"))
-        widths.append(20)
+        widths.append(25)
     headings.append(_("Signature"))
     widths.append(width - sum(widths))
     pdf.set_font(FONT, "", 10)

@@ -39,7 +39,8 @@ RELATION = {
 
 
 def relation(kind: str, contribution_id: int | None) -> str:
-    return _(RELATION.get(kind, N_("contribution #{id}"))).format(id=contribution_id)
+    template = RELATION.get(kind)
+    return (_(template) if template else "#{id}").format(id=contribution_id)
 
 
 def _pair(a: int, b: int) -> tuple[int, int]:
@@ -246,9 +247,11 @@ async def links_section(session: AsyncSession, contribution_id: int) -> str:
     others = await linked(session, contribution_id)
     if not others:
         return ""
-    lines = [f"<b>{html.escape(_('Linked:'))}</b>"]
+    heading = _("Linked:")
+    lines = [f"<b>{html.escape(heading)}</b>"]
     for other in others[:SECTION_LIMIT]:
         lines.append(f"• {html.escape(relation(other.kind, other.id))}: {html.escape(other.title)}")
     if len(others) > SECTION_LIMIT:
-        lines.append(html.escape(_("… and {n} more").format(n=len(others) - SECTION_LIMIT)))
+        more = _("… and {n} more").format(n=len(others) - SECTION_LIMIT)
+        lines.append(html.escape(more))
     return "\n".join(lines)

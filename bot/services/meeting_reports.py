@@ -40,6 +40,7 @@ from models import (
     DatePollVote,
     Group,
     Meeting,
+    MeetingInvitation,
     MeetingStatus,
     Member,
     Membership,
@@ -61,6 +62,7 @@ _members = table_of(Member)
 _groups = table_of(Group)
 _areas = table_of(ProblemArea)
 _memberships = table_of(Membership)
+_invitations = table_of(MeetingInvitation)  # invited beyond the group (services/invitations)
 
 # Who got which reminder: bookkeeping with Telegram chat ids, nothing a funder reads.
 EXCLUDED_TABLES.add(ReminderSent.__tablename__)
@@ -84,9 +86,16 @@ MYDATA_LABELS = {
     "meeting_reminders_sent": N_("Meeting reminders sent to you"),
     "meeting_action_items.owner_id": N_("Tasks from meetings given to you"),
     "meeting_date_poll_votes": N_("Your votes in date polls"),
+    "meeting_invitations": N_("Meeting invitations sent to you beyond your groups"),
     "meetings.created_by_id": N_("Meetings you scheduled"),
     "meeting_date_polls.created_by_id": N_("Date polls you started"),
 }
+
+
+def _invited_through(row: Row[Any]) -> str | None:
+    from bot.services.invitations import audience_text, spec_of
+
+    return audience_text(spec_of(row.invited_through)) if row.invited_through else None
 
 
 def _label(labels: dict[str, str], value: str | None) -> str | None:
@@ -156,9 +165,15 @@ def _answers_query() -> Select[Any]:
             case((_answers.c.answer == Answer.WAITING, place), else_=None).label("waiting_place"),
             _answers.c.answered_at,
             _answers.c.checked_in_at,
+            _invitations.c.audience.label("invited_through"),
         )
         .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
         .join(_members, _members.c.id == _answers.c.member_id)
+        .outerjoin(
+            _invitations,
+            (_invitations.c.meeting_id == _answers.c.meeting_id)
+            & (_invitations.c.member_id == _answers.c.member_id),
+        )
         .order_by(_meetings.c.starts_at, _answers.c.meeting_id, _members.c.display_name)
     )
 
@@ -265,6 +280,7 @@ register_sheet(
             C(N_("Place on the waiting list"), "waiting_place", 10),
             C(N_("Answered"), "answered_at", 18),
             C(N_("Checked in at"), "checked_in_at", 18),
+            C(N_("Invited beyond the group through"), _invited_through, 30),
         ),
         _answers_query,
     )

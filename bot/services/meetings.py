@@ -39,6 +39,7 @@ from models import (
     Role,
     Rsvp,
 )
+from models.invitations import MeetingInvitation
 from models.meetings import MeetingCard
 
 TOPIC_MAX = 200
@@ -158,7 +159,13 @@ async def _may_take_part(
 
 
 async def may_answer(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
-    return await _may_take_part(session, member, meeting.group_id, is_open=meeting.is_open)
+    if await _may_take_part(session, member, meeting.group_id, is_open=meeting.is_open):
+        return True
+    # Anyone invited beyond the group may answer (bot/services/invitations.py).
+    invited = select(MeetingInvitation.id).where(
+        MeetingInvitation.meeting_id == meeting.id, MeetingInvitation.member_id == member.id
+    )
+    return member.is_registered and (await session.exec(invited)).first() is not None
 
 
 async def may_see(session: AsyncSession, member: Member, meeting: Meeting) -> bool:
@@ -310,6 +317,21 @@ def edited_value(field_name: str, text: str) -> str | int | None:
     raise InvalidInput(N_("Please use the buttons of the invitation."))
 
 
+async def check_capacity(session: AsyncSession, meeting_id: int, value: object) -> None:
+    """A new limit: a number, not below the people who already said they will come."""
+    if not isinstance(value, int) or not 1 <= value <= CAPACITY_MAX:
+        raise InvalidInput(
+            N_("Please type a number between 1 and {limit}, or press No limit."),
+            limit=CAPACITY_MAX,
+        )
+    coming = (await counts(session, meeting_id))[Answer.YES]
+    if value < coming:
+        raise InvalidInput(
+            N_("People already coming: {n}. The limit cannot be lower than that."),
+            n=coming,
+        )
+
+
 async def edit_meeting(
     session: AsyncSession,
     actor: Member,
@@ -331,17 +353,7 @@ async def edit_meeting(
     if field_name != "capacity":
         value = edited_value(field_name, str(value or ""))
     elif value is not None:
-        coming = (await counts(session, meeting_id))[Answer.YES]
-        if not isinstance(value, int) or not 1 <= value <= CAPACITY_MAX:
-            raise InvalidInput(
-                N_("Please type a number between 1 and {limit}, or press No limit."),
-                limit=CAPACITY_MAX,
-            )
-        if value < coming:
-            raise InvalidInput(
-                N_("{n} people have already said they will come: the limit cannot be lower."),
-                n=coming,
-            )
+        await check_capacity(session, meeting_id, value)
     old = getattr(meeting, field_name)
     setattr(meeting, field_name, value)
     meeting.cards_dirty_at = now
@@ -378,6 +390,15 @@ async def remember_cards(
             )
         )
     await session.flush()
+
+
+async def is_card(session: AsyncSession, chat_id: int, message_id: int) -> bool:
+    row = await session.exec(
+        select(MeetingCard.id).where(
+            MeetingCard.chat_id == chat_id, MeetingCard.message_id == message_id
+        )
+    )
+    return row.first() is not None
 
 
 async def mark_cards_dirty(session: AsyncSession, meeting_id: int, *, now: datetime) -> None:
@@ -540,19 +561,20 @@ async def _last_position(session: AsyncSession, meeting_id: int) -> int:
 
 
 async def _promote(session: AsyncSession, meeting: Meeting, now: datetime) -> list[Member]:
-    """Fill free places from the waiting list, first come first served."""
-    if meeting.capacity is None:
-        return []
-    free = meeting.capacity - (await counts(session, meeting.id))[Answer.YES]  # type: ignore[arg-type]
-    if free <= 0:
-        return []
-    rows = await session.exec(
+    """Fill free places from the waiting list, first come first served (everyone waiting
+    when the limit was lifted)."""
+    query = (
         select(Rsvp, Member)
         .join(Member, col(Member.id) == col(Rsvp.member_id))
         .where(Rsvp.meeting_id == meeting.id, Rsvp.answer == Answer.WAITING)
         .order_by(col(Rsvp.position))
-        .limit(free)
     )
+    if meeting.capacity is not None:
+        free = meeting.capacity - (await counts(session, meeting.id))[Answer.YES]  # type: ignore[arg-type]
+        if free <= 0:
+            return []
+        query = query.limit(free)
+    rows = await session.exec(query)
     promoted = []
     for rsvp, person in rows.all():
         rsvp.answer, rsvp.position, rsvp.answered_at = Answer.YES, None, now

@@ -35,6 +35,8 @@ _SKIP = {BotState.__tablename__}
 # person's attendance, a coordinator creating an invite): such rows are reduced to what
 # concerns the requester.
 ACTOR_COLUMNS = frozenset({"actor_id", "marked_by_id", "created_by_id"})
+# What an actor row keeps besides ids and times: what was done, not to whom.
+DESCRIPTIVE_COLUMNS = frozenset({"action", "role", "kind", "status"})
 # Live secrets never leave the database, not even to the person who made them.
 SECRET_COLUMNS = frozenset({("invites", "code")})
 
@@ -83,7 +85,14 @@ def _actor_row(row: Any, table: Table, actor: Column[Any]) -> dict[str, Any]:
             continue
         points_at_member = any(fk.column.table.name == MEMBERS for fk in column.foreign_keys)
         is_reference = bool(column.foreign_keys) and not points_at_member
-        if name == actor.name or column.primary_key or is_reference or name.endswith("_at"):
+        described = name in DESCRIPTIVE_COLUMNS
+        if (
+            name == actor.name
+            or column.primary_key
+            or is_reference
+            or described
+            or name.endswith("_at")
+        ):
             kept[name] = plain(row._mapping[name])
     return kept
 

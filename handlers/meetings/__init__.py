@@ -5,7 +5,7 @@ answer, check in, and the lead follows up. One module per flow:
 - ``invitations``: a meeting goes out to its group; answers and the .ics file
 - ``listing``: /meetings and one meeting's card
 - ``attendance``: "I'm here", the lead's roster and the XLSX list
-- ``changes``: moving and cancelling
+- ``changes``: moving and cancelling; ``editing``: changing the topic, place, limit, agenda
 - ``follow_up``: the summary and action items after the meeting
 - ``polls``: date polls
 - ``routes`` (every button), ``cards`` and ``files`` (what it all looks like), ``shared``.
@@ -21,10 +21,13 @@ from handlers.meetings import (
     attendance,
     changes,
     draft,
+    editing,
     follow_up,
     invitations,
+    inviting,
     listing,
     polls,
+    refresh,
 )
 from handlers.meetings import routes as r
 from handlers.meetings.shared import stop_handlers
@@ -43,12 +46,17 @@ MENU = [
 
 def register(application: App) -> None:
     application.add_handler(draft.conversation())
-    # Moving a meeting and the follow-up are one persistent conversation (its name and
-    # states are stored for users in the middle of it).
+    application.add_handlers(inviting.handlers())  # invite more people, any audience
+    # Moving a meeting, changing a detail and the follow-up are one persistent conversation
+    # (its name and states are stored for users in the middle of it).
     application.add_handler(
         ConversationHandler(
-            entry_points=[*changes.entry_points(), *follow_up.entry_points()],
-            states={**changes.states(), **follow_up.states()},
+            entry_points=[
+                *changes.entry_points(),
+                *follow_up.entry_points(),
+                *editing.entry_points(),
+            ],
+            states={**changes.states(), **follow_up.states(), **editing.states()},
             fallbacks=stop_handlers(),
             name="meeting_followup",
             persistent=True,
@@ -56,5 +64,6 @@ def register(application: App) -> None:
         )
     )
     application.add_handler(CommandHandler("meetings", private_only(listing.list_meetings)))
-    for module in (listing, invitations, attendance, changes, follow_up, polls):
+    for module in (listing, invitations, attendance, changes, editing, follow_up, polls):
         application.add_handlers(module.handlers())
+    refresh.start(application)

@@ -13,11 +13,11 @@ from bot.i18n import gettext as _
 from bot.i18n import ngettext
 from bot.services import meetings as service
 from handlers import keyboards as kb
-from handlers.common import Context, answer, esc, reply, requires
+from handlers.common import Context, answer, clip_label, esc, reply, requires
 from handlers.meetings import cards, files
 from handlers.meetings import routes as r
 from handlers.meetings.listing import show_meeting
-from handlers.meetings.shared import args_of, id_of, is_private, managed_meeting, now
+from handlers.meetings.shared import LABEL_MAX, args_of, id_of, is_private, managed_meeting, now
 from models import Role
 
 ROSTER_LIMIT = 60
@@ -48,7 +48,7 @@ async def _roster(update: Update, context: Context, meeting_id: int) -> None:
     buttons = []
     for person, rsvp in roster[:ROSTER_LIMIT]:
         mark = "✅" if rsvp and rsvp.checked_in_at else "▫️"
-        label = f"{mark} {person.display_name or '?'}"
+        label = clip_label(f"{mark} {person.display_name or '?'}", LABEL_MAX)
         buttons.append(r.MARK.button(label, meeting.id, person.id))
     rows = [
         *kb.grid(buttons, 2),

@@ -40,6 +40,7 @@ AUDIT_LABELS = {
     "meeting.create": N_("meeting scheduled"),
     "meeting.move": N_("meeting moved"),
     "meeting.cancel": N_("meeting cancelled"),
+    "meeting.edit": N_("meeting details changed"),
     "meeting.summary": N_("meeting summary written"),
     "meeting.poll": N_("date poll started"),
 }
@@ -76,6 +77,7 @@ def meeting_text(
     *,
     mine: Rsvp | None = None,
     waiting_place: int | None = None,
+    invited: str | None = None,
 ) -> str:
     language = current_language()
     lines = [
@@ -99,7 +101,7 @@ def meeting_text(
     tally = f"✅ {counts[Answer.YES]} · ❔ {counts[Answer.MAYBE]} · ❌ {counts[Answer.NO]}" + (
         f" · ⏳ {counts[Answer.WAITING]}" if counts[Answer.WAITING] else ""
     )
-    lines += ["", tally]
+    lines += ["", tally] + ([invited] if invited else [])  # invited beyond the group
     if meeting.is_cancelled:
         lines += ["", "❌ <b>" + _("This meeting was cancelled.") + "</b>"]
     elif mine is not None:
@@ -152,9 +154,17 @@ def meeting_keyboard(
             ]
         )
         rows.append(
-            [r.MOVE.button(_("Move"), meeting.id), r.CANCEL.button(_("Cancel meeting"), meeting.id)]
+            [r.MOVE.button(_("Move"), meeting.id), r.EDIT.button("✏️ " + _("Change"), meeting.id)]
         )
+        rows.append([r.CANCEL.button(_("Cancel meeting"), meeting.id)])
+        rows += _inviting_rows(meeting)
     return kb.with_menu(rows) if private else kb.markup(rows)
+
+
+def _inviting_rows(meeting: Meeting) -> Rows:
+    from handlers.meetings.inviting import card_rows  # its routes live there
+
+    return card_rows(meeting)
 
 
 def back_to_meeting(meeting_id: int) -> list[kb.InlineKeyboardButton]:

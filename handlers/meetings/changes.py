@@ -1,5 +1,5 @@
 """Moving a meeting (type the new time) and cancelling it (after a confirmation): everyone
-who answered yes, maybe or waits for a place is told, and the chat's card follows."""
+who answered yes, maybe or waits for a place is told, and the cards sent follow (refresh.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from handlers import keyboards as kb
 from handlers.common import END, Context, answer, domain_message, reply, requires
 from handlers.meetings import cards
 from handlers.meetings import routes as r
-from handlers.meetings.invitations import refresh_chat_card
 from handlers.meetings.listing import show_meeting
 from handlers.meetings.shared import (
     MOVE,
@@ -80,7 +79,6 @@ async def move_typed(update: Update, context: Context) -> int:
         return cards.moved_text(meeting, old), cards.invitation_keyboard(meeting)
 
     told = await tell(context, [p for p in people if p.id != actor.id], group, render)
-    await refresh_chat_card(context, meeting_id)
     await reply(
         update,
         _("The meeting is moved to {when}.").format(when=cards.when_text(meeting))
@@ -132,7 +130,6 @@ async def cancel_confirmed(update: Update, context: Context) -> None:
         return cards.cancelled_text(meeting), None
 
     told = await tell(context, [p for p in people if p.id != actor.id], group, render)
-    await refresh_chat_card(context, meeting_id)
     await reply(update, _("The meeting is cancelled.") + " " + told_text(told), kb.with_menu([]))
 
 

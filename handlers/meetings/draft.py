@@ -265,109 +265,6 @@ async def candidates_done(update: Update, context: Context) -> int:
     return await review.show(update, context)
 
 
-# --- changes from the review: each question returns to it ------------------------------------
-
-
-async def edit_asked(update: Update, context: Context) -> int:
-    """A "change" button of the review: that detail's question."""
-    await answer(update)
-    field = args_of(update, r.DRAFT_EDIT)[0]
-    if field == "dur":
-        choices = [r.DRAFT_DURATION.button(review.duration_label(m), m) for m in service.DURATIONS]
-        await ask(update, _("How long will it take?"), choices, width=2)
-        return DURATION
-    if field == "place":
-        usual = draft_data(context).get("usual") or context.runtime.profile.default_place
-        choices = [r.DRAFT_USUAL_PLACE.button(clip_label(usual, LABEL_MAX))] if usual else []
-        await ask(update, _("Where? Type the address or the room."), choices)
-        return PLACE
-    if field == "cap":
-        choices = [r.DRAFT_CAPACITY.button(_("No limit"), 0)]
-        choices += [r.DRAFT_CAPACITY.button(str(n), n) for n in review.CAPACITIES]
-        text = _("How many people can come? Pick a number, type one, or choose no limit.")
-        await ask(update, text, choices, width=3)
-        return CAPACITY
-    skip = [r.DRAFT_SKIP_AGENDA.button(_("No agenda"))]
-    await ask(update, _("Type the agenda (what will be discussed)."), skip)
-    return AGENDA
-
-
-async def duration_chosen(update: Update, context: Context) -> int:
-    await answer(update)
-    minutes = id_of(update, r.DRAFT_DURATION)
-    if minutes in service.DURATIONS:
-        draft_data(context)["duration"] = minutes
-    return await review.show(update, context)
-
-
-async def place_usual(update: Update, context: Context) -> int:
-    await answer(update)
-    usual = draft_data(context).get("usual") or context.runtime.profile.default_place
-    return await _set_place(update, context, usual)
-
-
-async def place_typed(update: Update, context: Context) -> int:
-    return await _set_place(update, context, typed_text(update))
-
-
-async def _set_place(update: Update, context: Context, place: str) -> int:
-    try:
-        draft_data(context)["place"] = clean_text(place, service.PLACE_MAX, field="place")
-    except InvalidInput as error:
-        await reply(update, domain_message(error), edit=False)
-        return PLACE
-    return await review.show(update, context)
-
-
-async def capacity_chosen(update: Update, context: Context) -> int:
-    await answer(update)
-    return await _set_capacity(update, context, id_of(update, r.DRAFT_CAPACITY))
-
-
-async def capacity_typed(update: Update, context: Context) -> int:
-    text = typed_text(update).strip()
-    if not text.isdigit() or not 1 <= int(text) <= service.CAPACITY_MAX:
-        await reply(
-            update,
-            _("Please type a number between 1 and {limit}, or press No limit.").format(
-                limit=service.CAPACITY_MAX
-            ),
-            edit=False,
-        )
-        return CAPACITY
-    return await _set_capacity(update, context, int(text))
-
-
-async def _set_capacity(update: Update, context: Context, capacity: int) -> int:
-    if 0 <= capacity <= service.CAPACITY_MAX:
-        draft_data(context)["capacity"] = capacity or None
-    return await review.show(update, context)
-
-
-async def openness_chosen(update: Update, context: Context) -> int:
-    """The review's open / members-only switch (and the openness step of earlier versions)."""
-    await answer(update)
-    draft_data(context)["open"] = args_of(update, r.DRAFT_OPENNESS)[0] == "1"
-    return await review.show(update, context)
-
-
-async def agenda_skipped(update: Update, context: Context) -> int:
-    await answer(update)
-    draft_data(context)["agenda"] = None
-    return await review.show(update, context)
-
-
-async def agenda_typed(update: Update, context: Context) -> int:
-    try:
-        draft_data(context)["agenda"] = clean_text(
-            typed_text(update), service.AGENDA_MAX, field="agenda"
-        )
-    except InvalidInput as error:
-        await reply(update, domain_message(error), edit=False)
-        return AGENDA
-    return await review.show(update, context)
-
-
 def conversation() -> ConversationHandler[Any]:
     on = kb.callback_handler
     # The states' numbers are persisted: AREA and OPENNESS are steps of earlier versions (a
@@ -386,15 +283,15 @@ def conversation() -> ConversationHandler[Any]:
                 *typed(hour_typed),
             ],
             POLL: [on(candidates_done, r.DRAFT_CANDIDATES_DONE), *typed(candidate_typed)],
-            DURATION: pressed(on(duration_chosen, r.DRAFT_DURATION)),
-            PLACE: [on(place_usual, r.DRAFT_USUAL_PLACE), *typed(place_typed)],
-            CAPACITY: [on(capacity_chosen, r.DRAFT_CAPACITY), *typed(capacity_typed)],
-            OPENNESS: pressed(on(openness_chosen, r.DRAFT_OPENNESS)),
-            AGENDA: [on(agenda_skipped, r.DRAFT_SKIP_AGENDA), *typed(agenda_typed)],
+            DURATION: pressed(on(review.duration_chosen, r.DRAFT_DURATION)),
+            PLACE: [on(review.place_usual, r.DRAFT_USUAL_PLACE), *typed(review.place_typed)],
+            CAPACITY: [on(review.capacity_chosen, r.DRAFT_CAPACITY), *typed(review.capacity_typed)],
+            OPENNESS: pressed(on(review.openness_chosen, r.DRAFT_OPENNESS)),
+            AGENDA: [on(review.agenda_skipped, r.DRAFT_SKIP_AGENDA), *typed(review.agenda_typed)],
             REVIEW: pressed(
                 on(review.send, r.DRAFT_SEND),
-                on(edit_asked, r.DRAFT_EDIT),
-                on(openness_chosen, r.DRAFT_OPENNESS),
+                on(review.edit_asked, r.DRAFT_EDIT),
+                on(review.openness_chosen, r.DRAFT_OPENNESS),
             ),
         },
         fallbacks=[*stop_handlers(), CommandHandler("meeting", private_only(new_meeting))],

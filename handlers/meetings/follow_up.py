@@ -19,7 +19,17 @@ from bot.services import members as members_service
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.members import clean_text
 from handlers import keyboards as kb
-from handlers.common import END, Context, answer, domain_message, esc, refusing, reply, requires
+from handlers.common import (
+    END,
+    Context,
+    answer,
+    clip_label,
+    domain_message,
+    esc,
+    refusing,
+    reply,
+    requires,
+)
 from handlers.meetings import cards
 from handlers.meetings import routes as r
 from handlers.meetings.shared import (
@@ -27,13 +37,15 @@ from handlers.meetings.shared import (
     ITEM_DUE,
     ITEM_OWNER,
     ITEM_TEXT,
+    LABEL_MAX,
     SUMMARY,
     ask,
     id_of,
     managed_meeting,
     now,
     pressed,
-    tell,
+    reply_long,
+    tell_long,
     today,
     typed,
     typed_text,
@@ -69,7 +81,7 @@ async def _followup_screen(
     if meeting.summary:
         rows.append([r.PUBLISH.button("📨 " + _("Send the summary"), meeting_id)])
     rows.append(cards.back_to_meeting(meeting_id))
-    await reply(update, text, kb.with_menu(rows), edit=edit)
+    await reply_long(update, text, kb.with_menu(rows), edit=edit)
 
 
 @requires(Role.RESIDENT)
@@ -149,7 +161,10 @@ async def item_text_typed(update: Update, context: Context) -> int:
     async with context.db.session() as session:
         meeting = await service.get(session, int(_state(context).get("meeting") or 0))
         people = await service.group_members(session, meeting.group_id)
-    owners = [r.ITEM_OWNER.button(p.display_name or "?", p.id) for p in people[:OWNER_LIMIT]]
+    owners = [
+        r.ITEM_OWNER.button(clip_label(p.display_name or "?", LABEL_MAX), p.id)
+        for p in people[:OWNER_LIMIT]
+    ]
     await ask(update, _("Who will do it?"), owners, width=2)
     return ITEM_OWNER
 
@@ -229,7 +244,7 @@ async def publish_summary(update: Update, context: Context) -> None:
     def render() -> tuple[str, Any]:
         return cards.summary_text(meeting, items, owners), None  # type: ignore[arg-type]
 
-    told = await tell(context, [p for p in people if p.id != context.me.id], group, render)
+    told = await tell_long(context, [p for p in people if p.id != context.me.id], group, render)
     await reply(
         update,
         ngettext("The summary went to {n} person.", "The summary went to {n} people.", told).format(

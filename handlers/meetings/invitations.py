@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InputFile, Update
-from telegram.error import TelegramError
 from telegram.ext import BaseHandler
 
 from bot import notify
-from bot.i18n import N_, ngettext, use_language
+from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
 from bot.services import meetings as service
 from bot.services.errors import NotAllowed
@@ -29,7 +28,8 @@ ANSWER_OF = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO}
 
 
 async def send_invitations(context: Context, meeting: Meeting, *, skip: int | None) -> int:
-    """The card to every member of the group but `skip`, and to the group's chat."""
+    """The card to every member of the group but `skip`, and to the group's chat; each card
+    sent is remembered, to be kept current (handlers/meetings/refresh.py)."""
     runtime = context.runtime
     async with context.db.session() as session:
         group, area, counts = await card_parts(session, meeting)
@@ -38,15 +38,21 @@ async def send_invitations(context: Context, meeting: Meeting, *, skip: int | No
     def render() -> tuple[str, Any]:
         return cards.meeting_text(meeting, group, area, counts), cards.invitation_keyboard(meeting)
 
-    delivered = await notify.notify_members(context.bot, context.db, people, render)
+    sent: list[tuple[int, int, int | None]] = []
+    for person in people:
+        message = await notify.notify_member(context.bot, context.db, person, render)
+        if message is not None:
+            sent.append((message.chat_id, message.message_id, person.id))
     posted = await notify.post_to_group_chat(
         context.bot, group, render, runtime.settings.bot_default_language
     )
-    if posted is not None:
-        async with context.db.session() as session:
+    async with context.db.session() as session:
+        if posted is not None:
             await service.remember_chat_card(session, meeting.id, posted.message_id)  # type: ignore[arg-type]
-        meeting.chat_message_id = posted.message_id
-    return delivered
+            meeting.chat_message_id = posted.message_id
+            sent.append((posted.chat_id, posted.message_id, None))
+        await service.remember_cards(session, meeting.id, sent)  # type: ignore[arg-type]
+    return len([card for card in sent if card[2] is not None])
 
 
 async def announce(
@@ -65,25 +71,12 @@ async def announce(
     await show_meeting(update, context, meeting.id, edit=False)  # type: ignore[arg-type]
 
 
-async def refresh_chat_card(context: Context, meeting_id: int) -> None:
-    """Keep the linked chat's card current: counts, a new time, or "cancelled"."""
-    runtime = context.runtime
+async def _is_sent_card(context: Context, update: Update) -> bool:
+    message = update.effective_message
+    if message is None:
+        return False
     async with context.db.session() as session:
-        meeting = await service.get(session, meeting_id)
-        if meeting.chat_message_id is None:
-            return
-        group, area, counts = await card_parts(session, meeting)
-    if group.chat_id is None:
-        return
-    with use_language(runtime.settings.bot_default_language):
-        text = cards.meeting_text(meeting, group, area, counts)
-        keyboard = None if meeting.is_cancelled else cards.invitation_keyboard(meeting)
-    try:
-        await context.bot.edit_message_text(
-            text, chat_id=group.chat_id, message_id=meeting.chat_message_id, reply_markup=keyboard
-        )
-    except TelegramError as exc:  # deleted, too old, not modified: the card just stays
-        log.info("could not refresh the chat card of meeting %s: %s", meeting_id, exc)
+        return await service.is_card(session, message.chat_id, message.message_id)
 
 
 @requires(Role.RESIDENT)
@@ -95,7 +88,6 @@ async def answer_pressed(update: Update, context: Context) -> None:
             session, context.me, meeting_id, ANSWER_OF[code], now=now(context)
         )
         meeting = await service.get(session, meeting_id)
-        group, area, counts = await card_parts(session, meeting)
         place = (
             await service.waiting_position(session, result.rsvp)
             if result.rsvp.answer == Answer.WAITING
@@ -106,15 +98,10 @@ async def answer_pressed(update: Update, context: Context) -> None:
     else:
         toast = _("Your answer: {answer}").format(answer=cards.answer_label(result.rsvp.answer))
     await answer(update, toast)
-    if is_private(update):
+    # A card the bot sent (privately or to the group's chat) follows within seconds, with
+    # everyone's answers (refresh.py); the card of /meetings is the presser's own view.
+    if is_private(update) and not await _is_sent_card(context, update):
         await show_meeting(update, context, meeting_id)
-        await refresh_chat_card(context, meeting_id)
-    else:
-        await reply(
-            update,
-            cards.meeting_text(meeting, group, area, counts),
-            cards.invitation_keyboard(meeting),
-        )
     for person in result.promoted:
 
         def render(person: Member = person) -> tuple[str, Any]:

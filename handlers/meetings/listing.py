@@ -14,7 +14,7 @@ from bot.services import meetings as service
 from bot.services.errors import NotFound
 from handlers import keyboards as kb
 from handlers.common import Context, answer, clip_label, domain_message, esc, reply, requires
-from handlers.meetings import cards
+from handlers.meetings import cards, inviting
 from handlers.meetings import routes as r
 from handlers.meetings.shared import LABEL_MAX, card_parts, id_of, now
 from models import ActionItem, Answer, DatePoll, Meeting, Role, Rsvp
@@ -43,10 +43,13 @@ async def show_meeting(
                 else None
             )
             manage = await service.may_manage(session, member, meeting)
+            invited = await inviting.invited_line(session, meeting_id) if manage else None
     except NotFound as error:  # gone: say so in place of the card
         await reply(update, domain_message(error), kb.with_menu([]))
         return
-    text = cards.meeting_text(meeting, group, area, counts, mine=mine, waiting_place=place)
+    text = cards.meeting_text(
+        meeting, group, area, counts, mine=mine, waiting_place=place, invited=invited
+    )
     check_in = check_in_open(meeting, now(context))
     await reply(
         update, text, cards.meeting_keyboard(meeting, manage=manage, check_in=check_in), edit=edit
@@ -83,7 +86,6 @@ def _entries(
     section = _("Your upcoming meetings")
     if not mine:
         entries.append((section, _("None for now."), None, False))
-    index = 0
     for index, (meeting, rsvp) in enumerate(mine, start=1):
         state = cards.answer_label(rsvp.answer) if rsvp else _("no answer yet")
         label = clip_label(f"{index}. {meeting.topic}", LABEL_MAX)
@@ -91,7 +93,8 @@ def _entries(
             (section, _line(index, meeting, state), r.VIEW.button(label, meeting.id), False)
         )
     section = _("Open meetings you may join")
-    for index, meeting in enumerate(others, start=index + 1):
+    first_other = len(mine) + 1
+    for index, meeting in enumerate(others, start=first_other):
         label = clip_label(f"{index}. {meeting.topic}", LABEL_MAX)
         entries.append((section, _line(index, meeting), r.VIEW.button(label, meeting.id), False))
     section = _("Date polls: vote for a time")

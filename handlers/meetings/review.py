@@ -1,5 +1,6 @@
-"""The last step of /meeting: the draft shown back for a check, then sent: a meeting with
-its invitations, or a date poll."""
+"""The last step of /meeting: the draft shown back for a check, each detail changed with a
+button (its question returns here), then sent: a meeting with its invitations, or a date
+poll."""
 
 from __future__ import annotations
 
@@ -13,11 +14,26 @@ from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import meetings as service
 from bot.services import members as members_service
-from bot.services.errors import DomainError
-from handlers.common import END, Context, answer, domain_message, esc, reply
+from bot.services.errors import DomainError, InvalidInput
+from bot.services.members import clean_text
+from handlers.common import END, Context, answer, clip_label, domain_message, esc, reply
 from handlers.meetings import cards, invitations, polls
 from handlers.meetings import routes as r
-from handlers.meetings.shared import DRAFT, REVIEW, ask, draft_data, now
+from handlers.meetings.shared import (
+    AGENDA,
+    CAPACITY,
+    DRAFT,
+    DURATION,
+    LABEL_MAX,
+    PLACE,
+    REVIEW,
+    args_of,
+    ask,
+    draft_data,
+    id_of,
+    now,
+    typed_text,
+)
 from models import Meeting
 
 CAPACITIES = (10, 15, 20, 30, 50)
@@ -99,8 +115,8 @@ async def show(update: Update, context: Context) -> int:
         lines += ["", "<b>" + _("Agenda") + "</b>", esc(draft.agenda)]
     else:
         lines.append(_("No agenda"))
-    lines += ["", _("Change anything with the buttons, then press Schedule.")]
-    label = _("Schedule") if draft.starts_at else _("Send the poll")
+    lines += ["", _("Change anything with the buttons below, then schedule the meeting.")]
+    label = _("Schedule the meeting") if draft.starts_at else _("Send the poll")
     openness = (
         r.DRAFT_OPENNESS.button("🔒 " + _("Members only"), "0")
         if draft.is_open
@@ -123,6 +139,109 @@ async def show(update: Update, context: Context) -> int:
         edit=update.callback_query is not None,
     )
     return REVIEW
+
+
+# --- changes from the review: each question returns to it ------------------------------------
+
+
+async def edit_asked(update: Update, context: Context) -> int:
+    """A "change" button of the review: that detail's question."""
+    await answer(update)
+    field = args_of(update, r.DRAFT_EDIT)[0]
+    if field == "dur":
+        choices = [r.DRAFT_DURATION.button(duration_label(m), m) for m in service.DURATIONS]
+        await ask(update, _("How long will it take?"), choices, width=2)
+        return DURATION
+    if field == "place":
+        usual = draft_data(context).get("usual") or context.runtime.profile.default_place
+        choices = [r.DRAFT_USUAL_PLACE.button(clip_label(usual, LABEL_MAX))] if usual else []
+        await ask(update, _("Where? Type the address or the room."), choices)
+        return PLACE
+    if field == "cap":
+        choices = [r.DRAFT_CAPACITY.button(_("No limit"), 0)]
+        choices += [r.DRAFT_CAPACITY.button(str(n), n) for n in CAPACITIES]
+        text = _("How many people can come? Pick a number, type one, or choose no limit.")
+        await ask(update, text, choices, width=3)
+        return CAPACITY
+    skip = [r.DRAFT_SKIP_AGENDA.button(_("No agenda"))]
+    await ask(update, _("Type the agenda (what will be discussed)."), skip)
+    return AGENDA
+
+
+async def duration_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    minutes = id_of(update, r.DRAFT_DURATION)
+    if minutes in service.DURATIONS:
+        draft_data(context)["duration"] = minutes
+    return await show(update, context)
+
+
+async def place_usual(update: Update, context: Context) -> int:
+    await answer(update)
+    usual = draft_data(context).get("usual") or context.runtime.profile.default_place
+    return await _set_place(update, context, usual)
+
+
+async def place_typed(update: Update, context: Context) -> int:
+    return await _set_place(update, context, typed_text(update))
+
+
+async def _set_place(update: Update, context: Context, place: str) -> int:
+    try:
+        draft_data(context)["place"] = clean_text(place, service.PLACE_MAX, field="place")
+    except InvalidInput as error:
+        await reply(update, domain_message(error), edit=False)
+        return PLACE
+    return await show(update, context)
+
+
+async def capacity_chosen(update: Update, context: Context) -> int:
+    await answer(update)
+    return await _set_capacity(update, context, id_of(update, r.DRAFT_CAPACITY))
+
+
+async def capacity_typed(update: Update, context: Context) -> int:
+    text = typed_text(update).strip()
+    if not text.isdigit() or not 1 <= int(text) <= service.CAPACITY_MAX:
+        await reply(
+            update,
+            _("Please type a number between 1 and {limit}, or press No limit.").format(
+                limit=service.CAPACITY_MAX
+            ),
+            edit=False,
+        )
+        return CAPACITY
+    return await _set_capacity(update, context, int(text))
+
+
+async def _set_capacity(update: Update, context: Context, capacity: int) -> int:
+    if 0 <= capacity <= service.CAPACITY_MAX:
+        draft_data(context)["capacity"] = capacity or None
+    return await show(update, context)
+
+
+async def openness_chosen(update: Update, context: Context) -> int:
+    """The review's open / members-only switch (and the openness step of earlier versions)."""
+    await answer(update)
+    draft_data(context)["open"] = args_of(update, r.DRAFT_OPENNESS)[0] == "1"
+    return await show(update, context)
+
+
+async def agenda_skipped(update: Update, context: Context) -> int:
+    await answer(update)
+    draft_data(context)["agenda"] = None
+    return await show(update, context)
+
+
+async def agenda_typed(update: Update, context: Context) -> int:
+    try:
+        draft_data(context)["agenda"] = clean_text(
+            typed_text(update), service.AGENDA_MAX, field="agenda"
+        )
+    except InvalidInput as error:
+        await reply(update, domain_message(error), edit=False)
+        return AGENDA
+    return await show(update, context)
 
 
 async def send(update: Update, context: Context) -> int:

@@ -15,13 +15,13 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot import notify
 from bot import reminders as jobs
-from bot.i18n import N_, ngettext
+from bot.i18n import N_, ngettext, resolve_language, use_language
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import meetings as service
 from bot.services.errors import NotAllowed
 from handlers import keyboards as kb
-from handlers.common import END, Context, answer, reply
+from handlers.common import END, Context, answer, reply, split_message
 from handlers.meetings import routes as r
 from models import Group, Meeting, Member, ProblemArea
 
@@ -31,10 +31,12 @@ from models import Group, Meeting, Member, ProblemArea
     12
 )
 MOVE_TIME, SUMMARY, ITEM_TEXT, ITEM_OWNER, ITEM_DUE = range(20, 25)
+EDIT_VALUE = 25  # changing a meeting's detail: its new value is typed
 # Their user_data keys.
 DRAFT = "meeting_draft"
 MOVE = "meeting_move"
 FOLLOW = "meeting_followup"
+EDIT = "meeting_edit"
 
 LABEL_MAX = 23  # characters of a button label: more is cut on a phone
 NOT_MANAGER = N_("Only a coordinator or the lead of this group can do this.")
@@ -102,7 +104,7 @@ async def stop(update: Update, context: Context) -> int:
     """Cancel (the button or /cancel) in any step of either conversation."""
     await answer(update)
     if context.user_data is not None:
-        for key in (DRAFT, MOVE, FOLLOW):
+        for key in (DRAFT, MOVE, FOLLOW, EDIT):
             context.user_data.pop(key, None)
     await reply(update, _("Stopped. Nothing was sent."), kb.with_menu([]))
     return END
@@ -166,6 +168,45 @@ async def tell(context: Context, people: list[Member], group: Group, render: not
     await notify.post_to_group_chat(
         context.bot, group, render, context.runtime.settings.bot_default_language
     )
+    return delivered
+
+
+async def reply_long(
+    update: Update, text: str, keyboard: kb.InlineKeyboardMarkup | None, *, edit: bool
+) -> None:
+    """`reply` for a text that may be longer than one message: in parts (the first edits the
+    pressed message when `edit`), the keyboard under the last."""
+    parts = split_message(text)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await reply(update, part, keyboard if last else None, edit=edit and index == 0)
+
+
+async def tell_long(
+    context: Context, people: list[Member], group: Group, render: notify.Render
+) -> int:
+    """`tell` for a text that may be longer than one message: each person (and the group's
+    chat) gets it in parts, the keyboard under the last; how many got all of it."""
+
+    def parts_in(language: str) -> list[tuple[str, Any]]:
+        with use_language(language):
+            text, keyboard = render()
+        parts = split_message(text)
+        return [(part, keyboard if i == len(parts) - 1 else None) for i, part in enumerate(parts)]
+
+    def fixed(part: tuple[str, Any]) -> notify.Render:
+        return lambda: part
+
+    delivered = 0
+    for person in people:
+        sent = [
+            await notify.notify_member(context.bot, context.db, person, fixed(part))
+            for part in parts_in(resolve_language(person.language, None))
+        ]
+        delivered += all(message is not None for message in sent)
+    language = context.runtime.settings.bot_default_language
+    for part in parts_in(language):
+        await notify.post_to_group_chat(context.bot, group, fixed(part), language)
     return delivered
 
 

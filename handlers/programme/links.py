@@ -130,7 +130,7 @@ async def add(update: Update, context: Context) -> None:
     first, second = r.LINK_ADD.parse(update.callback_query.data)
     async with context.db.session() as session:
         result = await service.link(session, context.me, first, second)
-    await answer(update, _("Linked."))
+    await answer(update, _("The link is saved."))
     await _tell(context, result, linked=True)
     await links_screen(update, context, first)
 
@@ -141,7 +141,7 @@ async def remove(update: Update, context: Context) -> None:
     first, second = r.LINK_DEL.parse(update.callback_query.data)
     async with context.db.session() as session:
         result = await service.unlink(session, context.me, first, second)
-    await answer(update, _("Unlinked."))
+    await answer(update, _("The link is removed."))
     await _tell(context, result, linked=False)
     await links_screen(update, context, first)
 

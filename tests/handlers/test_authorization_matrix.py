@@ -247,6 +247,14 @@ async def meeting_cancelled(world: World) -> bool:
     return (await _get(world, Meeting, "meeting")).status == MeetingStatus.CANCELLED  # type: ignore[no-any-return]
 
 
+async def invitation_sent(world: World) -> bool:
+    return (await _get(world, Broadcast, "invitation")).status != BroadcastStatus.DRAFT  # type: ignore[no-any-return]
+
+
+async def outsiders_allowed(world: World) -> bool:
+    return (await _get(world, Broadcast, "invitation")).outsiders_allowed  # type: ignore[no-any-return]
+
+
 async def poll_decided(world: World) -> bool:
     return (await _get(world, DatePoll, "poll")).status == PollStatus.DECIDED  # type: ignore[no-any-return]
 
@@ -493,6 +501,28 @@ MATRIX: list[Row] = [
     Row("mp:win:{option}", LEAD_HERE),
     Row("mp:winc:{option}:n", LEAD_HERE),
     Row("mp:winc:{option}:y", LEAD_HERE, poll_decided),
+    # inviting more people to a meeting (handlers/meetings/inviting.py): its lead (the groups
+    # they lead) and coordinators (any audience); {invitation} is the member's own unsent
+    # invitation to {meeting} for everyone, which a lead may not send to a closed meeting
+    Row("mi:new:{meeting}", LEAD_HERE),
+    Row("mi:all:{meeting}", NOBODY),  # a closed meeting is never announced to everyone
+    Row("mi:m:{invitation}", LEAD_HERE),
+    Row("mi:add:{invitation}:all", COORDINATOR),
+    Row("mi:add:{invitation}:ldr", COORDINATOR),
+    Row("mi:add:{invitation}:vol", COORDINATOR),
+    Row("mi:add:{invitation}:grp:{group}", LEAD_HERE),
+    Row("mi:add:{invitation}:grp:{other}", COORDINATOR),
+    Row("mi:add:{invitation}:mtg:{meeting}", LEAD_HERE),
+    Row("mi:add:{invitation}:area:{area}", COORDINATOR),
+    Row("mi:add:{invitation}:st:0", COORDINATOR),
+    Row("mi:pg:{invitation}", COORDINATOR),
+    Row("mi:pm:{invitation}", COORDINATOR),
+    Row("mi:pa:{invitation}", COORDINATOR),
+    Row("mi:ps:{invitation}", COORDINATOR),
+    Row("mi:pv:{invitation}", COORDINATOR),
+    Row("mi:out:{invitation}:y", COORDINATOR, outsiders_allowed),
+    Row("mi:go:{invitation}", COORDINATOR, invitation_sent),
+    Row("mi:x:{invitation}", LEADS),  # the author throws their own draft away
     # Steps of /meeting and of the follow-up: stale outside their conversation.
     *[
         Row(step, NOBODY)
@@ -514,6 +544,7 @@ MATRIX: list[Row] = [
             "mc:e:place",
             "mf:o:{person}",
             "mf:d:7",
+            "mt:ex:{meeting}",
         )
     ],
 ]
@@ -539,6 +570,10 @@ FEATURE_REFUSALS = (
     "The status has changed in the meantime. Please look again.",
     "This meeting is only for members of its group.",
     "Only a coordinator or the lead of this group can do this.",
+    "You may invite people only to the meetings of the groups you lead.",
+    "You may invite only the groups you lead (and everyone to an open meeting).",
+    "Only a coordinator can invite people from outside the group.",
+    "Only an open meeting can be announced to all residents.",
 )
 
 
@@ -685,9 +720,20 @@ async def _feature_objects(session: Any, world: World) -> dict[str, int]:
         meeting_id=meeting.id, text="Ask for a quote", owner_id=person.id, due_on=soon.date()
     )
     option = DatePollOption(poll_id=poll.id, starts_at=soon)
-    session.add_all([item, option])
+    invitation = Broadcast(
+        author_id=world.me or person.id,
+        meeting_id=meeting.id,
+        audience={
+            "kind": "invitation",
+            "meeting_id": meeting.id,
+            "audiences": [{"kind": "everyone"}],
+        },
+        text=meeting.topic,
+    )
+    session.add_all([item, option, invitation])
     await session.flush()
     return {
+        "invitation": invitation.id,
         "meeting": meeting.id,
         "item": item.id,
         "poll": poll.id,

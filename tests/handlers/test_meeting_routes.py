@@ -65,6 +65,20 @@ LEGACY = [
     "mc:ag",
     "mc:send",
     "mc:x",
+    # later: /meetings pages, changing a meeting, the review's change buttons
+    "mt:ls:1",
+    "mt:ed:12",
+    "mt:ef:12:topic",
+    "mt:ef:12:place",
+    "mt:ef:12:agenda",
+    "mt:ef:12:capacity",
+    "mt:ex:12",
+    "mt:ec:12:y",
+    "mt:ec:12:n",
+    "mc:e:place",
+    "mc:e:cap",
+    "mc:e:agenda",
+    "mc:e:dur",
 ]
 PREFIXES = {"mt", "mp", "mc", "mf"}
 

@@ -9,8 +9,10 @@ from sqlmodel import select
 
 from bot import reminders
 from bot.db import Database
+from handlers.meetings import refresh
 from models import Answer, Meeting, Rsvp
-from tests.harness import Harness, User
+from models.meetings import MeetingCard
+from tests.harness import Call, Harness, User
 from tests.meeting_support import NOW, WARSAW, Team, meeting, team
 
 
@@ -63,14 +65,18 @@ async def test_lead_schedules_with_buttons_and_members_are_invited(
     assert await reminders.due(harness.app, now=m.starts_at - day) == [(m.id, 1, 86400)]
 
     anna = user(t.members[0])
-    calls = await harness.press(anna, harness.last(anna.id).button("I'll come"))
-    edited = [c for c in calls if c.method == "editMessageText" and c.chat_id == anna.id][-1]
+    card_id = await sent_card(db, anna.id)
+    calls = await harness.press(anna, harness.last(anna.id).button("I'll come"), card_id)
+    assert any("Your answer: I'll come" in c.params.get("text", "") for c in calls)  # the toast
+    calls = await refreshed(harness)
+    edited = next(c for c in calls if c.chat_id == anna.id)
+    assert edited.params["message_id"] == card_id
     assert "✅ 1" in edited.text and "Your answer: I'll come" in edited.text
     # The card in the group's chat follows the counts (in the programme's language).
-    chat_edit = next(c for c in calls if c.method == "editMessageText" and c.chat_id == -100777)
+    chat_edit = next(c for c in calls if c.chat_id == -100777)
     assert "✅ 1" in chat_edit.text and "Przyjdę" in str(chat_edit.buttons)
-    calls = await harness.press(anna, edited.button("I can't"))
-    edited = [c for c in calls if c.method == "editMessageText" and c.chat_id == anna.id][-1]
+    await harness.press(anna, edited.button("I can't"), card_id)
+    edited = next(c for c in await refreshed(harness) if c.chat_id == anna.id)
     assert "✅ 0" in edited.text and "❌ 1" in edited.text
     # From the group chat's card, too.
     bob = user(t.members[1])
@@ -79,7 +85,21 @@ async def test_lead_schedules_with_buttons_and_members_are_invited(
     assert any(
         c.method == "answerCallbackQuery" and "Maybe" in c.params.get("text", "") for c in calls
     )
-    assert "❔ 1" in [c for c in calls if c.method == "editMessageText"][-1].text
+    assert "❔ 1" in next(c for c in await refreshed(harness) if c.chat_id == -100777).text
+
+
+async def sent_card(db: Database, chat_id: int) -> int:
+    """The message id of the invitation card the bot sent to `chat_id`."""
+    async with db.session() as session:
+        found = await session.exec(select(MeetingCard).where(MeetingCard.chat_id == chat_id))
+        return found.one().message_id
+
+
+async def refreshed(harness: Harness) -> list[Call]:
+    """One round of the cards job: the edits it made."""
+    before = len(harness.calls)
+    await refresh.refresh_dirty(harness.app)
+    return [c for c in harness.calls[before:] if c.method == "editMessageText"]
 
 
 async def test_typed_dates_in_three_languages(harness: Harness, db: Database, t: Team) -> None:

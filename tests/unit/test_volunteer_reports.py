@@ -153,7 +153,7 @@ async def test_workbook_has_translated_volunteer_sheets(db: Database, tmp_path: 
     assert row["Miejsce"] == "Świetlica, ul. Żwirki 1"
     assert (row["Liczba miejsc"], row["Zapisanych"]) == (5, 1)
     assert row["Obszar problemowy"] == "problemy rozwojowe dzieci i młodzieży"
-    assert row["Dodał(a)"] == "Ewa Szef"
+    assert row["Kto dodał"] == "Ewa Szef"
 
     (header, signup) = rows_of(path, "Zapisy na okazje")
     assert header[:5] == ("Nr okazji", "Tytuł", "Początek", "Imię i nazwisko", "Telefon")
@@ -169,9 +169,9 @@ async def test_workbook_has_translated_volunteer_sheets(db: Database, tmp_path: 
     assert (youth["Autor"], youth["Treść"], youth["Status"]) == (
         "Ewa Szef",
         "Zbiórka w sobotę",
-        "zakończona",
+        "zakończone",
     )
-    assert [youth[h] for h in ("Doręczono", "Zablokowali bota", "Nieudane", "Niepewne")] == [
+    assert [youth[h] for h in ("Doręczono", "Zablokowało bota", "Nieudane", "Niepewne")] == [
         1,
         1,
         0,
@@ -179,12 +179,12 @@ async def test_workbook_has_translated_volunteer_sheets(db: Database, tmp_path: 
     ]
     assert sheet[ids["group"]]["Odbiorcy"] == "grupa Skarbnicy"
 
-    header, *recipients = rows_of(path, "Odbiorcy wysyłek")
-    assert header[:3] == ("Nr wysyłki", "Odbiorca", "Wynik")
+    header, *recipients = rows_of(path, "Odbiorcy ogłoszeń")
+    assert header[:3] == ("Nr ogłoszenia", "Odbiorca", "Wynik")
     outcomes = {(r[0], r[1]): (r[2], r[3]) for r in recipients}
     assert outcomes == {
         (ids["youth"], ANNA): ("doręczono", None),
-        (ids["youth"], "Bogdan Nowak"): ("zablokował(a) bota", None),
+        (ids["youth"], "Bogdan Nowak"): ("bot zablokowany", None),
         (ids["group"], "czat grupy Skarbnicy"): ("nie udało się", "chat not found"),
     }
 
@@ -213,5 +213,5 @@ async def test_audit_and_mydata_name_the_new_records(db: Database) -> None:
         lines = [audit_line(e, "Ewa Szef") for e in entries]
         labels = {i18n.gettext(MYDATA_LABELS[t]) for t in ("volunteers", "broadcast_recipients")}
     assert any("okazja do pomocy dodana" in line for line in lines)
-    assert any("wysyłka rozpoczęta" in line for line in lines)
-    assert labels == {"Twój profil wolontariusza", "Wiadomości z wysyłek do Ciebie"}
+    assert any("rozpoczęto wysyłanie ogłoszenia" in line for line in lines)
+    assert labels == {"Twój profil wolontariusza", "Ogłoszenia wysłane do Ciebie"}

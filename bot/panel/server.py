@@ -1,0 +1,83 @@
+"""Serving the panel from the bot's own process and event loop.
+
+As python-telegram-bot's `customwebhookbot.py` runs a web server beside the bot: uvicorn's
+`Server.serve()` runs as a task on PTB's loop, started after the bot's start-up work
+(post_init) and stopped before the bot's HTTP client closes (post_stop). Signals stay with
+PTB (uvicorn's own handlers are left out), so Ctrl+C stops both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+
+from bot.context import BotApplication
+
+log = logging.getLogger(__name__)
+TASK = "panel_server_task"
+
+
+class _Server(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # PTB handles SIGINT/SIGTERM
+        yield
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now so that a busy port fails at once, clearly."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(app: Any, sock: socket.socket) -> tuple[_Server, socket.socket]:
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        proxy_headers=True,  # behind the reverse proxy that terminates HTTPS
+        server_header=False,
+    )
+    return _Server(config), sock
+
+
+def serve_panel(application: BotApplication, *, port: int, host: str = "0.0.0.0") -> None:
+    """Make `application` serve the panel on host:port while it runs (polling or webhook)."""
+    from bot.panel.app import create_app
+
+    sock = bind(host, port)
+    server, _sock = make_server(create_app(application), sock)
+    started, stopped = application.post_init, application.post_stop
+
+    async def post_init(app: BotApplication) -> None:
+        if started is not None:
+            await started(app)
+        app.bot_data[TASK] = asyncio.create_task(server.serve(sockets=[sock]))
+        log.info("panel served on %s:%s", host, port)
+
+    async def post_stop(app: BotApplication) -> None:
+        server.should_exit = True
+        task = app.bot_data.pop(TASK, None)
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, timeout=5)
+        sock.close()
+        if stopped is not None:
+            await stopped(app)
+
+    application.post_init = post_init  # type: ignore[assignment]
+    application.post_stop = post_stop  # type: ignore[assignment]

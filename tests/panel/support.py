@@ -1,0 +1,126 @@
+"""A small world for the panel's tests: a coordinator, a lead, a leader and a resident,
+contributions in two groups, a meeting with answers, a volunteer; and signed initData."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from bot.panel.auth import sign
+from models import (
+    Answer,
+    Contribution,
+    Group,
+    Meeting,
+    Member,
+    Membership,
+    ProblemArea,
+    Role,
+    Rsvp,
+    Volunteer,
+    utcnow,
+)
+from tests.conftest import TOKEN
+
+COORDINATOR, LEAD, LEADER, RESIDENT, STRANGER = 700001, 700002, 700003, 700004, 700005
+PANEL_URL = "https://panel.example.org/"
+
+
+def init_data(telegram_id: int, *, token: str = TOKEN, age: int = 0, language: str = "en") -> str:
+    import time
+
+    user = {"id": telegram_id, "first_name": "Test", "language_code": language}
+    return sign(user, token, auth_date=int(time.time()) - age)
+
+
+def auth(telegram_id: int, **options: Any) -> dict[str, str]:
+    return {"Authorization": "tma " + init_data(telegram_id, **options)}
+
+
+@dataclass
+class World:
+    coordinator: Member
+    lead: Member
+    leader: Member
+    resident: Member
+    own_group: Group  # led by `lead`
+    other_group: Group
+    idea: Contribution  # by `leader`, in own_group, new
+    barrier: Contribution  # by `leader`, in other_group, new
+    meeting: Meeting
+
+
+async def build_world(db: Any) -> World:
+    now = utcnow()
+    async with db.session() as session:
+
+        def person(telegram_id: int, name: str, role: Role) -> Member:
+            member = Member(
+                telegram_id=telegram_id,
+                display_name=name,
+                role=role,
+                language="en",
+                consent_at=now,
+                onboarded_at=now,
+            )
+            session.add(member)
+            return member
+
+        coordinator = person(COORDINATOR, "Clara Coordinator", Role.COORDINATOR)
+        lead = person(LEAD, "Leon Lead", Role.LEAD)
+        leader = person(LEADER, "Lena Leader", Role.LEADER)
+        resident = person(RESIDENT, "Rita Resident", Role.RESIDENT)
+        session.add(Member(telegram_id=STRANGER))  # started the bot, never consented
+        await session.flush()
+        own = (await session.exec(select(Group).where(Group.slug == "inventors"))).one()
+        other = (await session.exec(select(Group).where(Group.slug == "mediators"))).one()
+        area = (await session.exec(select(ProblemArea))).first()
+        assert area is not None
+        own.lead_id = lead.id
+        session.add(own)
+        session.add(Membership(member_id=leader.id, group_id=own.id))  # type: ignore[arg-type]
+        session.add(Membership(member_id=lead.id, group_id=own.id))  # type: ignore[arg-type]
+        idea = Contribution(
+            kind="idea",
+            title="Seniors' café in the library",
+            details={"for_whom": "seniors", "first_step": "ask the library"},
+            area_id=area.id,
+            group_id=own.id,
+            author_id=leader.id,
+        )
+        barrier = Contribution(
+            kind="barrier",
+            title="No ramp at the clinic",
+            details={"where": "clinic", "remover": "the town"},
+            area_id=area.id,
+            group_id=other.id,
+            author_id=leader.id,
+        )
+        session.add_all([idea, barrier])
+        starts = (now + timedelta(days=1)).replace(hour=15, minute=0, second=0, microsecond=0)
+        meeting = Meeting(
+            group_id=own.id,  # type: ignore[arg-type]
+            topic="Planning the café",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
+            place="Library, room 2",
+        )
+        session.add(meeting)
+        await session.flush()
+        session.add(Rsvp(meeting_id=meeting.id, member_id=leader.id, answer=Answer.YES))  # type: ignore[arg-type]
+        session.add(
+            Volunteer(
+                member_id=resident.id,  # type: ignore[arg-type]
+                name="Rita Resident",
+                phone="+48 600 100 200",
+                street=None,
+                skills="cooking, tutoring",
+                areas=[area.slug],
+                availability=["evening"],
+            )
+        )
+        await session.flush()
+        return World(coordinator, lead, leader, resident, own, other, idea, barrier, meeting)
