@@ -134,6 +134,7 @@ def register(application: App) -> None:
             CommandHandler("browse", private_only(browse.browse_command)),
             CommandHandler("mine", private_only(browse.mine)),
             on(browse.browse_page, r.BROWSE, r.BROWSE_PAGE),
+            on(browse.browse_from, r.BROWSE_AFTER, r.BROWSE_BEFORE),
             on(browse.filter_choice, r.FILTER, r.FILTER_WITH_PAGE),
             on(browse.back_to_list, r.BACK_TO_LIST),
             on(browse.mine, r.MINE, r.MINE_PAGE),

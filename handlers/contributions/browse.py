@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -82,13 +83,50 @@ async def _filter_labels(session: Any, f: Filters) -> str:
     return "<i>" + " · ".join(parts) + "</i>"
 
 
+def keyset_pager(result: service.Page, args: Sequence[object]) -> list[InlineKeyboardButton]:
+    """« page »: the arrows carry where the shown page starts and ends (a keyset), or only
+    the page number when ids are too long for Telegram's 64 bytes."""
+    row: list[InlineKeyboardButton] = []
+    if result.page > 0:
+        start = result.prev_cursor
+        row.append(
+            _arrow("«", r.BROWSE_BEFORE, args, result.page - 1, start)
+            if start is not None
+            else r.BROWSE_PAGE.button("«", *args, result.page - 1)
+        )
+    row.append(kb.button(str(result.page + 1), kb.NOOP))
+    if result.has_next:
+        end = result.next_cursor
+        row.append(
+            _arrow("»", r.BROWSE_AFTER, args, result.page + 1, end)
+            if end is not None
+            else r.BROWSE_PAGE.button("»", *args, result.page + 1)
+        )
+    return row if len(row) > 1 else []
+
+
+def _arrow(
+    label: str, route: kb.Route, args: Sequence[object], page: int, cursor: service.Cursor
+) -> InlineKeyboardButton:
+    try:
+        return route.button(label, *args, page, cursor.id, cursor.support_count or 0)
+    except kb.CallbackDataTooLong:
+        return r.BROWSE_PAGE.button(label, *args, page)
+
+
 async def render_list(
-    context: Context, filters_: Filters, page: int, viewer: Member | None
+    context: Context,
+    filters_: Filters,
+    page: int,
+    viewer: Member | None,
+    *,
+    after: service.Cursor | None = None,
+    before: service.Cursor | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One page of a list (the filtered /browse, or the viewer's own with /mine): short cards,
     a button to open each, the pager, and for /browse the filter and sort buttons."""
     async with context.db.session() as session:
-        result = await service.browse(session, filters_, page, viewer)
+        result = await service.browse(session, filters_, page, viewer, after=after, before=before)
         labels = await _filter_labels(session, filters_)
     mine = filters_.author_id is not None
     title = _("My contributions") if mine else _("Contributions")
@@ -112,7 +150,7 @@ async def render_list(
         rows.append(kb.route_next_prev(r.MINE_PAGE, result.page, result.has_next))
     else:
         args = filter_args(filters_)
-        rows.append(kb.route_next_prev(r.BROWSE_PAGE, result.page, result.has_next, *args))
+        rows.append(keyset_pager(result, args))
         rows.append(
             [
                 r.FILTER.button(_("Kind"), "k", *args),
@@ -127,11 +165,21 @@ async def render_list(
     return "\n".join(lines).strip(), kb.with_menu(rows)
 
 
-async def show_list(update: Update, context: Context, filters_: Filters, page: int) -> None:
+async def show_list(
+    update: Update,
+    context: Context,
+    filters_: Filters,
+    page: int,
+    *,
+    after: service.Cursor | None = None,
+    before: service.Cursor | None = None,
+) -> None:
     assert context.user_data is not None
     # Remembered for "back to the list".
     context.user_data[LAST_LIST] = [*filter_args(filters_), page, filters_.author_id]
-    text, keyboard = await render_list(context, filters_, page, context.member)
+    text, keyboard = await render_list(
+        context, filters_, page, context.member, after=after, before=before
+    )
     await reply(update, text, keyboard)
 
 
@@ -149,6 +197,21 @@ async def browse_page(update: Update, context: Context) -> None:
     args = r.BROWSE_PAGE.parse(data) if r.BROWSE_PAGE.matches(data) else ()
     filters_, page = filters_from(args)
     await show_list(update, context, filters_, page)
+
+
+@requires()
+async def browse_from(update: Update, context: Context) -> None:
+    """The next or previous page, read from where the shown one ends or starts."""
+    await answer(update)
+    data = update.callback_query.data if update.callback_query else None
+    forward = r.BROWSE_AFTER.matches(data)
+    *args, card_id, support = (r.BROWSE_AFTER if forward else r.BROWSE_BEFORE).parse(data)
+    filters_, page = filters_from(tuple(args))
+    cursor = service.Cursor(card_id, support if filters_.by_support else None)
+    if forward:
+        await show_list(update, context, filters_, page, after=cursor)
+    else:
+        await show_list(update, context, filters_, page, before=cursor)
 
 
 @requires()

@@ -41,6 +41,10 @@ FILTER_ARGS: tuple[kb.ArgSpec, ...] = (KINDS, str, str, STATUSES, SORTS)
 CHOOSE_KIND = kb.route(F)
 BROWSE = kb.route(F, "b")
 BROWSE_PAGE = kb.route(F, "b", *FILTER_ARGS, int)
+# The next / previous page from where the shown one ends / starts (a keyset: page number,
+# then the card's id and support count), so page 500 costs what page 1 does.
+BROWSE_AFTER = kb.route(F, "ba", *FILTER_ARGS, int, int, int)
+BROWSE_BEFORE = kb.route(F, "bb", *FILTER_ARGS, int, int, int)
 FILTER = kb.route(F, "bf", DIMENSIONS, *FILTER_ARGS)
 # Never built: data that also carries a page (accepted as before, the page is ignored).
 FILTER_WITH_PAGE = kb.route(F, "bf", DIMENSIONS, *FILTER_ARGS, int)

@@ -356,6 +356,8 @@ MATRIX: list[Row] = [
     Row("ct:b", REGISTERED),
     Row("ct:b:i:{area}:{group}:n:s:0", REGISTERED),
     Row("ct:bf:k:-:-:-:-:n:0", REGISTERED),
+    Row("ct:ba:i:-:-:-:n:1:1:0", REGISTERED),
+    Row("ct:bb:i:-:-:-:n:0:9:0", REGISTERED),
     Row("ct:bl", REGISTERED),
     Row("ct:m", REGISTERED),
     Row("ct:m:1", REGISTERED),

@@ -315,8 +315,12 @@ async def test_browse_filters_sorts_and_pages(harness: Harness) -> None:
     calls = await harness.send(piotr, "/browse")
     page = calls[-1]
     assert "Przyczyna A" in page.text and "Pomysł 2" in page.text and "Pomysł 1" not in page.text
+    assert page.button("»").startswith("ct:ba:")  # a keyset, not an offset
     calls = await harness.press(piotr, page.button("»"))
     assert "Pomysł 1" in calls[-1].text and "Pomysł 0" in calls[-1].text
+    assert "Pomysł 2" not in calls[-1].text
+    back = await harness.press(piotr, calls[-1].button("«"))
+    assert "Pomysł 2" in back[-1].text and "Pomysł 1" not in back[-1].text
     calls = await harness.press(piotr, calls[-1].button("Kind"))
     calls = await harness.press(piotr, calls[-1].button("cause"))
     assert "Przyczyna A" in calls[-1].text and "Pomysł" not in calls[-1].text
