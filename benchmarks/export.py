@@ -1,19 +1,23 @@
 """Export benchmark: wall time and peak RSS of `/export` on a big database.
 
     uv run python benchmarks/export.py [--members 10000] [--rows 100000] [--format xlsx]
-                                       [--url postgresql://...]
+                                       [--url postgresql://...] [--db PATH] [--json]
 
 Builds the database (a temporary SQLite file unless --url), then runs the export in a
 fresh child process so its peak RSS is the export's own, not the data generator's.
 Bulk rows: --rows contributions (with a support each tenth), --meetings meetings (most of
 them held) with --answers answers and attendance spread over them, and two action items
-per meeting. Target: < 20 s, < 300 MB.
+per meeting: 153,010 rows with the defaults. --db keeps the SQLite database in PATH and
+reuses it. Target: <= 10 s and <= 150 MB peak RSS (the whole child process: interpreter,
+imports, export). CPU seconds are printed too: on a shared machine they are the steadier
+figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import resource
 import subprocess
@@ -204,6 +208,8 @@ def main() -> int:
     parser.add_argument("--answers", type=int, default=20_000, help="over all meetings")
     parser.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     parser.add_argument("--url", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--db", type=Path, help="keep/reuse the SQLite database here")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--child", nargs=2, metavar=("URL", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -213,31 +219,59 @@ def main() -> int:
     from bot.db import migrate
 
     with tempfile.TemporaryDirectory() as folder:
-        url = args.url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        path = args.db or Path(folder) / "bench.db"
+        url = args.url or f"sqlite+aiosqlite:///{path}"
+        fresh = bool(args.url) or not path.exists()
         migrate(url)
-        started = time.perf_counter()
-        asyncio.run(build(url, args.members, args.rows, args.meetings, args.answers))
-        print(
-            f"built {args.members} members, {args.rows} contributions, "
-            f"{args.meetings} meetings with {args.answers} answers in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
+        if fresh:
+            started = time.perf_counter()
+            asyncio.run(build(url, args.members, args.rows, args.meetings, args.answers))
+            if not args.json:
+                print(
+                    f"built {args.members} members, {args.rows} contributions, "
+                    f"{args.meetings} meetings with {args.answers} answers in "
+                    f"{time.perf_counter() - started:.1f} s"
+                )
         out = Path(folder) / f"report.{'xlsx' if args.format == 'xlsx' else 'zip'}"
         started = time.perf_counter()
-        subprocess.run(
+        child = subprocess.run(
             [sys.executable, __file__, "--format", args.format, "--child", url, str(out)],
             check=True,
+            capture_output=True,
+            text=True,
+            cwd=folder,  # its data/exports
         )
         wall = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         size_mb = out.stat().st_size / 1024 / 1024
-        print(
-            f"wall time {wall:.1f} s (with interpreter start), peak RSS {peak_mb:.0f} MB, "
-            f"file {size_mb:.1f} MB"
-        )
-        ok = wall < 20 and peak_mb < 300
-        print("target < 20 s and < 300 MB:", "met" if ok else "MISSED")
-        return 0 if ok else 1
+    line = child.stdout.strip().splitlines()[-1]
+    rows, export_s = line.split()[1], float(line.split(", ")[-1].split()[0])
+    ok_time, ok_memory = wall <= 10, peak_mb <= 150
+    if args.json:
+        summary = [
+            row(f"export of {rows} rows, {args.format}", wall, "s", "<= 10", ok_time),
+            row("  its CPU time", cpu, "s"),
+            row("  the export alone (no interpreter start)", export_s, "s"),
+            row("  peak RSS", peak_mb, "MB", "<= 150", ok_memory),
+        ]
+        print(json.dumps({"summary": summary}))
+        return 0
+    print(line)
+    print(
+        f"wall time {wall:.1f} s (with interpreter start), CPU {cpu:.1f} s, "
+        f"peak RSS {peak_mb:.0f} MB, file {size_mb:.1f} MB"
+    )
+    ok = ok_time and ok_memory
+    print("target <= 10 s and <= 150 MB:", "met" if ok else "MISSED")
+    return 0 if ok else 1
+
+
+def row(
+    metric: str, value: float, unit: str, target: str = "", ok: bool | None = None
+) -> dict[str, object]:
+    return {"metric": metric, "value": value, "unit": unit, "target": target, "ok": ok}
 
 
 if __name__ == "__main__":

@@ -178,7 +178,7 @@ async def overview(update: Update, context: Context) -> int:
         rows.append([OVERVIEW.button(_("Refresh"))])
     rows.insert(0, [NEW.button(_("New broadcast"))])
     if _is_coordinator(member):
-        rows.append([UNREACHABLE.button(_("People who blocked the bot"), 0)])
+        rows.append([UNREACHABLE.button(_("Who blocked the bot"), 0)])
     await reply(update, "\n".join(lines), kb.with_menu(rows))
     return END
 

@@ -20,7 +20,9 @@ COMMANDS: list[CommandSpec] = []
 
 def panel_keyboard(url: str) -> InlineKeyboardMarkup:
     """The Web App button: Telegram opens the panel with the member's signed initData."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Open the panel"), web_app=WebAppInfo(url))]])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("Open the panel"), web_app=WebAppInfo(url))]]
+    )
 
 
 @requires(Role.LEAD)

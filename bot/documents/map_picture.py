@@ -71,13 +71,23 @@ def map_png(area: AreaMap) -> bytes:
     for a, b in area.edges:
         if a in where and b in where:
             (x1, y1), (x2, y2) = sorted((where[a], where[b]))
+            # A link that skips a column (a cause straight to an idea) bends around it.
+            bend = 0.0 if x2 - x1 <= 1 else -0.25
             axes.annotate(
                 "",
                 xy=(x2 - 0.28, y2),
                 xytext=(x1 + 0.28, y1),
-                arrowprops={"arrowstyle": "->", "color": "#555555", "lw": 1.1},
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": "#555555",
+                    "lw": 1.1,
+                    "connectionstyle": f"arc3,rad={bend}",
+                },
                 zorder=2,
             )
+    figure.text(
+        0.01, 0.01, _("#number (supports); arrows: links"), fontsize=8.5, color="#666666"
+    )
     if not area.nodes:
         axes.text(1.5, 1, _("Nothing contributed yet."), ha="center", fontsize=13)
     buffer = io.BytesIO()

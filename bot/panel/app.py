@@ -109,6 +109,7 @@ VIEWS: dict[str, PageView] = {
     "groups": views.groups,
     "group": views.group,
     "meetings": views.meetings,
+    "meeting": views.meeting,
     "volunteers": views.volunteers,
 }
 STATUS_ERRORS: dict[type[DomainError], int] = {NotAllowed: 403, NotFound: 404, InvalidInput: 409}
@@ -121,7 +122,7 @@ class Panel:
         self.application = application
         self.telegram_js = telegram_js
         self.limit = rate_limit
-        self.cache = views.StatsCache()
+        self.cache = views.StatsCache(runtime(application).db)
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -176,8 +177,6 @@ class Panel:
                 language=language,
                 telegram_js=self.telegram_js,
                 telegram_js_url=TELEGRAM_JS,
-                denied=_("Open this panel from the bot in Telegram: send /panel."),
-                failed=_("Something went wrong. Please try again."),
             )
         return HTMLResponse(html)
 
@@ -205,7 +204,7 @@ class Panel:
             html = self.templates.get_template(f"{page}.html").render(
                 t=views.labels(),
                 nav=views.nav(viewer),
-                tab="groups" if page == "group" else page,
+                tab={"group": "groups", "meeting": "meetings"}.get(page, page),
                 language=viewer.language,
                 **data,
             )
@@ -245,7 +244,7 @@ class Panel:
                 message = _(error.message).format(**error.params)
             code = next((c for t, c in STATUS_ERRORS.items() if isinstance(error, t)), 409)
             return JSONResponse({"ok": False, "message": message}, status_code=code)
-        self.cache.clear()
+        self.cache.expire()
         with use_language(language):
             message = _("Status: {status}").format(status=views.status_name(status))
         await self.tell_author(contribution_id)
@@ -281,9 +280,7 @@ def create_app(
         routes=[
             Route("/", panel.shell, methods=["GET"]),
             Route("/api/view/{page:str}", panel.view, methods=["GET"]),
-            Route(
-                "/api/contributions/{contribution_id:int}/status", panel.move, methods=["POST"]
-            ),
+            Route("/api/contributions/{contribution_id:int}/status", panel.move, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )

@@ -11,9 +11,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.services import contributions as contributions_service
 from bot.services import meetings as meetings_service
-from bot.services.contributions import Card
 from bot.services.permissions import has_role
 from models import (
     Contribution,
@@ -24,9 +22,10 @@ from models import (
     ProblemArea,
     Role,
     Rsvp,
+    Volunteer,
 )
 
-COLUMN_LIMIT = 20  # cards shown per status column
+COLUMN_LIMIT = 10  # cards shown per status column
 SEARCH_LIMIT = 120  # cards a text search shows, over all columns
 SEARCH_MAX = 60  # characters of a search
 
@@ -53,13 +52,43 @@ def _conditions(filters: BoardFilters) -> list[Any]:
     return found
 
 
-def _cards(rows: Any) -> list[Card]:
-    return [Card(c, name, g, a, support is not None) for c, name, g, a, support in rows]
+@dataclass(frozen=True)
+class BoardRow:
+    """What a board card shows: plain columns, no ORM objects (a board holds 60 cards)."""
+
+    id: int
+    kind: str
+    title: str
+    status: str
+    support_count: int
+    created_at: datetime
+    rejection_reason: str | None
+    group_id: int | None
+    area_id: int | None
+    author_name: str | None
+
+
+_ROW = (
+    col(Contribution.id),
+    col(Contribution.kind),
+    col(Contribution.title),
+    col(Contribution.status),
+    col(Contribution.support_count),
+    col(Contribution.created_at),
+    col(Contribution.rejection_reason),
+    col(Contribution.group_id),
+    col(Contribution.area_id),
+    col(Member.display_name),
+)
+
+
+def _rows_query() -> Any:
+    return select(*_ROW).outerjoin(Member, col(Member.id) == col(Contribution.author_id))
 
 
 async def board(
-    session: AsyncSession, filters: BoardFilters, viewer: Member
-) -> tuple[dict[str, list[Card]], Counter[str]]:
+    session: AsyncSession, filters: BoardFilters
+) -> tuple[dict[str, list[BoardRow]], Counter[str]]:
     """Cards per status (newest first, at most COLUMN_LIMIT each) and the count per status.
 
     Without a search each column is one query on the (status, id) index; a search reads the
@@ -76,29 +105,36 @@ async def board(
             ).all()
         )
     )
-    query = contributions_service._card_query(viewer)
-    columns: dict[str, list[Card]] = {status.value: [] for status in ContributionStatus}
+    columns: dict[str, list[BoardRow]] = {status.value: [] for status in ContributionStatus}
     if filters.search:
         rows = await session.exec(
-            query.where(*conditions).order_by(col(Contribution.id).desc()).limit(SEARCH_LIMIT)
+            _rows_query()
+            .where(*conditions)
+            .order_by(col(Contribution.id).desc())
+            .limit(SEARCH_LIMIT)
         )
-        for card in _cards(rows.all()):
-            columns[card.contribution.status].append(card)
+        for row in rows.all():
+            found = BoardRow(*row)
+            if len(columns[found.status]) < COLUMN_LIMIT:
+                columns[found.status].append(found)
         return columns, counts
     for status in ContributionStatus:
         if not counts.get(status.value):
             continue
         rows = await session.exec(
-            query.where(*conditions, col(Contribution.status) == status.value)
+            _rows_query()
+            .where(*conditions, col(Contribution.status) == status.value)
             .order_by(col(Contribution.id).desc())
             .limit(COLUMN_LIMIT)
         )
-        columns[status.value] = _cards(rows.all())
+        columns[status.value] = [BoardRow(*row) for row in rows.all()]
     return columns, counts
 
 
 async def choices(session: AsyncSession) -> tuple[list[ProblemArea], list[Group]]:
-    areas = list((await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all())
+    areas = list(
+        (await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all()
+    )
     groups = list(
         (
             await session.exec(
@@ -117,8 +153,6 @@ class MonthMeeting:
     group: Group | None
     counts: Counter[str]
     present: int
-    may_manage: bool
-    answers: list[tuple[str, str, bool]]  # (name, answer, checked in), for managers only
     mine: str | None  # the viewer's own answer
 
 
@@ -158,42 +192,58 @@ async def month_meetings(
             present[meeting_id] += 1
         if member_id == viewer.id:
             own[meeting_id] = answer
-    from bot.services.permissions import Action, can
-
-    managed = [
-        m.id for m in meetings if can(viewer, Action.MANAGE_MEETING, groups.get(m.group_id))
-    ]
-    names: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
-    if managed:
-        rows2 = await session.exec(
-            select(Rsvp.meeting_id, Member.display_name, Rsvp.answer, Rsvp.checked_in_at)
-            .join(Member, col(Member.id) == col(Rsvp.member_id))
-            .where(col(Rsvp.meeting_id).in_(managed))
-            .order_by(col(Rsvp.answered_at), col(Rsvp.id))
-        )
-        for meeting_id, name, answer, checked_in in rows2.all():
-            names[meeting_id].append((name or "—", answer, checked_in is not None))
     return [
         MonthMeeting(
             meeting=m,
             group=groups.get(m.group_id),
             counts=counts[m.id or 0],
             present=present[m.id or 0],
-            may_manage=m.id in managed,
-            answers=names[m.id or 0],
             mine=own.get(m.id or 0),
         )
         for m in meetings
     ]
 
 
+async def meeting_answers(session: AsyncSession, meeting_id: int) -> list[tuple[str, str, bool]]:
+    """(name, answer, checked in) of everyone who answered, in the order they answered."""
+    rows = await session.exec(
+        select(Member.display_name, Rsvp.answer, Rsvp.checked_in_at)
+        .join(Member, col(Member.id) == col(Rsvp.member_id))
+        .where(Rsvp.meeting_id == meeting_id)
+        .order_by(col(Rsvp.answered_at), col(Rsvp.id))
+    )
+    return [(name or "—", answer, there is not None) for name, answer, there in rows.all()]
+
+
+async def volunteers(session: AsyncSession, wanted: Any, limit: int) -> tuple[list[Volunteer], int]:
+    """Volunteers matching `wanted` (the chat's `volunteers.Filter`, with the same rules as
+    `volunteers.search`), by name: the first `limit` and how many match. Reads the volunteer
+    rows only (not their members)."""
+    query = select(Volunteer)
+    if wanted.street == "-":
+        query = query.where(col(Volunteer.street).is_(None))
+    elif wanted.street:
+        query = query.where(Volunteer.street == wanted.street)
+    skill = (wanted.skill or "").casefold()
+    found = []
+    for volunteer in (await session.exec(query.order_by(col(Volunteer.name)))).all():
+        if wanted.area and wanted.area not in volunteer.areas:
+            continue
+        if wanted.availability and wanted.availability not in volunteer.availability:
+            continue
+        if skill and skill not in volunteer.skills.casefold():
+            continue
+        found.append(volunteer)
+    return found[:limit], len(found)
+
+
 async def own_summary(session: AsyncSession, viewer: Member) -> tuple[int, int]:
     """(the viewer's contributions, the viewer's groups) for an overview without statistics."""
     contributions = (
         await session.exec(
-            select(func.count()).select_from(Contribution).where(
-                col(Contribution.author_id) == viewer.id
-            )
+            select(func.count())
+            .select_from(Contribution)
+            .where(col(Contribution.author_id) == viewer.id)
         )
     ).one()
     groups = len(await meetings_service.my_group_ids(session, viewer))

@@ -55,8 +55,11 @@ def make_server(app: Any, sock: socket.socket) -> tuple[_Server, socket.socket]:
     return _Server(config), sock
 
 
-def serve_panel(application: BotApplication, *, port: int, host: str = "0.0.0.0") -> None:
-    """Make `application` serve the panel on host:port while it runs (polling or webhook)."""
+def serve_panel(
+    application: BotApplication, *, port: int, host: str = "0.0.0.0"
+) -> tuple[str, int]:
+    """Make `application` serve the panel on host:port while it runs (polling or webhook).
+    The port is bound at once (an OSError if taken); returns the address bound."""
     from bot.panel.app import create_app
 
     sock = bind(host, port)
@@ -81,3 +84,5 @@ def serve_panel(application: BotApplication, *, port: int, host: str = "0.0.0.0"
 
     application.post_init = post_init  # type: ignore[assignment]
     application.post_stop = post_stop  # type: ignore[assignment]
+    bound_host, bound_port = sock.getsockname()[:2]
+    return str(bound_host), int(bound_port)

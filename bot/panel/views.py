@@ -7,16 +7,28 @@ words come from the gettext catalogs (the templates hold no text of their own).
 
 from __future__ import annotations
 
+import asyncio
 import calendar
+import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.i18n import N_, current_language, format_date, format_time, local, ngettext, weekday_name
+from bot.db import Database
+from bot.i18n import (
+    N_,
+    current_language,
+    format_date,
+    format_time,
+    local,
+    ngettext,
+    use_language,
+    weekday_name,
+)
 from bot.i18n import gettext as _
 from bot.panel import queries
 from bot.profile import Profile
@@ -29,8 +41,10 @@ from bot.services.errors import DomainError
 from bot.services.permissions import Action, can, has_role
 from models import Answer, ContributionKind, ContributionStatus, Group, Member, Role, utcnow
 
-PAGES = ("overview", "board", "groups", "group", "meetings", "volunteers")
+log = logging.getLogger(__name__)
+PAGES = ("overview", "board", "groups", "group", "meetings", "meeting", "volunteers")
 STATS_TTL = 30.0  # seconds the overview's numbers are reused (they are the same for all)
+VOLUNTEERS_SHOWN = 100  # the rest is reached with the filters
 
 
 class Forbidden(Exception):
@@ -52,7 +66,6 @@ def labels() -> dict[str, str]:
         "search": _("Search"),
         "search_hint": _("Search titles"),
         "filter": _("Show"),
-        "move_to": _("Move to"),
         "reject": _("Reject"),
         "reason": _("Reason for the author"),
         "confirm_reject": _("Reject it"),
@@ -88,10 +101,12 @@ def labels() -> dict[str, str]:
         "my_contributions": _("My contributions"),
         "my_groups": _("My groups"),
         "back": _("Back"),
-        "supports": _("supports"),
         "by": _("by"),
         "former_member": _("former member"),
         "loading": _("Loading…"),
+        "narrow": _("Only the first 100 are shown: narrow the list with the filters."),
+        "denied": _("Open this panel from the bot in Telegram: send /panel."),
+        "failed": _("Something went wrong. Please try again."),
     }
 
 
@@ -105,23 +120,46 @@ class Viewer:
         return has_role(self.member, Role.COORDINATOR)
 
 
-@dataclass
 class StatsCache:
-    """The overview's series per language, kept STATS_TTL seconds."""
+    """The overview's series per language. Computed on the first request; after STATS_TTL
+    seconds the next request still gets the kept figures at once while they are computed
+    again in the background (the counts scan whole tables: 100 ms and more on 100,000
+    contributions)."""
 
-    entries: dict[str, tuple[float, list[stats_service.SeriesResult]]] = field(
-        default_factory=dict
-    )
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.entries: dict[str, tuple[float, list[stats_service.SeriesResult]]] = {}
+        self.refreshing: set[str] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
 
     async def get(self, session: AsyncSession) -> list[stats_service.SeriesResult]:
         language = current_language()
-        now = time.monotonic()
         cached = self.entries.get(language)
-        if cached is not None and now - cached[0] < STATS_TTL:
-            return cached[1]
-        results = await stats_service.collect(session)
-        self.entries[language] = (now, results)
-        return results
+        if cached is None:
+            results = await stats_service.collect(session)
+            self.entries[language] = (time.monotonic(), results)
+            return results
+        if time.monotonic() - cached[0] >= STATS_TTL and language not in self.refreshing:
+            self.refreshing.add(language)
+            task = asyncio.create_task(self._refresh(language))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return cached[1]
+
+    async def _refresh(self, language: str) -> None:
+        try:
+            with use_language(language):
+                async with self.db.session() as session:
+                    results = await stats_service.collect(session)
+            self.entries[language] = (time.monotonic(), results)
+        except Exception:
+            log.warning("could not refresh the panel's statistics", exc_info=True)
+        finally:
+            self.refreshing.discard(language)
+
+    def expire(self) -> None:
+        """Something changed: the next overview brings fresh figures (in the background)."""
+        self.entries = {k: (float("-inf"), v) for k, (_t, v) in self.entries.items()}
 
     def clear(self) -> None:
         self.entries.clear()
@@ -196,26 +234,46 @@ class BoardCard:
     may_reject: bool
 
 
-def _board_card(card: contributions_service.Card, viewer: Viewer) -> BoardCard:
-    c = card.contribution
-    assert c.id is not None
-    may = can(viewer.member, Action.SET_CONTRIBUTION_STATUS, card.group)
-    current = ContributionStatus(c.status)
+def _board_card(
+    row: queries.BoardRow,
+    viewer: Viewer,
+    groups: Mapping[int | None, Group],
+    areas: Mapping[int | None, str],
+) -> BoardCard:
+    group = groups.get(row.group_id)
+    may = can(viewer.member, Action.SET_CONTRIBUTION_STATUS, group)
+    current = ContributionStatus(row.status)
     following = contributions_service.NEXT_STATUS.get(current) if may else None
-    area = card.area.names.get(current_language()) or card.area.slug if card.area else "—"
     return BoardCard(
-        id=c.id,
-        kind=kind_name(c.kind),
-        title=c.title,
-        author=card.author_name or _("former member"),
-        group=group_name(card.group),
-        area=area,
-        supports=c.support_count,
-        date=format_date(c.created_at),
-        reason=c.rejection_reason if current == ContributionStatus.REJECTED else None,
+        id=row.id,
+        kind=kind_name(row.kind),
+        title=row.title,
+        author=row.author_name or _("former member"),
+        group=group_name(group),
+        area=areas.get(row.area_id, "—"),
+        supports=row.support_count,
+        date=format_date(row.created_at),
+        reason=row.rejection_reason if current == ContributionStatus.REJECTED else None,
         next_status=following.value if following else None,
         next_label=status_name(following) if following else None,
         may_reject=may and current in contributions_service.REJECTABLE,
+    )
+
+
+def _card_row(card: contributions_service.Card) -> queries.BoardRow:
+    c = card.contribution
+    assert c.id is not None
+    return queries.BoardRow(
+        c.id,
+        c.kind,
+        c.title,
+        c.status,
+        c.support_count,
+        c.created_at,
+        c.rejection_reason,
+        c.group_id,
+        c.area_id,
+        card.author_name,
     )
 
 
@@ -231,20 +289,22 @@ async def board(
         group_id=_int(params, "group"),
         search=" ".join(params.get("q", "").split())[: queries.SEARCH_MAX],
     )
-    columns, counts = await queries.board(session, filters, viewer.member)
+    columns, counts = await queries.board(session, filters)
     areas, groups = await queries.choices(session)
     language = current_language()
+    area_names: dict[int | None, str] = {a.id: a.names.get(language) or a.slug for a in areas}
+    by_id: dict[int | None, Group] = {g.id: g for g in groups}
     return {
         "filters": filters,
         "kinds": [(k.value, kind_name(k.value)) for k in ContributionKind],
-        "areas": [(a.id, a.names.get(language) or a.slug) for a in areas],
+        "areas": list(area_names.items()),
         "groups": [(g.id, g.display_name(language)) for g in groups],
         "columns": [
             (
                 status.value,
                 status_name(status.value),
                 counts.get(status.value, 0),
-                [_board_card(card, viewer) for card in columns[status.value]],
+                [_board_card(row, viewer, by_id, area_names) for row in columns[status.value]],
             )
             for status in ContributionStatus
         ],
@@ -300,6 +360,10 @@ async def group(
         session, contributions_service.Filters(group_id=g.id), 0, viewer.member
     )
     language = current_language()
+    area_names = {
+        c.area.id: c.area.names.get(language) or c.area.slug for c in latest.cards if c.area
+    }
+    groups_by_id: dict[int | None, Group] = {g.id: g}
     return {
         "group": {
             "id": g.id,
@@ -317,7 +381,9 @@ async def group(
         "members_page": found.page,
         "pages": found.pages,
         "upcoming": [_meeting_line(m) for m in upcoming],
-        "latest": [_board_card(card, viewer) for card in latest.cards],
+        "latest": [
+            _board_card(_card_row(card), viewer, groups_by_id, area_names) for card in latest.cards
+        ],
     }
 
 
@@ -383,14 +449,56 @@ async def meetings(
                     for a in (Answer.YES, Answer.MAYBE, Answer.NO, Answer.WAITING)
                 ],
                 "present": item.present,
-                "answers": [
-                    (name, answer_names.get(Answer(answer), answer), there)
-                    for name, answer, there in item.answers
-                ],
                 "mine": answer_names.get(Answer(item.mine)) if item.mine else None,
             }
             for item in found
         ],
+    }
+
+
+def _answer_names() -> dict[str, str]:
+    t = labels()
+    return {
+        Answer.YES: t["yes"],
+        Answer.MAYBE: t["maybe"],
+        Answer.NO: t["no"],
+        Answer.WAITING: t["waiting"],
+    }
+
+
+async def meeting(
+    session: AsyncSession, viewer: Viewer, params: Mapping[str, str], cache: StatsCache
+) -> dict[str, Any]:
+    """One meeting: its answers and attendance; the names for those who manage it (the
+    group's lead, coordinators), as the chat's attendance list."""
+    try:
+        found = await meetings_service.get_visible(session, viewer.member, _int(params, "id"))
+    except DomainError as error:
+        raise Forbidden(_(error.message).format(**error.params)) from None
+    assert found.id is not None
+    group = await meetings_service.group_of(session, found)
+    answers = await queries.meeting_answers(session, found.id)
+    names = _answer_names()
+    manages = can(viewer.member, Action.MANAGE_MEETING, group)
+    counts = {a: sum(1 for _n, answer, _t in answers if answer == a) for a in names}
+    mine = await meetings_service.my_answer(session, found.id, viewer.member.id)  # type: ignore[arg-type]
+    return {
+        "meeting": {
+            "when": f"{format_date(found.starts_at, 'EEE d MMM')}, "
+            f"{format_time(found.starts_at)}–{format_time(found.ends_at)}",
+            "topic": found.topic,
+            "group": group_name(group),
+            "place": found.place,
+            "agenda": found.agenda,
+            "cancelled": found.is_cancelled,
+            "month": local(found.starts_at).strftime("%Y-%m"),
+        },
+        "counts": [(names[a], counts[a]) for a in names],
+        "present": sum(1 for _n, _a, there in answers if there),
+        "answers": [(name, names.get(answer, answer), there) for name, answer, there in answers]
+        if manages
+        else [],
+        "mine": names.get(mine.answer) if mine else None,
     }
 
 
@@ -417,15 +525,13 @@ async def volunteers(
     areas = {a.slug: a.names.get(language) or a.slug for a in profile.areas}
     wanted = volunteers_service.Filter(
         area=params.get("area") if params.get("area") in areas else None,
-        street=params.get("street")
-        if params.get("street") in (*profile.streets, "-")
-        else None,
+        street=params.get("street") if params.get("street") in (*profile.streets, "-") else None,
         availability=params.get("availability")
         if params.get("availability") in AVAILABILITY_NAMES
         else None,
         skill=" ".join(params.get("skill", "").split())[:40] or None,
     )
-    found = await volunteers_service.search(session, wanted)
+    found, total = await queries.volunteers(session, wanted, VOLUNTEERS_SHOWN)
     return {
         "wanted": wanted,
         "areas": list(areas.items()),
@@ -440,7 +546,8 @@ async def volunteers(
                 "areas": ", ".join(areas.get(a, a) for a in v.areas),
                 "availability": ", ".join(_(AVAILABILITY_NAMES.get(a, a)) for a in v.availability),
             }
-            for v, _member in found
+            for v in found
         ],
-        "count": ngettext("{n} volunteer", "{n} volunteers", len(found)).format(n=len(found)),
+        "more": total > len(found),
+        "count": ngettext("{n} volunteer", "{n} volunteers", total).format(n=total),
     }

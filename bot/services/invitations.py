@@ -46,6 +46,7 @@ from models import (
     Rsvp,
     utcnow,
 )
+from models.meetings import MeetingCard
 
 KIND = "invitation"
 MAX_AUDIENCES = 8  # chosen audiences of one invitation
@@ -249,11 +250,22 @@ async def plan(
 ) -> Plan:
     """Who the invitation would reach now, every chosen audience checked again."""
     result = Plan()
-    group_ids = {m.id for m in await meetings_service.group_members(session, meeting.group_id)}
+    group_ids = {
+        m.id for m in await meetings_service.group_members(session, meeting.group_id) if m.id
+    }
     group = await session.get(Group, meeting.group_id)
-    if group is not None and group.lead_id:
-        group_ids.add(group.lead_id)
-    invited = set(
+    # Already invited: whoever got the meeting's card privately (the group's members when it
+    # was scheduled), was invited before, or answered; its lead and whoever scheduled it.
+    carded: set[int | None] = set(
+        (
+            await session.exec(
+                select(MeetingCard.member_id).where(
+                    MeetingCard.meeting_id == meeting.id, col(MeetingCard.member_id).is_not(None)
+                )
+            )
+        ).all()
+    )
+    already: set[int] = set(
         (
             await session.exec(
                 select(MeetingInvitation.member_id).where(
@@ -262,13 +274,21 @@ async def plan(
             )
         ).all()
     )
-    answered = set(
+    already |= set(
         (await session.exec(select(Rsvp.member_id).where(Rsvp.meeting_id == meeting.id))).all()
     )
-    coordinators = set(
-        (await session.exec(select(Member.id).where(Member.role == Role.COORDINATOR))).all()
-    )
+    already |= {m for m in carded if m is not None}
+    # A meeting from before its cards were recorded (no member of its group has a card):
+    # its group's members count as invited.
+    already |= group_ids if not carded & group_ids else set()
+    already |= {i for i in (group.lead_id if group else None, meeting.created_by_id) if i}
+    coordinators = {
+        i
+        for i in (await session.exec(select(Member.id).where(Member.role == Role.COORDINATOR)))
+        if i is not None
+    }
     open_to_all = meeting.is_open or broadcast.outsiders_allowed
+    insiders = coordinators | group_ids  # may come to a closed meeting anyway
     seen: set[int] = set()
     for spec in audiences_of(broadcast):
         await check_audience(session, author, meeting, spec)
@@ -281,9 +301,9 @@ async def plan(
             seen.add(member_id)
             if member_id == author.id:
                 continue
-            if member_id in group_ids or member_id in invited or member_id in answered:
+            if member_id in already:
                 result.already += 1
-            elif not open_to_all and member_id not in coordinators:
+            elif not open_to_all and member_id not in insiders:
                 result.outsiders += 1
             else:
                 result.targets.append((member_id, chat_id, key))

@@ -66,6 +66,7 @@ _invitations = table_of(MeetingInvitation)  # invited beyond the group (services
 
 # Who got which reminder: bookkeeping with Telegram chat ids, nothing a funder reads.
 EXCLUDED_TABLES.add(ReminderSent.__tablename__)
+EXCLUDED_TABLES.add("meeting_cards_sent")  # the invitation cards sent, to edit them: the same
 
 ANSWER_NAMES: dict[str, str] = {
     Answer.YES: N_("coming"),
@@ -84,6 +85,7 @@ MYDATA_LABELS = {
     "meeting_answers": N_("Your answers to meeting invitations"),
     "meeting_answers.marked_by_id": N_("Attendance you marked at meetings"),
     "meeting_reminders_sent": N_("Meeting reminders sent to you"),
+    "meeting_cards_sent": N_("Meeting invitations sent to you"),
     "meeting_action_items.owner_id": N_("Tasks from meetings given to you"),
     "meeting_date_poll_votes": N_("Your votes in date polls"),
     "meeting_invitations": N_("Meeting invitations sent to you beyond your groups"),
@@ -280,7 +282,7 @@ register_sheet(
             C(N_("Place on the waiting list"), "waiting_place", 10),
             C(N_("Answered"), "answered_at", 18),
             C(N_("Checked in at"), "checked_in_at", 18),
-            C(N_("Invited beyond the group through"), _invited_through, 30),
+            C(N_("Invitation sent to"), _invited_through, 30),
         ),
         _answers_query,
     )

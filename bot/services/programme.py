@@ -170,6 +170,20 @@ async def actionable_ideas(session: AsyncSession, member: Member) -> list[Contri
     return [c for c in rows.all() if await may_plan(session, member, c)]
 
 
+async def plannable_idea(session: AsyncSession, actor: Member, idea_id: int) -> Contribution:
+    """The idea, if `actor` may turn it into an action now (else the refusal)."""
+    idea = await contributions_service.get(session, idea_id)
+    if idea.kind != ContributionKind.IDEA:
+        raise InvalidInput(N_("Only an idea can become a programme action."))
+    if not await may_plan(session, actor, idea):
+        raise NotAllowed(NOT_MANAGER)
+    if idea.status not in ACTIONABLE:
+        raise InvalidInput(N_("Only an accepted idea can become a programme action."))
+    if await action_of_idea(session, idea_id) is not None:
+        raise InvalidInput(N_("This idea is already a programme action."))
+    return idea
+
+
 async def create_action(
     session: AsyncSession,
     actor: Member,
@@ -183,18 +197,7 @@ async def create_action(
     end_month: str | None = None,
     resource_ids: list[int] | tuple[int, ...] = (),
 ) -> ProgrammeAction:
-    idea = await contributions_service.get(session, idea_id)
-    if idea.kind != ContributionKind.IDEA:
-        raise InvalidInput(N_("Only an idea can become a programme action."))
-    if not await may_plan(session, actor, idea):
-        raise NotAllowed(NOT_MANAGER)
-    if idea.status not in ACTIONABLE:
-        raise InvalidInput(N_("Only an accepted idea can become a programme action."))
-    existing = await session.exec(
-        select(ProgrammeAction).where(ProgrammeAction.contribution_id == idea_id)
-    )
-    if existing.first() is not None:
-        raise InvalidInput(N_("This idea is already a programme action."))
+    idea = await plannable_idea(session, actor, idea_id)
     start, end = parse_month(start_month), parse_month(end_month)
     if start and end and end < start:
         raise InvalidInput(N_("The action cannot end before it starts."))
@@ -236,6 +239,11 @@ async def may_manage_action(
 ) -> bool:
     group = await session.get(Group, action.group_id) if action.group_id else None
     return can(member, Action.SET_CONTRIBUTION_STATUS, group)
+
+
+async def managed_action(session: AsyncSession, actor: Member, action_id: int) -> ProgrammeAction:
+    """The action, if `actor` may change it (else the refusal)."""
+    return await _managed(session, actor, action_id)
 
 
 async def _managed(session: AsyncSession, actor: Member, action_id: int) -> ProgrammeAction:
@@ -328,13 +336,20 @@ def parse_indicator(text: str) -> tuple[str, float, str]:
     return parts[0], target, (parts[2] if len(parts) > 2 else "")
 
 
-async def set_achieved(
-    session: AsyncSession, actor: Member, indicator_id: int, achieved: float
+async def managed_indicator(
+    session: AsyncSession, actor: Member, indicator_id: int
 ) -> ActionIndicator:
-    indicator = await session.get(ActionIndicator, indicator_id)
+    indicator = await session.get(ActionIndicator, indicator_id) if indicator_id else None
     if indicator is None:
         raise NotFound(N_("This indicator no longer exists."))
     await _managed(session, actor, indicator.action_id)
+    return indicator
+
+
+async def set_achieved(
+    session: AsyncSession, actor: Member, indicator_id: int, achieved: float
+) -> ActionIndicator:
+    indicator = await managed_indicator(session, actor, indicator_id)
     if achieved < 0:
         raise InvalidInput(N_("The target must be a positive number."))
     indicator.achieved = float(achieved)

@@ -99,7 +99,7 @@ async def create_parent(update: Update, context: Context) -> int:
         kb.markup(
             [
                 [r.CREATE_OPEN.button(_("Open to everyone"), "1")],
-                [r.CREATE_OPEN.button(_("The lead approves requests"), "0")],
+                [r.CREATE_OPEN.button(_("Lead approves joining"), "0")],
                 _cancel_row(),
             ]
         ),

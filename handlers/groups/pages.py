@@ -177,7 +177,7 @@ def _page_rows(
     )
     if latest:
         rows.append(
-            [browse_button(_("All contributions of this group"), Filters(group_id=group.id))]
+            [browse_button(_("Group contributions"), Filters(group_id=group.id))]
         )
     if page.may_decide and page.pending_count:
         label = _("Join requests ({n})").format(n=page.pending_count)

@@ -43,6 +43,7 @@ AUDIT_LABELS = {
     "meeting.edit": N_("meeting details changed"),
     "meeting.summary": N_("meeting summary written"),
     "meeting.poll": N_("date poll started"),
+    "meeting.invite": N_("more people invited to a meeting"),
 }
 Rows = list[list[kb.InlineKeyboardButton]]
 LABEL_MAX = 23  # characters of a button label (as handlers.meetings.shared.LABEL_MAX)

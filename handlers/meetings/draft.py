@@ -122,10 +122,13 @@ async def topic_typed(update: Update, context: Context) -> int:
 
 
 async def area_chosen(update: Update, context: Context) -> int:
-    """The area step of earlier versions (a draft persisted in it): the group's own area is
-    now the default."""
+    """The area, changed from the review (the group's own area is the default); a draft of
+    an earlier version, persisted in its area step, goes on to the time."""
     await answer(update)
-    draft_data(context)["area"] = id_of(update, r.DRAFT_AREA) or None
+    data = draft_data(context)
+    data["area"] = id_of(update, r.DRAFT_AREA) or None
+    if data.get("starts") or data.get("candidates"):
+        return await review.show(update, context)
     return await _ask_day(update, context)
 
 

@@ -66,7 +66,7 @@ async def invited_line(session: Any, meeting_id: int) -> str | None:
     parts = [f"{await audience_label(session, spec)} {n}" for spec, n in found.by_audience[:4]]
     if len(found.by_audience) > 4:
         parts.append("…")
-    return "✉️ " + _("Invited beyond the group: {n} ({audiences}); answered: {answered}").format(
+    return "✉️ " + _("More people invited: {n} ({audiences}); answered: {answered}").format(
         n=found.total, audiences=", ".join(parts), answered=found.answered
     )
 

@@ -21,6 +21,7 @@ from handlers.meetings import cards, invitations, polls
 from handlers.meetings import routes as r
 from handlers.meetings.shared import (
     AGENDA,
+    AREA,
     CAPACITY,
     DRAFT,
     DURATION,
@@ -127,6 +128,7 @@ async def show(update: Update, context: Context) -> int:
         r.DRAFT_EDIT.button("👥 " + _("How many"), "cap"),
         r.DRAFT_EDIT.button("📝 " + _("Agenda"), "agenda"),
         r.DRAFT_EDIT.button("⏱ " + _("Duration"), "dur"),
+        r.DRAFT_EDIT.button("🗂 " + _("Area"), "area"),
         openness,
     ]
     send = [r.DRAFT_SEND.button("📨 " + label)]
@@ -152,6 +154,17 @@ async def edit_asked(update: Update, context: Context) -> int:
         choices = [r.DRAFT_DURATION.button(duration_label(m), m) for m in service.DURATIONS]
         await ask(update, _("How long will it take?"), choices, width=2)
         return DURATION
+    if field == "area":
+        async with context.db.session() as session:
+            areas = await groups_service.areas(session)
+        language = context.language
+        choices = [
+            r.DRAFT_AREA.button(clip_label(a.names.get(language) or a.slug, LABEL_MAX), a.id)
+            for a in areas
+        ]
+        choices.append(r.DRAFT_AREA.button(_("The group's own area"), 0))
+        await ask(update, _("Which problem area does it concern?"), choices)
+        return AREA
     if field == "place":
         usual = draft_data(context).get("usual") or context.runtime.profile.default_place
         choices = [r.DRAFT_USUAL_PLACE.button(clip_label(usual, LABEL_MAX))] if usual else []

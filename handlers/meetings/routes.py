@@ -75,5 +75,5 @@ DRAFT_CAPACITY = kb.route(C, "c", int)  # 0: no limit
 DRAFT_OPENNESS = kb.route(C, "o", OPENNESS)
 DRAFT_SKIP_AGENDA = kb.route(C, "ag")
 DRAFT_SEND = kb.route(C, "send")
-DRAFT_EDIT = kb.route(C, "e", ("place", "cap", "agenda", "dur"))  # a change from the review
+DRAFT_EDIT = kb.route(C, "e", ("place", "cap", "agenda", "dur", "area"))  # a change from the review
 STOP = kb.route(C, "x")  # Cancel, in every step of both conversations

@@ -11,10 +11,9 @@ from telegram import InlineKeyboardButton, Update
 from bot import reminders as jobs
 from bot.i18n import N_, format_date
 from bot.i18n import gettext as _
-from bot.services import contributions as contributions_service
 from bot.services import links as links_service
 from bot.services import programme as service
-from bot.services.errors import InvalidInput, NotAllowed
+from bot.services.errors import InvalidInput
 from handlers import keyboards as kb
 from handlers.common import END, Context, answer, clip, clip_label, esc, reply, requires
 from handlers.contributions import routes as contribution_routes
@@ -161,11 +160,7 @@ async def list_actions(update: Update, context: Context) -> None:
 async def new_start(update: Update, context: Context) -> object:
     (idea_id,) = _arg(update, r.NEW_ACTION)
     async with context.db.session() as session:
-        idea = await contributions_service.get(session, idea_id)
-        if not await service.may_plan(session, context.me, idea):
-            raise NotAllowed(service.NOT_MANAGER)
-        if await service.action_of_idea(session, idea_id) is not None:
-            raise InvalidInput(N_("This idea is already a programme action."))
+        idea = await service.plannable_idea(session, context.me, idea_id)
     await answer(update)
     assert context.user_data is not None
     context.user_data[r.KEY] = {"idea": idea_id, "partners": []}
@@ -336,10 +331,7 @@ async def end_received(update: Update, context: Context) -> object:
 
 async def _managed(context: Context, action_id: int) -> ProgrammeAction:
     async with context.db.session() as session:
-        action = await service.get_action(session, action_id)
-        if not await service.may_manage_action(session, context.me, action):
-            raise NotAllowed(service.NOT_MANAGER)
-    return action
+        return await service.managed_action(session, context.me, action_id)
 
 
 @requires(Role.RESIDENT)
@@ -430,6 +422,8 @@ async def indicator_received(update: Update, context: Context) -> object:
 @requires(Role.RESIDENT)
 async def achieved_start(update: Update, context: Context) -> object:
     (indicator_id,) = _arg(update, r.ACHIEVED)
+    async with context.db.session() as session:
+        await service.managed_indicator(session, context.me, indicator_id)
     await _ask(
         update,
         context,

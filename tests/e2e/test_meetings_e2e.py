@@ -1,10 +1,12 @@
 """The real bot process: schedule a meeting, answer, get reminders across restarts.
 
-REMINDER_OFFSETS of seconds; the meeting is typed as "in 2 minutes" (parsed to the
-minute, so it starts 60-120 s later). Instead of waiting, the bot is restarted "later":
-BOT_TEST_CLOCK_OFFSET (test-only, models/base.py) moves its clock forward. It restarts
-between scheduling and the first reminder (sent exactly once, on time) and is killed and
-kept down over the second one (sent once, late, by the next process).
+Scheduling is four steps for a coordinator: the group, the topic, the time typed, then
+"Schedule" on the review. REMINDER_OFFSETS of seconds; the meeting is typed as "in 2
+minutes" (parsed to the minute, so it starts 60-120 s later). Instead of waiting, the bot
+is restarted "later": BOT_TEST_CLOCK_OFFSET (test-only, models/base.py) moves its clock
+forward. It restarts between scheduling and the first reminder (sent exactly once, on
+time) and is killed and kept down over the second one (sent once, late, by the next
+process).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlmodel import select
 from bot.db import Database
 from models import Meeting
 from tests.e2e.conftest import TOKEN, BotProcess
+from tests.e2e.flows import finish_meeting, press_label, start_meeting
 from tests.e2e.test_groups_e2e import invite_payload, sign_up
 from tests.fake_telegram import FakeTelegram
 
@@ -37,33 +40,12 @@ def bot(fake: FakeTelegram, tmp_path: Path, e2e_database: str) -> Iterator[BotPr
     assert TOKEN not in process.log(), "the bot token appeared in the log"
 
 
-def press(fake: FakeTelegram, user: Any, message: Any, part: str) -> float:
-    """Press the button whose label contains `part`; returns the time just before."""
-    data = next((d for label, d in message.buttons if part in label), None)
-    assert data is not None, f"no button with {part!r} in {message.buttons}"
-    since = time.time()
-    fake.press(user, message, callback_data=data)
-    return since
+press = press_label
 
 
 def finish_draft(fake: FakeTelegram, user: Any, when: str) -> Any:
-    """From the "When?" question: type the time, take the defaults; returns the review."""
-    since = time.time()
-    fake.send_text(user, when)
-    step = fake.wait_for_message(user, contains="How long", after=since)
-    step = fake.wait_for_message(user, contains="Where?", after=press(fake, user, step, "1 hour"))
-    step = fake.wait_for_message(
-        user, contains="How many places", after=press(fake, user, step, "Hallera")
-    )
-    step = fake.wait_for_message(
-        user, contains="Who may come", after=press(fake, user, step, "No limit")
-    )
-    step = fake.wait_for_message(
-        user, contains="agenda", after=press(fake, user, step, "Only the group")
-    )
-    return fake.wait_for_message(
-        user, contains="Please check", after=press(fake, user, step, "Skip the agenda")
-    )
+    """From the "When?" question: type the time, keep the defaults; returns the review."""
+    return finish_meeting(fake, user, when)
 
 
 def reminders(fake: FakeTelegram, user: Any) -> list[Any]:
@@ -108,17 +90,15 @@ def test_schedule_answer_restart_and_reminders_exactly_once(
     )
     fake.wait_for_message(ewa, contains="You are a member", after=press(fake, ewa, page, "Join"))
 
-    # Cora schedules a meeting of the Mediators.
-    since = time.time()
-    fake.send_text(cora, "/meeting")
-    step = fake.wait_for_message(cora, contains="Which group", after=since)
-    step = fake.wait_for_message(cora, contains="topic", after=press(fake, cora, step, "Mediators"))
-    since = time.time()
-    fake.send_text(cora, "Barriers on Hallera street")
-    step = fake.wait_for_message(cora, contains="problem area", after=since)
-    step = fake.wait_for_message(cora, contains="When?", after=press(fake, cora, step, "own area"))
-    step = finish_draft(fake, cora, "in 2 minutes")
-    press(fake, cora, step, "Send the invitations")
+    # Cora schedules a meeting of the Mediators: the group, the topic, the time, then the
+    # review with the defaults (90 minutes, the usual place, no limit) and "Schedule".
+    when = start_meeting(fake, cora, "Mediators", "Barriers on Hallera street")
+    assert [label for label, _data in when.buttons if len(label) > 23] == []
+    review = finish_draft(fake, cora, "in 2 minutes")
+    assert "How many can come: no limit" in review.text and "Hallera" in review.text
+    assert [label for label, _data in review.buttons if len(label) > 23] == []
+    scheduled = press(fake, cora, review, "Schedule")
+    fake.wait_for_message(cora, contains="The meeting is scheduled", after=scheduled)
     card = fake.wait_for_message(ewa, contains="Barriers on Hallera street")
     answered = fake.wait_for_message(
         ewa, contains="Your answer: I'll come", after=press(fake, ewa, card, "I'll come")

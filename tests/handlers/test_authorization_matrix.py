@@ -44,9 +44,9 @@ from models import (
     Group,
     GroupKind,
     Invite,
-    Member,
     Meeting,
     MeetingStatus,
+    Member,
     Membership,
     MembershipStatus,
     Opportunity,
@@ -251,8 +251,8 @@ async def invitation_sent(world: World) -> bool:
     return (await _get(world, Broadcast, "invitation")).status != BroadcastStatus.DRAFT  # type: ignore[no-any-return]
 
 
-async def outsiders_allowed(world: World) -> bool:
-    return (await _get(world, Broadcast, "invitation")).outsiders_allowed  # type: ignore[no-any-return]
+async def outsiders_refused(world: World) -> bool:
+    return not (await _get(world, Broadcast, "invitation")).outsiders_allowed
 
 
 async def poll_decided(world: World) -> bool:
@@ -505,7 +505,8 @@ MATRIX: list[Row] = [
     Row("mp:winc:{option}:y", LEAD_HERE, poll_decided),
     # inviting more people to a meeting (handlers/meetings/inviting.py): its lead (the groups
     # they lead) and coordinators (any audience); {invitation} is the member's own unsent
-    # invitation to {meeting} for everyone, which a lead may not send to a closed meeting
+    # invitation to {meeting} for everyone, outsiders allowed (which only a coordinator may
+    # do: a lead may not send it)
     Row("mi:new:{meeting}", LEAD_HERE),
     Row("mi:all:{meeting}", NOBODY),  # a closed meeting is never announced to everyone
     Row("mi:m:{invitation}", LEAD_HERE),
@@ -522,7 +523,7 @@ MATRIX: list[Row] = [
     Row("mi:pa:{invitation}", COORDINATOR),
     Row("mi:ps:{invitation}", COORDINATOR),
     Row("mi:pv:{invitation}", COORDINATOR),
-    Row("mi:out:{invitation}:y", COORDINATOR, outsiders_allowed),
+    Row("mi:out:{invitation}:n", COORDINATOR, outsiders_refused),
     Row("mi:go:{invitation}", COORDINATOR, invitation_sent),
     Row("mi:x:{invitation}", LEADS),  # the author throws their own draft away
     # Steps of /meeting and of the follow-up: stale outside their conversation.
@@ -549,6 +550,38 @@ MATRIX: list[Row] = [
             "mt:ex:{meeting}",
         )
     ],
+    # programme (handlers/programme/): /map for everyone registered; links from a card by
+    # the authors of either side, their groups' leads and coordinators ({idea}'s author is
+    # {person}); actions by coordinators and the idea's group lead; the attendance list by
+    # the meeting's lead and coordinators; /programme by coordinators
+    Row("/map", REGISTERED),
+    Row("pg:map", REGISTERED),
+    Row("pg:ma:{area}", REGISTERED),
+    Row("pg:ln:{idea}", REGISTERED),
+    Row("pg:lk:{idea}:r", REGISTERED),
+    Row("pg:ls:{idea}", LEAD_HERE),
+    Row("pg:la:{idea}:{idea}", NOBODY),  # never to itself
+    Row("pg:ld:{idea}:{mine}", NOBODY),  # not linked
+    Row("pg:ap:{meeting}", LEAD_HERE),
+    Row("/programme", COORDINATOR),
+    Row("pg:doc", COORDINATOR),
+    Row("/actions", LEADS),
+    Row("pg:acts", LEADS),
+    Row("pg:na:{idea}", NOBODY),  # {idea} is new, not accepted
+    *[
+        Row(action, NOBODY)  # no such action or indicator
+        for action in (
+            "pg:a:0",
+            "pg:pr:0",
+            "pg:st:0:done",
+            "pg:pc:0:50",
+            "pg:ai:0",
+            "pg:ac:0",
+            "pg:an:0",
+        )
+    ],
+    # Steps of the programme conversation: stale outside it.
+    *[Row(step, NOBODY) for step in ("pg:rs:0", "pg:pt:0", "pg:pd", "pg:sk", "pg:x")],
 ]
 
 
@@ -576,6 +609,13 @@ FEATURE_REFUSALS = (
     "You may invite only the groups you lead (and everyone to an open meeting).",
     "Only a coordinator can invite people from outside the group.",
     "Only an open meeting can be announced to all residents.",
+    "Only the authors, their groups' leads and coordinators can link these.",
+    "A contribution cannot be linked to itself.",
+    "These contributions are no longer linked.",
+    "Only coordinators and the group's lead can plan programme actions.",
+    "Only an accepted idea can become a programme action.",
+    "This programme action no longer exists.",
+    "This indicator no longer exists.",
 )
 
 
@@ -731,6 +771,7 @@ async def _feature_objects(session: Any, world: World) -> dict[str, int]:
             "audiences": [{"kind": "everyone"}],
         },
         text=meeting.topic,
+        outsiders_allowed=True,
     )
     session.add_all([item, option, invitation])
     await session.flush()

@@ -359,7 +359,7 @@ async def test_group_page_shows_its_latest_contributions(harness: Harness) -> No
     page = calls[-1]
     assert "Latest contributions" in page.text
     assert page.text.index("Tool library") < page.text.index("Homework café")
-    browse = page.button("All contributions of this group")
+    browse = page.button("Group contributions")
     calls = await harness.press(anna, browse)
     assert "Tool library" in harness.texts(calls)
 

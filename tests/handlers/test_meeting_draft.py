@@ -86,7 +86,12 @@ async def test_the_review_changes_each_detail_and_the_place_is_the_groups_usual_
     review = (await harness.send(lead, "Park entrance"))[-1]
     await harness.press(lead, review.button("Schedule"))
     m = (await meetings_in(db))[-1]
-    assert (m.topic, m.place, m.capacity, m.is_open) == ("Autumn clean-up", "Park entrance", 12, True)
+    assert (m.topic, m.place, m.capacity, m.is_open) == (
+        "Autumn clean-up",
+        "Park entrance",
+        12,
+        True,
+    )
     assert m.agenda == "1. Gloves\n2. Bags" and m.ends_at - m.starts_at == timedelta(hours=2)
 
 
@@ -110,3 +115,8 @@ async def test_every_button_of_the_draft_fits_on_a_phone(
         seen += await harness.press(coordinator, seen[-1].buttons[0][1])  # back to the review
     long = [label for label in labels(seen) if len(label) > LABEL_MAX]
     assert not long, long
+
+
+def test_the_reminders_keep_no_per_meeting_stubs() -> None:
+    """Reminders are one periodic sweep (bot/reminders.py): nothing to schedule per meeting."""
+    assert not hasattr(reminders, "schedule_meeting") and not hasattr(reminders, "unschedule")

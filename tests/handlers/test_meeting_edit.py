@@ -81,9 +81,7 @@ async def test_the_limit_cannot_drop_below_the_people_coming_and_a_larger_one_le
     assert "A place freed up" not in harness.last(dan.telegram_id).text
     assert "has changed" in harness.last(dan.telegram_id).text  # still waiting: told
     async with db.session() as session:
-        answers = {
-            r.member_id: r.answer for r in (await session.exec(select(Rsvp))).all()
-        }
+        answers = {r.member_id: r.answer for r in (await session.exec(select(Rsvp))).all()}
     assert answers[cleo.id] == Answer.YES and answers[dan.id] == Answer.WAITING
     # No limit: everyone waiting comes.
     await harness.press(lead, f"mt:ef:{m.id}:capacity")

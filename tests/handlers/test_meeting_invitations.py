@@ -127,7 +127,7 @@ async def test_one_person_in_two_audiences_gets_one_invitation(
     # The card counts them, by audience, for the lead and coordinators.
     await h.press(user(t.outsider), cards_to(h, t.outsider.telegram_id)[0].button("I'll come"))
     calls = await h.press(user(t.lead), f"mt:v:{m.id}")
-    assert "Invited beyond the group: 3 (" in calls[-1].text
+    assert "More people invited: 3 (" in calls[-1].text
     assert "all leaders 1" in calls[-1].text and "answered: 1" in calls[-1].text
 
 
@@ -306,6 +306,31 @@ async def test_lead_invites_own_groups_and_announces_an_open_meeting(
     assert {service.spec_of(r.audience)["kind"] for r in await invitations(db)} == {"everyone"}
 
 
+async def test_lead_invites_the_members_who_joined_after_the_meeting_was_scheduled(
+    h: Harness, db: Database, t: Team
+) -> None:
+    from bot.services import meetings as meetings_service
+
+    m = await meeting(db, t)  # only for the group
+    early, late = t.members[:2], t.members[2]
+    async with db.session() as session:  # the cards sent when it was scheduled
+        await meetings_service.remember_cards(
+            session,
+            m.id,
+            [(p.telegram_id, 500 + i, p.id) for i, p in enumerate(early)],  # type: ignore[arg-type]
+        )
+    lena = user(t.lead)
+    calls = await open_invitation(h, t.lead, m.id)  # type: ignore[arg-type]
+    calls = await h.press(lena, calls[-1].button("Playground group"))
+    calls = await h.press(lena, calls[-1].button("Preview"))
+    assert "It will go to 1 person." in calls[-1].text
+    assert "Outsiders may come" not in str(calls[-1].buttons)  # not hers to decide
+    await h.press(lena, calls[-1].button("Send now"))
+    await engine(h.app).wait()
+    assert len(cards_to(h, late.telegram_id)) == 1
+    assert not any(cards_to(h, p.telegram_id) for p in early)
+
+
 async def test_export_names_the_audience_of_invited_outsiders(
     h: Harness, db: Database, t: Team, tmp_path: Path
 ) -> None:
@@ -329,6 +354,4 @@ async def test_export_names_the_audience_of_invited_outsiders(
         await write_export(db, path, "xlsx", language="en")
     rows = {r["Full name"]: r for r in rows_of(path, "Answers and attendance")}
     assert rows[street.display_name]["Answer"] == "coming"
-    assert rows[street.display_name]["Invited beyond the group through"] == (
-        f"volunteers from {streets[0]}"
-    )
+    assert rows[street.display_name]["Invitation sent to"] == (f"volunteers from {streets[0]}")

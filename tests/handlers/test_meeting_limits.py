@@ -35,7 +35,11 @@ def like_telegram(harness: Harness) -> None:
     async def do_request(url: str, method: str, request_data: Any = None, **kw: Any) -> Any:
         params = request_data.parameters if request_data is not None else {}
         if tg_len(str(params.get("text") or "")) > LIMIT:
-            error = {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
+            error = {
+                "ok": False,
+                "error_code": 400,
+                "description": "Bad Request: message is too long",
+            }
             harness.request.calls.append(Call(url.rsplit("/", 1)[-1], dict(params)))
             return 400, json.dumps(error).encode()
         return await original(url, method, request_data, **kw)
@@ -122,7 +126,7 @@ async def test_meetings_is_paged_and_its_buttons_are_cut_with_an_ellipsis(
                     due_on=date(2026, 12, 10),
                 )
             )
-        for number in range(10):
+        for _number in range(10):
             session.add(DatePoll(group_id=t.group.id, topic=sentence(200), place="Hall"))  # type: ignore[arg-type]
     calls = await harness.send(user(anna), "/meetings")
     page = calls[-1]

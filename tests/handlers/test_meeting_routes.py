@@ -79,6 +79,7 @@ LEGACY = [
     "mc:e:cap",
     "mc:e:agenda",
     "mc:e:dur",
+    "mc:e:area",
 ]
 PREFIXES = {"mt", "mp", "mc", "mf"}
 

@@ -30,9 +30,14 @@ pytestmark = pytest.mark.skipif(
     reason="needs Debian's chromium and chromium-driver "
     "(apt-get install -y chromium chromium-driver; .ci/run installs them)",
 )
-THEME = {"bg_color": "#17212b", "text_color": "#f5f5f5", "button_color": "#5288c1",
-         "button_text_color": "#ffffff", "hint_color": "#708499",
-         "secondary_bg_color": "#232e3c"}
+THEME = {
+    "bg_color": "#17212b",
+    "text_color": "#f5f5f5",
+    "button_color": "#5288c1",
+    "button_text_color": "#ffffff",
+    "hint_color": "#708499",
+    "secondary_bg_color": "#232e3c",
+}
 T = TypeVar("T")
 
 
@@ -49,8 +54,14 @@ def browser() -> Iterator[Any]:
 
     options = Options()
     options.binary_location = CHROMIUM or ""
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=390,844", "--lang=en-US"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=390,844",
+        "--lang=en-US",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
@@ -67,7 +78,9 @@ async def served(panel_harness: Harness) -> AsyncIterator[str]:
     sock = bind("127.0.0.1", 0)
     server, _ = make_server(create_app(panel_harness.app, telegram_js=False), sock)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
+    for _ in range(1000):  # up to 10 s
+        if server.started:
+            break
         await asyncio.sleep(0.01)
     yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
     server.should_exit = True
@@ -98,8 +111,12 @@ class Page:
         return int(self.driver.execute_script("return document.body.dataset.loads || '0'"))
 
     def wait_ready(self, after: int = 0) -> None:
-        self.wait(lambda d: self.state() in ("ready", "forbidden", "denied") and self.loads() > after
-                  or self.state() == "denied")
+        self.wait(
+            lambda d: (
+                (self.state() in ("ready", "forbidden") and self.loads() > after)
+                or self.state() == "denied"
+            )
+        )
 
     def go(self, tab: str) -> None:
         before = self.loads()
@@ -113,8 +130,11 @@ class Page:
         return str(self.driver.find_element("id", "app").get_attribute("innerHTML"))
 
     def csp_errors(self) -> list[str]:
-        return [e["message"] for e in self.driver.get_log("browser")
-                if "Content Security Policy" in e["message"] or e["level"] == "SEVERE"]
+        return [
+            e["message"]
+            for e in self.driver.get_log("browser")
+            if "Content Security Policy" in e["message"] or e["level"] == "SEVERE"
+        ]
 
 
 @pytest.fixture
@@ -127,13 +147,23 @@ async def open_as(page: Page, telegram_id: int, **options: Any) -> None:
     await off_loop(page.wait_ready)
 
 
+def show_month(page: Page, month: str) -> None:
+    """The calendar of `month` (YYYY-MM), one month before or after the one shown."""
+    buttons = page.driver.find_elements("css selector", f'[data-month="{month}"]')
+    if buttons:
+        before = page.loads()
+        buttons[0].click()
+        page.wait_ready(before)
+
+
 async def test_a_coordinator_sees_every_page(page: Page, world: World) -> None:
     await open_as(page, COORDINATOR, theme=THEME)
     assert page.state() == "ready"
     assert "Members per role" in page.text()  # the overview's charts
     # themeParams become the page's colours
     background = page.driver.execute_script(
-        "return getComputedStyle(document.body).backgroundColor")
+        "return getComputedStyle(document.body).backgroundColor"
+    )
     assert background == "rgb(23, 33, 43)"
     tabs = [e.text for e in page.driver.find_elements("css selector", "nav [data-view]")]
     assert tabs == ["Overview", "Board", "Groups", "Meetings", "Volunteers"]
@@ -143,7 +173,9 @@ async def test_a_coordinator_sees_every_page(page: Page, world: World) -> None:
     await off_loop(page.go, "volunteers")
     assert "+48 600 100 200" in page.text()
     await off_loop(page.go, "meetings")
-    assert "Planning the café" in page.text() or "Planning the café" in page.html()
+    await off_loop(show_month, page, world.meeting.starts_at.strftime("%Y-%m"))
+    assert "Planning the café" in page.text()
+    assert page.driver.find_elements("css selector", ".calendar .chip")
     assert page.csp_errors() == []
 
 
@@ -157,7 +189,9 @@ async def test_a_resident_sees_what_a_resident_may(page: Page, world: World) -> 
     assert page.driver.find_elements("css selector", "[data-move], [data-reject]") == []
     await off_loop(page.go, "groups")
     before = page.loads()
-    page.driver.find_element("css selector", f'[data-view="group"][data-id="{world.own_group.id}"]').click()
+    page.driver.find_element(
+        "css selector", f'[data-view="group"][data-id="{world.own_group.id}"]'
+    ).click()
     await off_loop(page.wait_ready, before)
     assert "Only members of the group and coordinators see who is in it." in page.text()
 
@@ -171,7 +205,7 @@ async def test_a_lead_moves_a_card_and_the_author_is_told(
     panel_harness.calls.clear()
     before = page.loads()
     button = page.driver.find_element("css selector", f'[data-move="{world.idea.id}"]')
-    page.driver.execute_script("arguments[0].scrollIntoView()", button)
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     button.click()
     await off_loop(page.wait_ready, before)
     toast = page.driver.find_element("id", "toast")
@@ -188,7 +222,7 @@ async def test_a_coordinator_rejects_with_a_reason(
     await open_as(page, COORDINATOR)
     await off_loop(page.go, "board")
     card = page.driver.find_element("css selector", f'[data-card="{world.barrier.id}"]')
-    page.driver.execute_script("arguments[0].scrollIntoView()", card)
+    page.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", card)
     card.find_element("css selector", "details summary").click()
     card.find_element("css selector", "input[name=reason]").send_keys("Already planned")
     before = page.loads()
@@ -197,8 +231,9 @@ async def test_a_coordinator_rejects_with_a_reason(
     assert "Already planned" in panel_harness.sent_to(LEADER)[-1].text
 
 
-@pytest.mark.parametrize("age, token", [(25 * 3600, None), (0, "654321:someone-else")],
-                         ids=["expired", "forged"])
+@pytest.mark.parametrize(
+    "age, token", [(25 * 3600, None), (0, "654321:someone-else")], ids=["expired", "forged"]
+)
 async def test_forged_or_expired_init_data_gets_nothing(
     page: Page, world: World, age: int, token: str | None
 ) -> None:
@@ -214,15 +249,10 @@ async def test_screenshots(page: Page, world: World) -> None:
     folder = os.environ.get("PANEL_SCREENSHOTS")
     if not folder:
         pytest.skip("set PANEL_SCREENSHOTS=docs to write the screenshots")
-    Path(folder).mkdir(parents=True, exist_ok=True)
+    await off_loop(lambda: Path(folder).mkdir(parents=True, exist_ok=True))
     await open_as(page, COORDINATOR, theme=THEME)
     for tab in ("overview", "board", "groups", "meetings", "volunteers"):
         await off_loop(page.go, tab)
         if tab == "meetings":
-            month = world.meeting.starts_at.strftime("%Y-%m")
-            button = page.driver.find_elements("css selector", f'[data-month="{month}"]')
-            if button:
-                before = page.loads()
-                button[0].click()
-                await off_loop(page.wait_ready, before)
+            await off_loop(show_month, page, world.meeting.starts_at.strftime("%Y-%m"))
         page.driver.save_screenshot(str(Path(folder) / f"panel-{tab}.png"))

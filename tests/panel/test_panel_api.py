@@ -20,7 +20,7 @@ from tests.panel.support import (
     auth,
 )
 
-PAGES = ("overview", "board", "groups", "meetings", "volunteers")
+PAGES = ("overview", "board", "groups", "group", "meetings", "meeting", "volunteers")
 
 
 async def status_of(db: Database, contribution_id: int) -> str:
@@ -47,7 +47,9 @@ async def test_every_data_request_without_valid_init_data_gets_401_and_nothing_e
         assert (moved.status_code, moved.content) == (401, b"")
 
 
-async def test_the_shell_is_public_but_holds_no_data(client: httpx.AsyncClient, world: World) -> None:
+async def test_the_shell_is_public_but_holds_no_data(
+    client: httpx.AsyncClient, world: World
+) -> None:
     page = await client.get("/", headers={"accept-language": "pl-PL,pl;q=0.9"})
     assert page.status_code == 200
     assert "Seniors" not in page.text and "Clara" not in page.text
@@ -117,12 +119,18 @@ async def test_meeting_answers_names_only_for_those_who_manage_it(
     client: httpx.AsyncClient, world: World
 ) -> None:
     month = world.meeting.starts_at.strftime("%Y-%m")
-    lead = (await client.get(f"/api/view/meetings?month={month}", headers=auth(LEAD))).text
-    leader = (await client.get(f"/api/view/meetings?month={month}", headers=auth(LEADER))).text
-    resident = (await client.get(f"/api/view/meetings?month={month}", headers=auth(RESIDENT))).text
-    assert "Planning the café" in lead and "Lena Leader" in lead
-    assert "Planning the café" in leader and "Lena Leader" not in leader
-    assert "Planning the café" not in resident  # a closed group's meeting
+    calendar = f"/api/view/meetings?month={month}"
+    assert "Planning the café" in (await client.get(calendar, headers=auth(LEAD))).text
+    assert "Planning the café" in (await client.get(calendar, headers=auth(LEADER))).text
+    # A closed group's meeting: not in a resident's calendar, nor reachable by its id.
+    assert "Planning the café" not in (await client.get(calendar, headers=auth(RESIDENT))).text
+    one = f"/api/view/meeting?id={world.meeting.id}"
+    lead = (await client.get(one, headers=auth(LEAD))).text
+    leader = (await client.get(one, headers=auth(LEADER))).text
+    resident = await client.get(one, headers=auth(RESIDENT))
+    assert "Lena Leader" in lead and "coming: <b>1</b>" in lead
+    assert "Lena Leader" not in leader and "coming: <b>1</b>" in leader
+    assert resident.status_code == 403 and "Planning" not in resident.text
 
 
 async def test_a_lead_moves_a_card_and_the_author_is_told(
@@ -149,10 +157,14 @@ async def test_rejecting_needs_a_reason_and_the_author_reads_it(
     client: httpx.AsyncClient, world: World, panel_harness: Harness, db: Database
 ) -> None:
     url = f"/api/contributions/{world.barrier.id}/status"
-    empty = await client.post(url, json={"status": "rejected", "reason": " "}, headers=auth(COORDINATOR))
+    empty = await client.post(
+        url, json={"status": "rejected", "reason": " "}, headers=auth(COORDINATOR)
+    )
     assert empty.status_code == 409 and await status_of(db, world.barrier.id) == "new"  # type: ignore[arg-type]
     done = await client.post(
-        url, json={"status": "rejected", "reason": "Already planned by the town"}, headers=auth(COORDINATOR)
+        url,
+        json={"status": "rejected", "reason": "Already planned by the town"},
+        headers=auth(COORDINATOR),
     )
     assert done.status_code == 200
     assert "Already planned by the town" in panel_harness.sent_to(LEADER)[-1].text
@@ -171,7 +183,9 @@ async def test_a_move_is_checked_like_a_button_press(
     ):
         response = await client.post(url, json=body, headers=auth(who))
         assert response.status_code == code, (who, response.text)
-    gone = await client.post("/api/contributions/99999/status", json={"status": "discussion"}, headers=auth(COORDINATOR))
+    gone = await client.post(
+        "/api/contributions/99999/status", json={"status": "discussion"}, headers=auth(COORDINATOR)
+    )
     assert gone.status_code == 404
     assert await status_of(db, world.barrier.id) == "new"  # type: ignore[arg-type]
     assert not panel_harness.calls  # nobody was told anything
@@ -187,12 +201,16 @@ async def test_a_move_is_checked_like_a_button_press(
         group.lead_id = None
         session.add(group)
     response = await client.post(
-        f"/api/contributions/{world.idea.id}/status", json={"status": "discussion"}, headers=auth(LEAD)
+        f"/api/contributions/{world.idea.id}/status",
+        json={"status": "discussion"},
+        headers=auth(LEAD),
     )
     assert response.status_code == 403
 
 
-async def test_state_changes_only_by_post_with_json(client: httpx.AsyncClient, world: World) -> None:
+async def test_state_changes_only_by_post_with_json(
+    client: httpx.AsyncClient, world: World
+) -> None:
     url = f"/api/contributions/{world.idea.id}/status"
     assert (await client.get(url, headers=auth(COORDINATOR))).status_code == 405
     form = await client.post(url, data={"status": "discussion"}, headers=auth(COORDINATOR))
@@ -209,7 +227,9 @@ async def test_requests_are_limited_per_member(client: httpx.AsyncClient, world:
     assert (await client.get("/api/view/groups", headers=auth(LEAD))).status_code == 200
 
 
-async def test_pages_speak_the_members_language(client: httpx.AsyncClient, world: World, db: Database) -> None:
+async def test_pages_speak_the_members_language(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
     async with db.session() as session:
         from bot.services import members as members_service
 

@@ -33,16 +33,8 @@ LABEL_KEYWORDS = {"yes", "no", "text"}
 GETTEXT = {"_", "gettext", "N_"}
 NUMBER_PLACEHOLDERS = {"n", "count", "id", "number", "used", "taken", "total"}
 
-# Labels still too long in English whose code is owned by another piece of work. Each one is a
-# TODO for that code's owner: shorten the msgid there, then remove it from this list.
-KNOWN_LONG_LABELS: set[tuple[str, str]] = {
-    # TODO(broadcasts owner): handlers/broadcasts.py, e.g. "Who blocked the bot" (19).
-    ("en", "People who blocked the bot"),
-    # TODO(groups owner): handlers/groups/creation.py, e.g. "Lead approves joining" (21).
-    ("en", "The lead approves requests"),
-    # TODO(groups owner): handlers/groups/pages.py, e.g. "Contributions of the group".
-    ("en", "All contributions of this group"),
-}
+# Labels allowed to stay too long (none today): a (language, msgid) pair, with the reason.
+KNOWN_LONG_LABELS: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -146,8 +138,9 @@ def catalog(language: str) -> dict[str, tuple[str, ...]]:
                 if not message.id:
                     continue
                 key = message.id if isinstance(message.id, str) else message.id[0]
-                forms = message.string if isinstance(message.string, tuple) else (message.string,)
-                strings[key] = tuple(form for form in forms if form)
+                string = message.string
+                forms = tuple(string) if isinstance(string, tuple | list) else (string,)
+                strings[key] = tuple(str(form) for form in forms if form)
     return strings
 
 

@@ -182,6 +182,7 @@ async def test_workbook_has_translated_meeting_sheets(db: Database, tmp_path: Pa
         "Miejsce na liście rezerwowej",
         "Data odpowiedzi",
         "Godzina przybycia",
+        "Zaproszenie wysłane do",
     )
     answers = {
         (r["Nr spotkania"], r["Imię i nazwisko"]): r for r in rows_of(path, "Odpowiedzi i obecność")

@@ -62,7 +62,7 @@
           current = { view: view, params: params || {} };
           app.innerHTML = html;  // the server's HTML, escaped there (Jinja2 autoescape)
           loads += 1;
-          document.body.dataset.view = view;
+          document.body.dataset.shown = view;
           document.body.dataset.loads = String(loads);
           document.body.dataset.state = response.ok ? "ready" : "forbidden";
         });
