@@ -42,6 +42,7 @@ from bot.db import Database
 from bot.i18n import N_, use_language
 from bot.i18n import gettext as _
 from bot.i18n import local as to_local
+from bot.i18n import timezone as i18n_timezone
 from models import AuditEntry, BotState, DigestSend, Group, Invite, Member, Membership, ProblemArea
 
 BATCH = 2000
@@ -406,6 +407,7 @@ class _XlsxWriter:
     def rows(self, rows: Iterable[list[Any]]) -> None:
         refs = self.refs
         stamp, day = self.styles["datetime"], self.styles["date"]
+        zone = i18n_timezone()
         out: list[str] = []
         append = out.append
         r = self.row
@@ -430,6 +432,14 @@ class _XlsxWriter:
                         append(f'<c r="{ref}{n}" t="inlineStr"><is><t>{text}</t></is></c>')
                 elif kind is int:
                     append(f'<c r="{ref}{n}"><v>{value}</v></c>')
+                elif kind is datetime and value.tzinfo is not None:
+                    # Local wall time to the second, as Excel's serial day number.
+                    delta = value.astimezone(zone).replace(tzinfo=None) - _EPOCH
+                    if delta.days > 60:
+                        serial = delta.days + delta.seconds / 86400
+                        append(f'<c r="{ref}{n}" s="{stamp}"><v>{serial:.16g}</v></c>')
+                    else:
+                        append(self._other(ref + n, value, stamp, day))
                 else:
                     append(self._other(ref + n, value, stamp, day))
             append("</row>")

@@ -158,6 +158,7 @@ def card_keyboard(
         )
     if c.photo_file_id or c.latitude is not None:
         rows.append([r.MEDIA.button("📷 " + _("Show photo and place"), c.id)])
+    rows.append([kb.button("🔗 " + _("Links"), "pg", "ln", c.id)])  # handlers/programme LINKS
     if back:
         rows.append([r.BACK_TO_LIST.button("« " + _("Back to the list"))])
     return kb.with_menu(rows)

@@ -148,6 +148,7 @@ def meeting_keyboard(
     if check_in:
         rows.insert(0, [r.CHECK_IN.button("🙋 " + _("I'm here"), meeting.id)])
     if manage and private:
+        rows.append([kb.button("🖨 " + _("Attendance list (PDF)"), "pg", "ap", meeting.id)])
         rows.append(
             [
                 r.ATTENDANCE.button(_("Attendance"), meeting.id),

@@ -95,7 +95,7 @@ async def show_action(
     if may:
         rows.append(
             [
-                r.PROGRESS.button("📈 " + _("Progress"), action_id),
+                r.PROGRESS.button("📈 " + _("Status and progress"), action_id),
                 r.ADD_INDICATOR.button("➕ " + _("Indicator"), action_id),
                 r.ADD_NOTE.button("📝 " + _("Note"), action_id),
             ]

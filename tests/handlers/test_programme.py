@@ -139,7 +139,7 @@ async def test_a_coordinator_turns_an_accepted_idea_into_an_action(
     calls = await harness.press(COORDINATOR, calls[-1].button("Notatka"))
     calls = await harness.send(COORDINATOR, "Umowa z biblioteką")
     assert "Umowa z biblioteką" in calls[-1].text
-    calls = await harness.press(COORDINATOR, calls[-1].button("Postęp"))
+    calls = await harness.press(COORDINATOR, calls[-1].button("Status i postęp"))
     calls = await harness.press(COORDINATOR, calls[-1].button("50%"))
     assert "w realizacji, 50%" in calls[-1].text
     async with db.session() as session:
@@ -151,3 +151,16 @@ async def test_a_coordinator_turns_an_accepted_idea_into_an_action(
     # The idea's author is told nothing and may not steer it.
     calls = await harness.press(ALICE, r.PROGRESS.data(action.id))
     assert "koordynatorzy" in harness.texts(calls)
+
+
+async def test_cards_carry_the_links_and_attendance_list_buttons(
+    harness: Harness, db: Database
+) -> None:
+    w = await _world(harness, db)
+    meeting = await meeting_with_answers(db, w)
+    calls = await harness.press(LEAD, f"mt:v:{meeting.id}")
+    assert calls[-1].button("Lista obecności (PDF)") == r.ATTENDANCE_PDF.data(meeting.id)
+    calls = await harness.press(ALICE, f"mt:v:{meeting.id}")
+    assert "Lista obecności" not in str(calls[-1].buttons)
+    calls = await harness.press(ALICE, f"ct:o:{w.cause.id}")
+    assert calls[-1].button("Powiązania") == r.LINKS.data(w.cause.id)
