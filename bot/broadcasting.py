@@ -30,24 +30,26 @@ import asyncio
 import html
 import logging
 import warnings
+from collections import Counter
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import InlineKeyboardMarkup, Message
 from telegram.error import Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, ExtBot
 from telegram.warnings import PTBDeprecationWarning
 
 from bot import notify
+from bot.db import Database
 from bot.i18n import gettext as _
 from bot.i18n import ngettext, use_language
 from bot.runtime import runtime
 from bot.services import broadcasts as service
 from bot.services import invitations as invitations_service
 from bot.services import members as members_service
-from models import Broadcast, BroadcastStatus, Group, RecipientState
+from models import Broadcast, BroadcastStatus, Group, Meeting, Member, ProblemArea, RecipientState
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,11 @@ STATUS_TTL = 0.5  # seconds between checks that the broadcast was not stopped
 UNCERTAIN_LISTED = 30  # names in the report; keeps it under Telegram's 4096 characters
 # httpx errors raised before any byte of the request left: Telegram got nothing.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# What an invitation's card shows (bot.services.invitations.card_data).
+CardData: TypeAlias = tuple[Meeting, Group, ProblemArea | None, Counter[str]]
+# The bot's application, also as a handler's `context.application` (whose context type PTB
+# leaves open); the engine needs only its bot and bot_data.
+AnyApplication: TypeAlias = Application[ExtBot[None], Any, Any, Any, Any, Any]
 
 
 def _retry_after(error: RetryAfter) -> float:
@@ -94,7 +101,7 @@ class Pacer:
 
 
 class BroadcastEngine:
-    def __init__(self, application: Application, rate: float) -> None:  # type: ignore[type-arg]
+    def __init__(self, application: AnyApplication, rate: float) -> None:
         self.application = application
         self.pacer = Pacer(rate)
         self.tasks: dict[int, asyncio.Task[None]] = {}
@@ -103,10 +110,11 @@ class BroadcastEngine:
         self._status_checked: dict[int, float] = {}
         self._languages: dict[int, str] = {}  # chat id -> recipient's language
         self._groups: dict[int, Group | None] = {}  # broadcast id -> the group it goes to
-        self._cards: dict[int, Any] = {}  # broadcast id -> its meeting's card data (invitations)
+        # broadcast id -> its meeting's card data (invitations)
+        self._cards: dict[int, CardData | None] = {}
 
     @property
-    def db(self) -> Any:
+    def db(self) -> Database:
         return runtime(self.application).db
 
     def start(self, broadcast_id: int) -> asyncio.Task[None]:
@@ -264,11 +272,7 @@ class BroadcastEngine:
             broadcast = await service.finish(session, broadcast_id)
             if broadcast is None:
                 return
-            author = (
-                await session.get(members_service.Member, broadcast.author_id)
-                if broadcast.author_id
-                else None
-            )
+            author = await session.get(Member, broadcast.author_id) if broadcast.author_id else None
             uncertain = await service.uncertain_members(session, broadcast_id)
             pending = (await service.progress(session, broadcast_id)).pending
         log.info(
@@ -311,7 +315,7 @@ def header(language: str, group: Group | None) -> str:
 
 
 def render(
-    broadcast: Broadcast, language: str, group: Group | None, card: Any = None
+    broadcast: Broadcast, language: str, group: Group | None, card: CardData | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The message one recipient gets: the header, the author's text, a way to the menu.
 
@@ -368,15 +372,15 @@ def report_text(broadcast: Broadcast, not_sent: int, uncertain_names: list[str])
     return "\n".join(lines)
 
 
-def engine(application: Application) -> BroadcastEngine:  # type: ignore[type-arg]
-    found = application.bot_data.get(KEY)
+def engine(application: AnyApplication) -> BroadcastEngine:
+    found: BroadcastEngine | None = application.bot_data.get(KEY)
     if found is None:
         found = BroadcastEngine(application, runtime(application).settings.broadcast_rate)
         application.bot_data[KEY] = found
-    return found  # type: ignore[no-any-return]
+    return found
 
 
-async def resume_broadcasts(application: Application) -> list[asyncio.Task[None]]:  # type: ignore[type-arg]
+async def resume_broadcasts(application: AnyApplication) -> list[asyncio.Task[None]]:
     """At start-up: mark what a dead process left in flight uncertain, resume the rest.
 
     Callable on its own (tests, the CLI); bot.app.startup calls it. It must run before
@@ -397,7 +401,7 @@ async def resume_broadcasts(application: Application) -> list[asyncio.Task[None]
     return [delivery.start(broadcast_id) for broadcast_id in sorted(ids)]
 
 
-async def close_broadcasts(application: Application) -> None:  # type: ignore[type-arg]
-    found = application.bot_data.get(KEY)
+async def close_broadcasts(application: AnyApplication) -> None:
+    found: BroadcastEngine | None = application.bot_data.get(KEY)
     if found is not None:
         await found.close()

@@ -249,7 +249,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
 def cmd_attendance(args: argparse.Namespace) -> int:
     """A meeting's printable attendance list (PDF)."""
     from bot.db import Database
-    from bot.documents.attendance_pdf import attendance_pdf
+    from bot.documents.attendance_pdf import AttendanceSheet, attendance_pdf
     from bot.i18n import use_language
     from bot.profile import load_profile
     from bot.services import programme as programme_service
@@ -259,7 +259,7 @@ def cmd_attendance(args: argparse.Namespace) -> int:
     settings, language = _offline(args)
     profile = load_profile(settings.bot_profile)
 
-    async def gather() -> programme_service.AttendanceSheet:
+    async def gather() -> AttendanceSheet:
         database = Database(settings.database_url)
         try:
             async with database.session() as session:

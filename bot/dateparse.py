@@ -182,7 +182,7 @@ def parse_when(
     languages = [language] + [code for code in SUPPORTED_LANGUAGES if code != language]
     wall = None
     for code in languages:
-        wall = dateparser.parse(normalised, languages=[code], settings=settings)  # type: ignore[arg-type]
+        wall = dateparser.parse(normalised, languages=[code], settings=settings)
         if wall is not None:
             break
     if wall is None:

@@ -66,7 +66,7 @@ def extract(root: Path = ROOT) -> dict[str, dict[MessageId, list[str]]]:
         for lineno, message, _comments, _context in extract_from_file(
             "python", str(path), keywords=KEYWORDS
         ):
-            key: MessageId = message if isinstance(message, str) else tuple(message[:2])  # type: ignore[assignment]
+            key: MessageId = message if isinstance(message, str) else (message[0], message[1])
             if not (key if isinstance(key, str) else key[0]):
                 continue
             found.setdefault(key, {}).setdefault(part_of(path), []).append(f"{rel}:{lineno}")

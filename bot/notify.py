@@ -15,7 +15,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.db import Database
-from bot.i18n import resolve_language, use_language
+from bot.i18n import current_language, resolve_language, use_language
 from bot.services import groups as groups_service
 from bot.services import members as members_service
 from models import Group, Member
@@ -44,9 +44,25 @@ async def notify_member(bot: Bot, db: Database, member: Member, render: Render) 
     return None
 
 
+def once_per_language(render: Render) -> Render:
+    """`render`, called at most once per language: every recipient who speaks it gets the
+    same text and keyboard (a message to 20 coordinators is built 1 to 3 times, not 20)."""
+    rendered: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {}
+
+    def cached() -> tuple[str, InlineKeyboardMarkup | None]:
+        language = current_language()
+        found = rendered.get(language)
+        if found is None:
+            found = rendered[language] = render()
+        return found
+
+    return cached
+
+
 async def notify_members(bot: Bot, db: Database, members: list[Member], render: Render) -> int:
-    """Returns how many were delivered."""
+    """Returns how many were delivered (rendered once per language, see once_per_language)."""
     delivered = 0
+    render = once_per_language(render)
     for member in members:
         if await notify_member(bot, db, member, render) is not None:
             delivered += 1

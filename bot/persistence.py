@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from copy import deepcopy
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Delete, Insert, Update, delete, insert, text, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot.db import Database
 from models import BotState, utcnow
+
+# The shapes BasePersistence uses (PTB keeps its own aliases in a private module).
+ConversationKey: TypeAlias = tuple[int | str, ...]
+ConversationDict: TypeAlias = MutableMapping[ConversationKey, object]
+CDCData: TypeAlias = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 USER = "user"
 CONVERSATION = "conv:"
@@ -85,7 +90,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
                 await self._write_one(session, kind, key, data)
         self._stored.update(pending)
 
-    async def _write_one(self, session: Any, kind: str, key: str, data: Any) -> None:
+    async def _write_one(self, session: AsyncSession, kind: str, key: str, data: Any) -> None:
         if kind in self._loaded:
             exists = self._stored.get((kind, key)) is not None
             await self._write_known(session, kind, key, data, exists=exists)
@@ -93,7 +98,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             await self._write(session, kind, key, data)
 
     async def _write_known(
-        self, session: Any, kind: str, key: str, data: Any, *, exists: bool
+        self, session: AsyncSession, kind: str, key: str, data: Any, *, exists: bool
     ) -> None:
         """One statement, no read first: we know whether the row is there."""
         table = BotState.__table__  # type: ignore[attr-defined]
@@ -107,7 +112,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
             statement = insert(table).values(kind=kind, key=key, data=data, updated_at=utcnow())
         await session.exec(statement)
 
-    async def _relaxed(self, session: Any) -> None:
+    async def _relaxed(self, session: AsyncSession) -> None:
         """On PostgreSQL, don't wait for this commit to reach the disk (a few ms per update).
 
         Only a crash of the database server itself within a fraction of a second could lose
@@ -115,9 +120,10 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         handlers as usual, and onboarding's buttons resume from the database.
         """
         if self.database.engine.dialect.name == "postgresql":
-            await session.exec(text("SET LOCAL synchronous_commit TO OFF"))
+            connection = await session.connection()
+            await connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
-    async def _write(self, session: Any, kind: str, key: str, data: Any) -> None:
+    async def _write(self, session: AsyncSession, kind: str, key: str, data: Any) -> None:
         row = await session.get(BotState, (kind, key))
         if data is None:
             if row is not None:
@@ -172,7 +178,7 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
                 if telegram_id in json.loads(row.key):
                     await session.delete(row)
                     gone.append((row.kind, row.key))
-            await session.exec(  # type: ignore[call-overload]
+            await session.exec(
                 delete(BotState).where(
                     col(BotState.kind) == USER, col(BotState.key) == str(telegram_id)
                 )

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import Group, GroupKind, ProblemArea
@@ -119,7 +119,7 @@ async def apply_profile(session: AsyncSession, profile: Profile) -> int:
     slugs = [t.slug for t in profile.teams]
     existing_groups = {
         g.slug: g
-        for g in (await session.exec(select(Group).where(Group.slug.in_(slugs)))).all()  # type: ignore[attr-defined]
+        for g in (await session.exec(select(Group).where(col(Group.slug).in_(slugs)))).all()
     }
     for position, team in enumerate(profile.teams):
         group = existing_groups.get(team.slug)

@@ -23,4 +23,5 @@ class Runtime:
 def runtime(context: Any) -> Runtime:
     """The runtime from a CallbackContext or an Application."""
     application = getattr(context, "application", context)
-    return application.bot_data[KEY]  # type: ignore[no-any-return]
+    found: Runtime = application.bot_data[KEY]
+    return found

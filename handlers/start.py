@@ -233,7 +233,7 @@ async def consent(update: Update, context: Context) -> int:
 
     async with runtime.db.session() as session:
         member = await members_service.ensure_member(
-            session, user.id, runtime.settings.bot_coordinators
+            session, user.id, runtime.settings.bot_coordinators, known=context.member
         )
         await members_service.give_consent(session, member, current_language())
     context.member = member
@@ -251,7 +251,7 @@ async def _save_name(update: Update, context: Context, name: str | None) -> int:
     runtime = context.runtime
     try:
         async with runtime.db.session() as session:
-            member = await members_service.ensure_member(session, user.id)
+            member = await members_service.ensure_member(session, user.id, known=context.member)
             await members_service.set_profile(session, member, display_name=name)
     except DomainError as error:
         _prompt, suggestion = name_prompt(_telegram_name(update))
@@ -336,7 +336,7 @@ async def _finish(
     runtime = context.runtime
     try:
         async with runtime.db.session() as session:
-            member = await members_service.ensure_member(session, user.id)
+            member = await members_service.ensure_member(session, user.id, known=context.member)
             await members_service.set_profile(
                 session,
                 member,

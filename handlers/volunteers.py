@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -513,7 +513,7 @@ async def not_expected(update: Update, context: Context) -> None:
     )
 
 
-def reask(step: int) -> Callable[[Update, Context], Awaitable[int]]:
+def reask(step: int) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
     """Anything unexpected at a step: a short hint, then the step's question and buttons."""
 
     async def handler(update: Update, context: Context) -> int:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -76,7 +77,11 @@ class Group(SQLModel, table=True):
 
 class Membership(SQLModel, table=True):
     __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("member_id", "group_id"),)
+    __table_args__ = (
+        UniqueConstraint("member_id", "group_id"),
+        # A group's counts by status and the viewer's own status, from the index alone.
+        Index("ix_memberships_group_status", "group_id", "status", "member_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     member_id: int = Field(

@@ -85,9 +85,7 @@ def map_png(area: AreaMap) -> bytes:
                 },
                 zorder=2,
             )
-    figure.text(
-        0.01, 0.01, _("#number (supports); arrows: links"), fontsize=8.5, color="#666666"
-    )
+    figure.text(0.01, 0.01, _("#number (supports); arrows: links"), fontsize=8.5, color="#666666")
     if not area.nodes:
         axes.text(1.5, 1, _("Nothing contributed yet."), ha="center", fontsize=13)
     buffer = io.BytesIO()

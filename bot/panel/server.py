@@ -82,7 +82,7 @@ def serve_panel(
         if stopped is not None:
             await stopped(app)
 
-    application.post_init = post_init  # type: ignore[assignment]
-    application.post_stop = post_stop  # type: ignore[assignment]
+    application.post_init = post_init
+    application.post_stop = post_stop
     bound_host, bound_port = sock.getsockname()[:2]
     return str(bound_host), int(bound_port)

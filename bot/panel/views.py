@@ -289,13 +289,14 @@ async def board(
         group_id=_int(params, "group"),
         search=" ".join(params.get("q", "").split())[: queries.SEARCH_MAX],
     )
-    columns, counts = await queries.board(session, filters)
+    columns, counts, capped = await queries.board(session, filters)
     areas, groups = await queries.choices(session)
     language = current_language()
     area_names: dict[int | None, str] = {a.id: a.names.get(language) or a.slug for a in areas}
     by_id: dict[int | None, Group] = {g.id: g for g in groups}
     return {
         "filters": filters,
+        "capped": capped,
         "kinds": [(k.value, kind_name(k.value)) for k in ContributionKind],
         "areas": list(area_names.items()),
         "groups": [(g.id, g.display_name(language)) for g in groups],

@@ -149,9 +149,7 @@ async def recipients(
             member_ids = select(Membership.member_id).where(
                 Membership.group_id == group.id, Membership.status == MembershipStatus.MEMBER
             )
-            plain = plain.where(
-                col(Member.id).in_(member_ids) | (col(Member.id) == group.lead_id)  # type: ignore[arg-type]
-            )
+            plain = plain.where(col(Member.id).in_(member_ids) | (col(Member.id) == group.lead_id))
             if group.chat_id is not None:
                 extra.append((None, group.chat_id))
         elif kind == "meeting":
@@ -277,7 +275,7 @@ async def audience_group(session: AsyncSession, broadcast: Broadcast) -> Group |
 
 async def claim(session: AsyncSession, recipient_id: int) -> bool:
     """pending -> sending; False if someone (or something) else already took the row."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await session.exec(
         update(BroadcastRecipient)
         .where(
             col(BroadcastRecipient.id) == recipient_id,
@@ -306,7 +304,7 @@ async def settle(
         values["message_id"] = message_id
     if state != RecipientState.PENDING:
         values["finished_at"] = utcnow()
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(BroadcastRecipient)
         .where(
             col(BroadcastRecipient.id) == recipient_id,
@@ -328,7 +326,7 @@ async def recover_in_flight(session: AsyncSession) -> dict[int, int]:
     )
     found = {bid: n for bid, n in rows.all()}
     if found:
-        await session.exec(  # type: ignore[call-overload]
+        await session.exec(
             update(BroadcastRecipient)
             .where(col(BroadcastRecipient.state) == RecipientState.SENDING)
             .values(

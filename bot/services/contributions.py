@@ -7,7 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, literal, or_, tuple_, update
+from sqlalchemy import bindparam, delete, literal, or_, tuple_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -202,7 +203,7 @@ async def _check_draft(session: AsyncSession, draft: dict[str, Any]) -> tuple[st
         fields[spec.key] = clean_field(kind, spec.key, value)
     draft["fields"] = fields
     area_id = draft.get("area_id")
-    if area_id is None or await session.get(ProblemArea, area_id) is None:
+    if area_id is None or await groups_service.area_by_id(session, area_id) is None:
         raise InvalidInput(N_("Please choose a problem area."))
     group = await groups_service.get_active(session, draft.get("group_id"))
     return kind, group
@@ -234,12 +235,23 @@ async def submitted(
     return found.first()
 
 
-async def submit(session: AsyncSession, author: Member, draft: dict[str, Any]) -> Contribution:
-    """Save a finished draft (new, or the author's edit of one still new)."""
+_UNKNOWN: Any = object()
+
+
+async def submit(
+    session: AsyncSession,
+    author: Member,
+    draft: dict[str, Any],
+    *,
+    earlier: Contribution | None = _UNKNOWN,
+) -> Contribution:
+    """Save a finished draft (new, or the author's edit of one still new). `earlier`: what
+    `submitted` already returned in this transaction (not looked up again)."""
     if not can(author, Action.SUBMIT_CONTRIBUTION):
         raise NotAllowed(N_("Please finish signing up first: send /start."))
     kind, _group = await _check_draft(session, draft)
-    earlier = await submitted(session, author, draft)
+    if earlier is _UNKNOWN:
+        earlier = await submitted(session, author, draft)
     if earlier is not None:
         return earlier
     if draft.get("id"):
@@ -459,11 +471,30 @@ async def browse(
     )
 
 
+# One card seen by a member: built once, the ids bound at each execution.
+_CARD_FOR_VIEWER = (
+    select(Contribution, Member.display_name, Group, ProblemArea, Support.id)  # type: ignore[call-overload]
+    .outerjoin(Member, col(Member.id) == col(Contribution.author_id))
+    .outerjoin(Group, col(Group.id) == col(Contribution.group_id))
+    .outerjoin(ProblemArea, col(ProblemArea.id) == col(Contribution.area_id))
+    .outerjoin(
+        Support,
+        (col(Support.contribution_id) == col(Contribution.id))
+        & (col(Support.member_id) == bindparam("viewer_id")),
+    )
+    .where(col(Contribution.id) == bindparam("contribution_id"))
+)
+
+
 async def card(
     session: AsyncSession, contribution_id: int | None, viewer: Member | None = None
 ) -> Card:
-    query = _card_query(viewer).where(col(Contribution.id) == contribution_id)
-    row = (await session.exec(query)).first()
+    if viewer is not None and viewer.id is not None:
+        params = {"viewer_id": viewer.id, "contribution_id": contribution_id}
+        row = (await session.exec(_CARD_FOR_VIEWER, params=params)).first()
+    else:
+        query = _card_query(viewer).where(col(Contribution.id) == contribution_id)
+        row = (await session.exec(query)).first()
     if row is None:
         raise NotFound(N_("This contribution no longer exists."))
     contribution, name, group, area, support = row
@@ -492,9 +523,9 @@ async def toggle_support(
         session.add(Support(contribution_id=contribution.id, member_id=member.id))  # type: ignore[arg-type]
         delta = 1
     else:
-        await session.exec(delete(Support).where(col(Support.id) == existing.id))  # type: ignore[call-overload]
+        await session.exec(delete(Support).where(col(Support.id) == existing.id))
         delta = -1
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         update(Contribution)
         .where(col(Contribution.id) == contribution.id)
         .values(support_count=Contribution.support_count + delta)
@@ -526,19 +557,36 @@ async def set_support(
         await session.flush()
         delta = 1
     else:
-        result = await session.exec(delete(Support).where(*mine))  # type: ignore[call-overload]
+        result = await session.exec(delete(Support).where(*mine))
         delta = -result.rowcount
         if not delta:
             return False, contribution.support_count
     # The count changes in SQL, so two people pressing at once both count.
-    await session.exec(  # type: ignore[call-overload]
-        update(Contribution)
-        .where(col(Contribution.id) == contribution.id)
-        .values(support_count=Contribution.support_count + delta)
-    )
+    return True, await _add_to_count(session, contribution, delta)
+
+
+_COUNT_CHANGE = (
+    update(Contribution)
+    .where(col(Contribution.id) == bindparam("contribution_id"))
+    .values(support_count=Contribution.support_count + bindparam("delta"))
+    .execution_options(synchronize_session=False)  # the count is set from what SQL returns
+)
+_COUNT_CHANGE_RETURNING = _COUNT_CHANGE.returning(col(Contribution.support_count))
+
+
+async def _add_to_count(session: AsyncSession, contribution: Contribution, delta: int) -> int:
+    """Add `delta` to the support count in SQL; the new count is read back (RETURNING where
+    the database has it) and set on the loaded contribution."""
+    params = {"contribution_id": contribution.id, "delta": delta}
+    if session.get_bind().dialect.update_returning:
+        result = await session.execute(_COUNT_CHANGE_RETURNING, params)
+        count: int = result.scalar_one()
+        set_committed_value(contribution, "support_count", count)
+        return count
+    await session.execute(_COUNT_CHANGE, params)
     await session.flush()
     await session.refresh(contribution)
-    return True, contribution.support_count
+    return contribution.support_count
 
 
 async def may_set_status(session: AsyncSession, member: Member | None, c: Contribution) -> bool:

@@ -552,10 +552,16 @@ async def write_export(
     loop = asyncio.get_running_loop()
     reported: list[concurrent.futures.Future[None]] = []
 
+    in_order = asyncio.Lock()  # one progress report at a time, in the sheets' order
+
+    async def on_loop(index: int, total: int, title: str) -> None:
+        async with in_order:
+            if progress is not None:
+                await progress(index, total, title)
+
     def report(index: int, total: int, title: str) -> None:  # called in the worker
         if progress is not None:
-            future = asyncio.run_coroutine_threadsafe(progress(index, total, title), loop)
-            reported.append(future)
+            reported.append(asyncio.run_coroutine_threadsafe(on_loop(index, total, title), loop))
 
     try:
         return await run_blocking(

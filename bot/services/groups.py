@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import ColumnElement, and_, case, event, func
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select, SelectOfScalar
@@ -66,8 +71,121 @@ async def get_active(session: AsyncSession, group_id: int | None) -> Group:
     return group
 
 
+# --- the profile's areas and the active groups, kept in memory ------------------------
+#
+# Read on almost every screen (group page, contribution drafts and cards, meeting cards) and
+# changed rarely: areas when the programme profile is applied, groups by coordinators. Kept
+# per engine (tests run many databases in one process). Any flush that adds, changes or
+# deletes an area or a group empties the cache, and again at its commit; a change made by
+# another process shows after at most PROFILE_TTL seconds. The cached rows are detached
+# copies: read them, don't change them (load the row in the session to change it).
+
+PROFILE_TTL = 60.0
+_AREAS_QUERY = select(ProblemArea).order_by(col(ProblemArea.position))
+_ACTIVE_GROUPS_QUERY = (
+    select(Group)
+    .where(col(Group.archived_at).is_(None))
+    .order_by(col(Group.kind).desc(), col(Group.position), col(Group.name))
+)
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    at: float
+    areas: list[ProblemArea]
+    areas_by_id: dict[int, ProblemArea]
+    groups: list[Group]
+    groups_by_id: dict[int, Group]
+
+
+_profile_cache: weakref.WeakKeyDictionary[Engine, _Snapshot] = weakref.WeakKeyDictionary()
+
+
+def _engine_of(session: AsyncSession) -> Engine:
+    bind: Any = session.get_bind()
+    engine: Engine = bind.engine  # an Engine's .engine is itself; a Connection's, its engine
+    return engine
+
+
+def _detached_copy(row: Any) -> Any:
+    """A copy of a loaded row that belongs to no session (the original stays the caller's)."""
+    values = {}
+    for column in type(row).__table__.columns:
+        value = getattr(row, column.key)
+        values[column.key] = dict(value) if isinstance(value, dict) else value
+    copy = type(row)(**values)
+    make_transient_to_detached(copy)
+    return copy
+
+
+async def _snapshot(session: AsyncSession) -> _Snapshot:
+    engine = _engine_of(session)
+    cached = _profile_cache.get(engine)
+    now = time.monotonic()
+    if cached is not None and now - cached.at < PROFILE_TTL:
+        return cached
+    found_areas = [_detached_copy(a) for a in (await session.exec(_AREAS_QUERY)).all()]
+    found_groups = [_detached_copy(g) for g in (await session.exec(_ACTIVE_GROUPS_QUERY)).all()]
+    snapshot = _Snapshot(
+        now,
+        found_areas,
+        {a.id: a for a in found_areas if a.id is not None},
+        found_groups,
+        {g.id: g for g in found_groups if g.id is not None},
+    )
+    _profile_cache[engine] = snapshot
+    return snapshot
+
+
+def forget_profile() -> None:
+    """Empty the cache (done by itself when areas or groups are written through the ORM)."""
+    _profile_cache.clear()
+
+
+def _profile_flushed(session: Session, _context: object) -> None:
+    if any(
+        isinstance(obj, (ProblemArea, Group))
+        for changed in (session.new, session.dirty, session.deleted)
+        for obj in changed
+    ):
+        session.info["profile_changed"] = True
+        forget_profile()
+
+
+def _profile_ended(session: Session, *_args: object) -> None:
+    if session.info.pop("profile_changed", False):
+        forget_profile()
+
+
+event.listen(Session, "after_flush", _profile_flushed)
+event.listen(Session, "after_commit", _profile_ended)
+event.listen(Session, "after_soft_rollback", _profile_ended)
+
+
 async def areas(session: AsyncSession) -> list[ProblemArea]:
-    return list((await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all())
+    """Every problem area, in the profile's order (from memory, see PROFILE_TTL)."""
+    return list((await _snapshot(session)).areas)
+
+
+async def area_by_id(session: AsyncSession, area_id: int | None) -> ProblemArea | None:
+    if not area_id:
+        return None
+    return (await _snapshot(session)).areas_by_id.get(area_id)
+
+
+async def cached_active_groups(session: AsyncSession) -> list[Group]:
+    """`active_groups`, from memory (see PROFILE_TTL): for pickers and names, not to change."""
+    return list((await _snapshot(session)).groups)
+
+
+async def group_for_display(session: AsyncSession, group_id: int | None) -> Group | None:
+    """A group to show by name (archived ones too): from memory when active."""
+    if not group_id:
+        return None
+    found = (await _snapshot(session)).groups_by_id.get(group_id)
+    if found is None:
+        found = await session.get(Group, group_id)
+    return found
 
 
 async def teams(session: AsyncSession) -> list[Group]:
@@ -75,7 +193,7 @@ async def teams(session: AsyncSession) -> list[Group]:
 
 
 async def get_area(session: AsyncSession, area_id: int | None) -> ProblemArea:
-    area = await session.get(ProblemArea, area_id) if area_id else None
+    area = await area_by_id(session, area_id)
     if area is None:
         raise NotFound(N_("This problem area no longer exists."))
     return area
@@ -169,28 +287,36 @@ class GroupPage:
     members: list[Member] = field(default_factory=list)
 
 
+def _counts_query(group_id: int, viewer_id: int) -> Any:
+    return (
+        select(  # type: ignore[call-overload]
+            Membership.status,
+            func.count(col(Membership.id)),
+            func.count(case((col(Membership.member_id) == viewer_id, 1))),
+        )
+        .where(Membership.group_id == group_id)
+        .group_by(col(Membership.status))
+    )
+
+
 async def group_page(
     session: AsyncSession, group_id: int | None, viewer: Member, page: int = 0
 ) -> GroupPage:
     """Everything the group page shows, in a fixed number of queries whatever the size."""
     group = await get_active(session, group_id)
     assert group.id is not None and viewer.id is not None
-    area = await session.get(ProblemArea, group.area_id) if group.area_id else None
+    area = await area_by_id(session, group.area_id)
     parent = await session.get(Group, group.parent_id) if group.parent_id else None
     if parent is not None and parent.archived_at is not None:
         parent = None
     lead = await session.get(Member, group.lead_id) if group.lead_id else None
-    counts = dict(
-        (
-            await session.exec(
-                select(Membership.status, func.count(col(Membership.id)))
-                .where(Membership.group_id == group.id)
-                .group_by(col(Membership.status))
-            )
-        ).all()
-    )
-    own = await membership(session, group.id, viewer.id)
-    viewer_status = own.status if own else None
+    # Members and requests counted, and the viewer's own status, in one query.
+    counts: dict[str, int] = {}
+    viewer_status = None
+    for status, count, own in (await session.exec(_counts_query(group.id, viewer.id))).all():
+        counts[status] = count
+        if own:
+            viewer_status = status
     may_see = can(viewer, Action.SEE_MEMBERS, group, is_member=viewer_status == "member")
     result = GroupPage(
         group=group,
@@ -240,6 +366,11 @@ async def join(session: AsyncSession, group_id: int | None, member: Member) -> M
     existing = await membership(session, group.id, member.id)
     if existing is not None:
         return existing
+    return await _add_membership(session, group, member)
+
+
+async def _add_membership(session: AsyncSession, group: Group, member: Member) -> Membership:
+    """`member` (checked, not yet in `group`) joins it, or asks to."""
     direct = group.is_open or can(member, Action.DECIDE_JOIN_REQUEST, group)
     status = MembershipStatus.MEMBER if direct else MembershipStatus.PENDING
     joined = Membership(member_id=member.id, group_id=group.id, status=status)
@@ -308,7 +439,8 @@ async def ask_to_join(
                 "Please wait a few minutes and try again."
             )
         )
-    joined = await join(session, group.id, member)
+    _check_user(member)
+    joined = await _add_membership(session, group, member)
     if joined.status != MembershipStatus.PENDING:
         return JoinOutcome(joined, group, [])
     if await _recent(session, member, "group.request", group, now - REQUEST_NOTICE_WINDOW):

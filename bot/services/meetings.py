@@ -425,7 +425,7 @@ async def claim_dirty(session: AsyncSession, meeting_id: int, mark: datetime) ->
         .where(col(Meeting.id) == meeting_id, col(Meeting.cards_dirty_at) == mark)
         .values(cards_dirty_at=None)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def cards_of(
@@ -438,7 +438,7 @@ async def cards_of(
         .where(MeetingCard.meeting_id == meeting.id)
         .order_by(col(MeetingCard.id))
     )
-    found: list[tuple[MeetingCard, Member | None]] = list(rows.all())  # type: ignore[arg-type]
+    found: list[tuple[MeetingCard, Member | None]] = list(rows.all())
     if meeting.chat_message_id is not None and all(
         c.message_id != meeting.chat_message_id or c.member_id is not None for c, _m in found
     ):  # a chat card sent before cards were recorded
@@ -480,7 +480,7 @@ async def answers(session: AsyncSession, meeting_id: int) -> list[tuple[Rsvp, Me
         .where(Rsvp.meeting_id == meeting_id)
         .order_by(col(Rsvp.answered_at), col(Rsvp.id))
     )
-    return list(rows.all())  # type: ignore[arg-type]
+    return list(rows.all())
 
 
 async def counts(session: AsyncSession, meeting_id: int) -> Counter[str]:
@@ -956,7 +956,7 @@ async def present(session: AsyncSession, meeting_id: int) -> list[tuple[Member, 
         .where(Rsvp.meeting_id == meeting_id, col(Rsvp.checked_in_at).is_not(None))
         .order_by(col(Rsvp.checked_in_at))
     )
-    return list(rows.all())  # type: ignore[arg-type]
+    return list(rows.all())
 
 
 async def erased_present(session: AsyncSession, meeting_id: int) -> int:
@@ -990,7 +990,7 @@ async def claim_followup(session: AsyncSession, meeting_id: int, *, now: datetim
         )
         .values(followup_asked_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 async def set_summary(session: AsyncSession, actor: Member, meeting_id: int, text: str) -> Meeting:
@@ -1082,7 +1082,7 @@ async def claim_item_reminder(session: AsyncSession, item_id: int, *, now: datet
         .where(col(ActionItem.id) == item_id, col(ActionItem.reminded_at).is_(None))
         .values(reminded_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)
 
 
 # --- date polls ----------------------------------------------------------------------------

@@ -35,10 +35,19 @@ async def get(session: AsyncSession, member_id: int) -> Member:
 
 
 async def ensure_member(
-    session: AsyncSession, telegram_id: int, coordinators: tuple[int, ...] = ()
+    session: AsyncSession,
+    telegram_id: int,
+    coordinators: tuple[int, ...] = (),
+    *,
+    known: Member | None = None,
 ) -> Member:
-    """The member row for a Telegram user, created with nothing but the id."""
-    member = await get_by_telegram_id(session, telegram_id)
+    """The member row for a Telegram user, created with nothing but the id. `known`: the
+    member already loaded for this update (handlers/system.py), taken into the session
+    instead of being read a second time (a copy: a rollback leaves `known` as it was)."""
+    if known is not None and known.id is not None and known.telegram_id == telegram_id:
+        member: Member | None = await session.merge(known, load=False)
+    else:
+        member = await get_by_telegram_id(session, telegram_id)
     if member is None:
         member = Member(telegram_id=telegram_id)
         session.add(member)

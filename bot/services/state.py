@@ -50,7 +50,7 @@ async def claim_notice(
         row.updated_at = now
         session.add(row)
     # Old claims are worth nothing: keep the table small.
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         delete(BotState).where(
             col(BotState.kind) == NOTICE, col(BotState.updated_at) < now - 24 * window
         )

@@ -170,11 +170,11 @@ async def forget(session: AsyncSession, member: Member) -> None:
     (Deleting the member row cascades the first two; delivery rows keep the Telegram
     chat id, so they are deleted here explicitly.)
     """
-    await session.exec(delete(Volunteer).where(col(Volunteer.member_id) == member.id))  # type: ignore[call-overload]
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(delete(Volunteer).where(col(Volunteer.member_id) == member.id))
+    await session.exec(
         delete(OpportunitySignup).where(col(OpportunitySignup.member_id) == member.id)
     )
-    await session.exec(  # type: ignore[call-overload]
+    await session.exec(
         delete(BroadcastRecipient).where(col(BroadcastRecipient.member_id) == member.id)
     )
     await session.flush()

@@ -43,14 +43,18 @@ async def open_card(update: Update, context: Context) -> None:
 
 
 async def _set_support(update: Update, context: Context, contribution_id: int, on: bool) -> None:
+    me = context.me
     async with context.db.session() as session:
-        changed, _count = await service.set_support(session, context.me, contribution_id, on)
+        changed, _count = await service.set_support(session, me, contribution_id, on)
+        # The card as it now is, in the same transaction (the contribution is loaded).
+        card = await service.card(session, contribution_id, me)
+        may_set_status = await service.may_set_status(session, me, card.contribution)
     if on:
         note = _("Thank you for your support!") if changed else _("You already support this.")
     else:
         note = _("Support taken back.") if changed else _("You were not supporting this.")
     await answer(update, note)
-    await render_card(update, context, contribution_id)
+    await show_card(update, context, card, may_set_status)
 
 
 @requires()

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import gettext as _
 from bot.services import contributions as service
+from bot.services import groups as groups_service
 from bot.services.contributions import Filters
 from handlers import keyboards as kb
 from handlers.common import Context, answer, esc, reply, requires
@@ -22,7 +23,7 @@ from handlers.contributions.cards import (
     picker_rows,
     status_name,
 )
-from models import ContributionKind, ContributionStatus, Group, Member, ProblemArea
+from models import ContributionKind, ContributionStatus, Member
 
 LAST_LIST = "ct_list"
 
@@ -74,8 +75,8 @@ async def _filter_labels(session: Any, f: Filters) -> str:
     parts = [
         _("kind: {value}").format(value=kind_name(f.kind) if f.kind else _("all")),
     ]
-    area = await session.get(ProblemArea, f.area_id) if f.area_id else None
-    group = await session.get(Group, f.group_id) if f.group_id else None
+    area = await groups_service.area_by_id(session, f.area_id)
+    group = await groups_service.group_for_display(session, f.group_id)
     parts.append(_("area: {value}").format(value=esc(area_name(area)) if area else _("all")))
     parts.append(_("group: {value}").format(value=esc(group_name(group)) if group else _("all")))
     parts.append(_("status: {value}").format(value=status_name(f.status) if f.status else _("all")))

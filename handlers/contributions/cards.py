@@ -72,7 +72,7 @@ async def picker_rows(
             areas = await groups_service.areas(session)
             options = [(area_name(a), a.id) for a in areas if a.id is not None]
         else:
-            groups = await groups_service.active_groups(session)
+            groups = await groups_service.cached_active_groups(session)
             if kind_first is not None:  # the team that collects this kind comes first
                 groups.sort(key=lambda g: g.contribution_kind != kind_first)
             options = [(group_name(g), g.id) for g in groups[:MAX_GROUPS] if g.id is not None]

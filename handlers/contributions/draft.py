@@ -14,6 +14,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import gettext as _
 from bot.services import contributions as service
+from bot.services import groups as groups_service
 from bot.services.contributions import FieldSpec
 from bot.services.errors import InvalidInput
 from handlers import keyboards as kb
@@ -38,7 +39,7 @@ from handlers.contributions.cards import (
     kind_name,
     picker_rows,
 )
-from models import ContributionKind, Group, ProblemArea
+from models import ContributionKind
 
 DRAFT = "ct_draft"
 REJECTING = "ct_reject"  # the contribution whose rejection reason is asked
@@ -328,8 +329,8 @@ async def attachment_typed(update: Update, context: Context) -> int:
 
 async def review_text(context: Context, draft: Draft) -> str:
     async with context.db.session() as session:
-        area = await session.get(ProblemArea, draft["area_id"]) if draft.get("area_id") else None
-        group = await session.get(Group, draft["group_id"]) if draft.get("group_id") else None
+        area = await groups_service.area_by_id(session, draft.get("area_id"))
+        group = await groups_service.group_for_display(session, draft.get("group_id"))
     kind = draft["kind"]
     lines = [
         "<b>" + _("Please check your {kind} before sending:").format(kind=kind_name(kind)) + "</b>",

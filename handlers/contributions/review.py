@@ -8,7 +8,6 @@ from telegram import InlineKeyboardMarkup, Update
 from bot import notify
 from bot.i18n import gettext as _
 from bot.services import contributions as service
-from bot.services import members as members_service
 from bot.services.contributions import Card
 from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
@@ -92,11 +91,13 @@ async def send(update: Update, context: Context) -> int:
         return END
     editing_existing = bool(draft.get("id"))
     try:
+        # The member was loaded for this very update (handlers/system.py): no second read.
+        author = member
         async with context.db.session() as session:
-            author = await members_service.get(session, member.id)  # type: ignore[arg-type]
             # Already saved (a crash before the conversation moved on): don't tell twice.
-            again = await service.submitted(session, author, draft) is not None
-            contribution = await service.submit(session, author, dict(draft))
+            earlier = await service.submitted(session, author, draft)
+            again = earlier is not None
+            contribution = await service.submit(session, author, dict(draft), earlier=earlier)
             saved = await service.card(session, contribution.id, author)
             quiet = editing_existing or again
             reviewers = [] if quiet else await service.reviewers(session, contribution)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import notify
+from bot import notify, reminders
 from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
@@ -15,7 +15,7 @@ from bot.services.permissions import Action, can
 from handlers import keyboards as kb
 from handlers.common import Context, answer, esc, reply, requires
 from handlers.groups import routes as r
-from handlers.groups.pages import back_rows, person_line, person_rows, show_page, tell
+from handlers.groups.pages import back_rows, page_screen, person_line, person_rows, tell
 from models import Group, Member, MembershipStatus
 
 
@@ -41,6 +41,10 @@ async def join(update: Update, context: Context) -> None:
     me = context.me
     async with context.db.session() as session:
         outcome: JoinOutcome = await groups_service.ask_to_join(session, group_id, me)
+        # The page as it now is, read in the same transaction (the group is loaded already).
+        text, keyboard = await page_screen(
+            session, group_id, me, 0, reminders.clock(context.application)
+        )
     group = outcome.group
     if outcome.membership.status == MembershipStatus.MEMBER:
         await answer(
@@ -51,16 +55,20 @@ async def join(update: Update, context: Context) -> None:
         await notify.notify_members(
             context.bot, context.db, outcome.tell, lambda: _request_card(group, me)
         )
-    await show_page(update, context, group_id)
+    await reply(update, text, keyboard)
 
 
 @requires()
 async def leave(update: Update, context: Context) -> None:
     (group_id,) = r.args(update, r.LEAVE)
+    me = context.me
     async with context.db.session() as session:
-        group = await groups_service.leave(session, group_id, context.me)
+        group = await groups_service.leave(session, group_id, me)
+        text, keyboard = await page_screen(
+            session, group_id, me, 0, reminders.clock(context.application)
+        )
     await answer(update, _("You left {group}.").format(group=group.display_name(context.language)))
-    await show_page(update, context, group_id)
+    await reply(update, text, keyboard)
 
 
 async def decidable(context: Context, group_id: int | None) -> Group:

@@ -217,14 +217,30 @@ async def test_state_changes_only_by_post_with_json(
     assert form.status_code == 415  # what a cross-site form could send
 
 
-async def test_requests_are_limited_per_member(client: httpx.AsyncClient, world: World) -> None:
-    codes = [
-        (await client.get("/api/view/groups", headers=auth(RESIDENT))).status_code
-        for _ in range(30)
-    ]
-    assert codes.count(429) >= 5 and codes[0] == 200
-    # Someone else is not slowed down by it.
-    assert (await client.get("/api/view/groups", headers=auth(LEAD))).status_code == 200
+async def test_requests_are_limited_per_member(panel_harness: Harness, world: World) -> None:
+    from bot.panel.app import RateLimit, create_app
+
+    app = create_app(panel_harness.app, telegram_js=False, rate_limit=RateLimit(0.01, 5))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://panel.test") as http:
+        codes = [
+            (await http.get("/api/view/groups", headers=auth(RESIDENT))).status_code
+            for _ in range(8)
+        ]
+        assert codes == [200] * 5 + [429] * 3
+        # Someone else is not slowed down by it.
+        assert (await http.get("/api/view/groups", headers=auth(LEAD))).status_code == 200
+
+
+def test_the_default_limit_is_ten_a_second_per_member() -> None:
+    from bot.panel.app import RateLimit
+
+    limit = RateLimit()
+    assert all(limit.allow(1, now=100.0) for _ in range(20))  # a burst of 20
+    assert not limit.allow(1, now=100.0)
+    assert limit.allow(1, now=100.11)  # 0.1 s later: one more
+    assert not limit.allow(1, now=100.11)
+    assert limit.allow(2, now=100.11)
 
 
 async def test_pages_speak_the_members_language(
