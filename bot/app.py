@@ -99,7 +99,7 @@ def build_application(
     database = database or Database(settings.database_url)
     profile = profile or load_profile(settings.bot_profile)
     api = settings.telegram_api_url
-    builder = (
+    builder: ApplicationBuilder = (  # type: ignore[type-arg]
         ApplicationBuilder()
         .token(settings.token)
         .base_url(f"{api}/bot")

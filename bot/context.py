@@ -23,18 +23,6 @@ from bot.runtime import KEY, Runtime
 from models import Member
 
 
-class UnitApplication(Application):  # type: ignore[type-arg]
-    """The application: one database connection per update (see bot/db.py ``unit``)."""
-
-    async def process_update(self, update: object) -> None:
-        runtime: Runtime | None = self.bot_data.get(KEY)
-        if runtime is None:
-            await super().process_update(update)
-            return
-        async with runtime.db.unit():
-            await super().process_update(update)
-
-
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
 BotData: TypeAlias = dict[Any, Any]
@@ -84,4 +72,17 @@ class BotContext(CallbackContext[ExtBot[None], UserData, ChatData, BotData]):
 BotApplication: TypeAlias = Application[
     ExtBot[None], BotContext, UserData, ChatData, BotData, JobQueue[BotContext]
 ]
+
+
+class UnitApplication(BotApplication):
+    """The application: one database connection per update (see bot/db.py ``unit``)."""
+
+    async def process_update(self, update: object) -> None:
+        runtime: Runtime | None = self.bot_data.get(KEY)
+        if runtime is None:
+            await super().process_update(update)
+            return
+        async with runtime.db.unit():
+            await super().process_update(update)
+
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=dict, chat_data=dict, user_data=dict)

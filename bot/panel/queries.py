@@ -84,7 +84,8 @@ _ROW = (
 
 
 def _rows_query() -> Any:
-    return select(*_ROW).outerjoin(  # type: ignore[call-overload]Member, col(Member.id) == col(Contribution.author_id))
+    query = select(*_ROW)  # type: ignore[call-overload]
+    return query.outerjoin(Member, col(Member.id) == col(Contribution.author_id))
 
 
 async def board(
