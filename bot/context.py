@@ -22,7 +22,6 @@ from bot.i18n import current_language
 from bot.runtime import KEY, Runtime
 from models import Member
 
-
 UserData: TypeAlias = dict[Any, Any]
 ChatData: TypeAlias = dict[Any, Any]
 BotData: TypeAlias = dict[Any, Any]
@@ -84,5 +83,6 @@ class UnitApplication(BotApplication):
             return
         async with runtime.db.unit():
             await super().process_update(update)
+
 
 CONTEXT_TYPES = ContextTypes(context=BotContext, bot_data=dict, chat_data=dict, user_data=dict)

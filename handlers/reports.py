@@ -53,6 +53,11 @@ MENU = [
 ]
 # What the audit log's action codes mean; a feature adds its own codes here.
 AUDIT_ACTIONS = {
+    "contribution.link": N_("contributions linked"),
+    "contribution.unlink": N_("link between contributions removed"),
+    "programme.action": N_("programme action created"),
+    "programme.progress": N_("programme action progress noted"),
+    "programme.document": N_("programme document written"),
     "role.change": N_("role changed"),
     "invite.create": N_("invite created"),
     "invite.revoke": N_("invite withdrawn"),
