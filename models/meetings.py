@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -46,6 +47,8 @@ def _fk(table: str, ondelete: str, *, nullable: bool, index: bool = True) -> Col
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "meetings"
+    # A group page's next meetings: read in start order, stopping after a few.
+    __table_args__ = (Index("ix_meetings_group_upcoming", "group_id", "status", "starts_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     group_id: int = Field(sa_column=_fk("groups", "CASCADE", nullable=False))

@@ -3,7 +3,6 @@ or absent) and the attendance list as an XLSX file."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from telegram import InputFile, Update
@@ -11,6 +10,7 @@ from telegram.ext import BaseHandler
 
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
+from bot.offload import run_blocking
 from bot.services import meetings as service
 from handlers import keyboards as kb
 from handlers.common import Context, answer, clip_label, esc, reply, requires
@@ -89,7 +89,7 @@ async def attendance_file(update: Update, context: Context) -> None:
         rows = await service.present(session, meeting.id)  # type: ignore[arg-type]
     await answer(update)
     # Writing cells is CPU work: off the event loop (the language travels with the context).
-    payload = await asyncio.to_thread(files.attendance_xlsx, meeting, group, rows, tz)
+    payload = await run_blocking(files.attendance_xlsx, meeting, group, rows, tz)
     day = meeting.starts_at.astimezone(tz).date().isoformat()
     assert update.effective_chat is not None
     await update.effective_chat.send_document(

@@ -2,7 +2,7 @@
 
 openpyxl is imported where the list is written: at module level it would load numpy, PIL
 and lxml before the first update. Writing cells is CPU work, so the handler runs
-`attendance_xlsx` in a worker thread.
+`attendance_xlsx` (and the .ics file) through `bot.offload.run_blocking`.
 """
 
 from __future__ import annotations
@@ -70,6 +70,12 @@ def attendance_xlsx(
     sheet["B3"].number_format = "yyyy-mm-dd hh:mm"
     for column, width in zip("ABCD", (8, 32, 40, 18), strict=True):
         sheet.column_dimensions[column].width = width
+    # Names, institutions, topic and place are user text: a leading "=" must stay text,
+    # never become a formula (OWASP "CSV injection").
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

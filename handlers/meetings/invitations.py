@@ -13,6 +13,7 @@ from telegram.ext import BaseHandler
 from bot import notify
 from bot.i18n import N_, ngettext
 from bot.i18n import gettext as _
+from bot.offload import run_blocking
 from bot.services import meetings as service
 from bot.services.errors import NotAllowed
 from handlers import keyboards as kb
@@ -119,7 +120,9 @@ async def ics_pressed(update: Update, context: Context) -> None:
         if not await service.may_answer(session, context.me, meeting):
             raise NotAllowed(N_("This meeting is only for members of its group."))
     await answer(update)
-    payload = files.ics_file(meeting, group, runtime.settings.timezone, runtime.bot_username)
+    payload = await run_blocking(
+        files.ics_file, meeting, group, runtime.settings.timezone, runtime.bot_username
+    )
     # Always privately: pressed in a group chat, the file is for the presser only.
     await context.bot.send_document(
         context.me.telegram_id,

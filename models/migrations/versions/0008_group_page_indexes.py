@@ -1,7 +1,9 @@
-"""memberships: an index on (group_id, status, member_id) for a group's counts and members
+"""indexes for a group's page: memberships by (group_id, status, member_id), meetings by
+(group_id, status, starts_at)
 
 A group page counts its members and requests and finds the viewer's own status with one
-query; with this index it reads the index alone instead of every membership row.
+query, reading the index alone instead of every membership row; its next meetings are read
+in start order, stopping after a few, instead of sorting all the group's meetings.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,7 +24,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_memberships_group_status", "memberships", ["group_id", "status", "member_id"]
     )
+    op.create_index("ix_meetings_group_upcoming", "meetings", ["group_id", "status", "starts_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_meetings_group_upcoming", table_name="meetings")
     op.drop_index("ix_memberships_group_status", table_name="memberships")
