@@ -8,12 +8,13 @@ explicitly with :func:`use_language`.
 
 from __future__ import annotations
 
+import functools
 import gettext as _gettext
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -175,8 +176,13 @@ def N_(message: str) -> str:
 # --- formatting -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _locale_of(language: str) -> Locale:
+    return Locale.parse(language)
+
+
 def _locale() -> Locale:
-    return Locale.parse(current_language())
+    return _locale_of(current_language())
 
 
 def local(dt: datetime) -> datetime:
@@ -185,19 +191,34 @@ def local(dt: datetime) -> datetime:
     return dt.astimezone(_timezone)
 
 
+# Dates and times shown on cards repeat (a page of cards, a notification to 20 people):
+# formatted once per value, format, language and time zone. Babel's output depends on
+# nothing else.
+@functools.lru_cache(maxsize=4096)
+def _formatted_datetime(dt: datetime, format: str, language: str, zone: tzinfo) -> str:
+    if format == "short_day":
+        format = "EEE d MMM, HH:mm"
+    return babel_dates.format_datetime(
+        dt.astimezone(zone), format, tzinfo=zone, locale=_locale_of(language)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _formatted_date(value: date, format: str, language: str) -> str:
+    return babel_dates.format_date(value, format, locale=_locale_of(language))
+
+
 def format_datetime(dt: datetime, format: str = "medium") -> str:
     """A stored (UTC) datetime shown in BOT_TIMEZONE in the user's language."""
-    if format == "short_day":
-        return babel_dates.format_datetime(
-            local(dt), "EEE d MMM, HH:mm", tzinfo=_timezone, locale=_locale()
-        )
-    return babel_dates.format_datetime(local(dt), format, tzinfo=_timezone, locale=_locale())
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return _formatted_datetime(dt, format, current_language(), _timezone)
 
 
 def format_date(value: date | datetime, format: str = "medium") -> str:
     if isinstance(value, datetime):
         value = local(value).date()
-    return babel_dates.format_date(value, format, locale=_locale())
+    return _formatted_date(value, format, current_language())
 
 
 def format_time(value: datetime | time, format: str = "short") -> str:

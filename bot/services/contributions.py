@@ -501,6 +501,14 @@ async def card(
     return Card(contribution, name, group, area, support is not None)
 
 
+async def card_of_new(session: AsyncSession, contribution: Contribution, author: Member) -> Card:
+    """The card of a contribution `author` has just saved in this transaction: built from
+    what is loaded (its group is in the session, areas in memory), not read again."""
+    group = await session.get(Group, contribution.group_id) if contribution.group_id else None
+    area = await groups_service.area_by_id(session, contribution.area_id)
+    return Card(contribution, author.display_name, group, area, False)
+
+
 # --- supports --------------------------------------------------------------------------
 
 

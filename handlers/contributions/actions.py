@@ -37,9 +37,9 @@ def _data(update: Update) -> str | None:
 @requires()
 async def open_card(update: Update, context: Context) -> None:
     (contribution_id,) = r.OPEN.parse(_data(update))
-    card, may_set_status = await load_card(context, contribution_id)  # refused when gone
+    card, may_set_status, links = await load_card(context, contribution_id)  # refused when gone
     await answer(update)
-    await show_card(update, context, card, may_set_status)
+    await show_card(update, context, card, may_set_status, links)
 
 
 async def _set_support(update: Update, context: Context, contribution_id: int, on: bool) -> None:

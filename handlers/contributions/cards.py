@@ -10,6 +10,7 @@ from bot import notify
 from bot.i18n import current_language, format_date, ngettext
 from bot.i18n import gettext as _
 from bot.services import contributions as service
+from bot.services import links as links_service
 from bot.services import groups as groups_service
 from bot.services.contributions import Card
 from handlers import keyboards as kb
@@ -84,7 +85,7 @@ async def picker_rows(
 # --- the card --------------------------------------------------------------------------
 
 
-def card_text(card: Card, *, full: bool = True) -> str:
+def card_text(card: Card, *, full: bool = True, links: str = "") -> str:
     c = card.contribution
     author = card.author_name or _("former member")
     lines = [
@@ -115,6 +116,8 @@ def card_text(card: Card, *, full: bool = True) -> str:
     lines.append(f"👍 {supports} · " + _("Status: {status}").format(status=status_name(c.status)))
     if c.status == ContributionStatus.REJECTED and c.rejection_reason:
         lines.append(_("Reason: {reason}").format(reason=esc(c.rejection_reason)))
+    if links:  # "Linked:" lines from bot/services/links.py, already escaped
+        lines += ["", links]
     return "\n".join(lines)
 
 
@@ -164,17 +167,20 @@ def card_keyboard(
     return kb.with_menu(rows)
 
 
-async def load_card(context: Context, contribution_id: int) -> tuple[Card, bool]:
-    """The card as the member sees it, and whether they may move its status."""
+async def load_card(context: Context, contribution_id: int) -> tuple[Card, bool, str]:
+    """The card as the member sees it, whether they may move its status, and its links."""
     async with context.db.session() as session:
         card = await service.card(session, contribution_id, context.member)
         may = await service.may_set_status(session, context.member, card.contribution)
-    return card, may
+        links = await links_service.links_section(session, contribution_id)
+    return card, may, links
 
 
-async def show_card(update: Update, context: Context, card: Card, may_set_status: bool) -> None:
+async def show_card(
+    update: Update, context: Context, card: Card, may_set_status: bool, links: str = ""
+) -> None:
     keyboard = card_keyboard(card, context.member, may_set_status=may_set_status)
-    await reply(update, card_text(card), keyboard)
+    await reply(update, card_text(card, links=links), keyboard)
 
 
 async def render_card(update: Update, context: Context, contribution_id: int) -> None:

@@ -98,8 +98,11 @@ async def send(update: Update, context: Context) -> int:
             earlier = await service.submitted(session, author, draft)
             again = earlier is not None
             contribution = await service.submit(session, author, dict(draft), earlier=earlier)
-            saved = await service.card(session, contribution.id, author)
             quiet = editing_existing or again
+            if quiet:
+                saved = await service.card(session, contribution.id, author)
+            else:  # just inserted: nothing to read back
+                saved = await service.card_of_new(session, contribution, author)
             reviewers = [] if quiet else await service.reviewers(session, contribution)
     except DomainError as error:
         # The draft stays: the review comes back with the reason, to fix and send again.

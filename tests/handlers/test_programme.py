@@ -63,6 +63,9 @@ async def test_linking_from_a_card_tells_the_other_author_once(
     assert len(told) == 1 and "są teraz połączone" in told[0].text
     assert not [c for c in calls if c.chat_id == ALICE.id and "są teraz" in c.text]
     assert f"wykorzystuje zasób #{w.resource.id}" in calls[-1].text
+    # The contribution's own card lists the link too.
+    card = await harness.press(BOB, f"ct:o:{w.resource.id}")
+    assert f"#{w.cause.id}" in card[-1].text and "Powiązania" in card[-1].text
     # Pressed again from an old message: no duplicate, a refusal.
     calls = await harness.press(ALICE, r.LINK_ADD.data(w.cause.id, w.resource.id))
     assert "już połączone" in harness.texts(calls)
