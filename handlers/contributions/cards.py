@@ -10,12 +10,13 @@ from bot import notify
 from bot.i18n import current_language, format_date, ngettext
 from bot.i18n import gettext as _
 from bot.services import contributions as service
-from bot.services import links as links_service
 from bot.services import groups as groups_service
+from bot.services import links as links_service
 from bot.services.contributions import Card
 from handlers import keyboards as kb
 from handlers.common import Context, esc, reply
 from handlers.contributions import routes as r
+from handlers.programme import routes as programme_routes
 from models import ContributionKind, ContributionStatus, Group, Member, ProblemArea
 
 ICONS = {
@@ -161,7 +162,7 @@ def card_keyboard(
         )
     if c.photo_file_id or c.latitude is not None:
         rows.append([r.MEDIA.button("📷 " + _("Show photo and place"), c.id)])
-    rows.append([kb.button("🔗 " + _("Links"), "pg", "ln", c.id)])  # handlers/programme LINKS
+    rows.append([programme_routes.LINKS.button("🔗 " + _("Links"), c.id)])
     if back:
         rows.append([r.BACK_TO_LIST.button("« " + _("Back to the list"))])
     return kb.with_menu(rows)

@@ -23,6 +23,7 @@ from bot.i18n import gettext as _
 from handlers import keyboards as kb
 from handlers.common import clip_label, esc
 from handlers.meetings import routes as r
+from handlers.programme import routes as programme_routes
 from models import (
     ActionItem,
     Answer,
@@ -148,7 +149,9 @@ def meeting_keyboard(
     if check_in:
         rows.insert(0, [r.CHECK_IN.button("🙋 " + _("I'm here"), meeting.id)])
     if manage and private:
-        rows.append([kb.button("🖨 " + _("Attendance list (PDF)"), "pg", "ap", meeting.id)])
+        rows.append(
+            [programme_routes.ATTENDANCE_PDF.button("🖨 " + _("Attendance list (PDF)"), meeting.id)]
+        )
         rows.append(
             [
                 r.ATTENDANCE.button(_("Attendance"), meeting.id),
