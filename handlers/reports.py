@@ -197,15 +197,36 @@ async def _build_and_send(
 
 # --- /stats -----------------------------------------------------------------------------
 
+STATS = kb.route(F, "st")
+STATS_DETAILS = kb.route(F, "sd")
+STATS_CHART = kb.route(F, "sc")
+
 
 @requires(Role.LEAD)
 async def stats(update: Update, context: Context) -> None:
+    """The summary first (a few numbers); details and the chart on request."""
+    await answer(update)
+    async with context.db.session() as session:
+        points = await stats_service.summary(session)
+    keyboard = kb.with_menu([[STATS_DETAILS.button(_("Details")), STATS_CHART.button(_("Chart"))]])
+    await reply(update, stats_service.render_summary(points), keyboard)
+
+
+@requires(Role.LEAD)
+async def stats_details(update: Update, context: Context) -> None:
+    await answer(update)
+    async with context.db.session() as session:
+        results = await stats_service.collect(session)
+    keyboard = kb.with_menu([[STATS.button(_("Summary")), STATS_CHART.button(_("Chart"))]])
+    await reply(update, stats_service.render_text(results), keyboard, edit=False)
+
+
+@requires(Role.LEAD)
+async def stats_chart(update: Update, context: Context) -> None:
     await answer(update)
     assert update.effective_chat is not None
-    async with context.runtime.db.session() as session:
+    async with context.db.session() as session:
         results = await stats_service.collect(session)
-    text = stats_service.render_text(results)
-    await reply(update, text, kb.with_menu([]))
     # Drawing takes a moment (matplotlib): off the loop, so the bot answers others meanwhile.
     chart = await run_blocking(stats_service.render_chart, results)
     await update.effective_chat.send_photo(chart, caption=_("Statistics"))
@@ -397,7 +418,9 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(CallbackQueryHandler(audit_log, pattern=rf"^{F}:au(:\d+)?$"))
     application.add_handler(CallbackQueryHandler(export_menu, pattern=rf"^{F}:ex$"))
     application.add_handler(CallbackQueryHandler(export_chosen, pattern=rf"^{F}:ex:"))
-    application.add_handler(CallbackQueryHandler(stats, pattern=rf"^{F}:st$"))
+    application.add_handler(kb.callback_handler(stats, STATS))
+    application.add_handler(kb.callback_handler(stats_details, STATS_DETAILS))
+    application.add_handler(kb.callback_handler(stats_chart, STATS_CHART))
     application.add_handler(CallbackQueryHandler(mydata, pattern=rf"^{F}:md$"))
     application.add_handler(CallbackQueryHandler(forget_ask, pattern=rf"^{F}:fgq$"))
     application.add_handler(CallbackQueryHandler(forget_confirmed, pattern=rf"^{F}:fg:"))

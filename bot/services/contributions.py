@@ -227,12 +227,14 @@ async def submitted(
     process died before the conversation moved on, and the press comes again."""
     if draft.get("id") or not draft.get("key"):
         return None
-    found = await session.exec(
-        select(Contribution).where(
-            Contribution.submission_key == draft["key"], Contribution.author_id == author.id
-        )
-    )
-    return found.first()
+    params = {"key": draft["key"], "author_id": author.id}
+    return (await session.exec(_SUBMITTED, params=params)).first()
+
+
+_SUBMITTED = select(Contribution).where(
+    Contribution.submission_key == bindparam("key"),
+    Contribution.author_id == bindparam("author_id"),
+)
 
 
 _UNKNOWN: Any = object()

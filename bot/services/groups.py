@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, event, func
+from sqlalchemy import ColumnElement, and_, bindparam, case, event, func
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlmodel import col, select
@@ -34,6 +34,7 @@ from models import (
     Role,
     utcnow,
 )
+from models.base import UTCDateTime
 
 GROUP_NAME_MAX = 120
 PURPOSE_MAX = 600
@@ -199,14 +200,15 @@ async def get_area(session: AsyncSession, area_id: int | None) -> ProblemArea:
     return area
 
 
+# Statements run on every press of a group's buttons: built once, values bound when run.
+_MEMBERSHIP = select(Membership).where(
+    Membership.group_id == bindparam("group_id"), Membership.member_id == bindparam("member_id")
+)
+
+
 async def membership(session: AsyncSession, group_id: int, member_id: int) -> Membership | None:
-    return (
-        await session.exec(
-            select(Membership).where(
-                Membership.group_id == group_id, Membership.member_id == member_id
-            )
-        )
-    ).first()
+    params = {"group_id": group_id, "member_id": member_id}
+    return (await session.exec(_MEMBERSHIP, params=params)).first()
 
 
 async def is_member(session: AsyncSession, group: Group, member: Member | None) -> bool:
@@ -287,16 +289,16 @@ class GroupPage:
     members: list[Member] = field(default_factory=list)
 
 
-def _counts_query(group_id: int, viewer_id: int) -> Any:
-    return (
-        select(  # type: ignore[call-overload]
-            Membership.status,
-            func.count(col(Membership.id)),
-            func.count(case((col(Membership.member_id) == viewer_id, 1))),
-        )
-        .where(Membership.group_id == group_id)
-        .group_by(col(Membership.status))
+# A group's members and requests counted, and the viewer's own status, in one query.
+_COUNTS = (
+    select(
+        Membership.status,
+        func.count(col(Membership.id)),
+        func.count(case((col(Membership.member_id) == bindparam("viewer_id"), 1))),
     )
+    .where(Membership.group_id == bindparam("group_id"))
+    .group_by(col(Membership.status))
+)
 
 
 async def group_page(
@@ -313,7 +315,8 @@ async def group_page(
     # Members and requests counted, and the viewer's own status, in one query.
     counts: dict[str, int] = {}
     viewer_status = None
-    for status, count, own in (await session.exec(_counts_query(group.id, viewer.id))).all():
+    params = {"group_id": group.id, "viewer_id": viewer.id}
+    for status, count, own in (await session.exec(_COUNTS, params=params)).all():
         counts[status] = count
         if own:
             viewer_status = status
@@ -371,6 +374,7 @@ async def join(session: AsyncSession, group_id: int | None, member: Member) -> M
 
 async def _add_membership(session: AsyncSession, group: Group, member: Member) -> Membership:
     """`member` (checked, not yet in `group`) joins it, or asks to."""
+    assert group.id is not None and member.id is not None
     direct = group.is_open or can(member, Action.DECIDE_JOIN_REQUEST, group)
     status = MembershipStatus.MEMBER if direct else MembershipStatus.PENDING
     joined = Membership(member_id=member.id, group_id=group.id, status=status)
@@ -401,15 +405,17 @@ async def _recent(
     session: AsyncSession, member: Member, action: str, group: Group, since: datetime
 ) -> int:
     """How often `member` did `action` to `group` (by the audit log) since a moment."""
-    counted = await session.exec(
-        select(func.count(col(AuditEntry.id))).where(
-            AuditEntry.actor_id == member.id,
-            AuditEntry.action == action,
-            AuditEntry.target == f"group:{group.id}",
-            col(AuditEntry.created_at) >= since,
-        )
-    )
+    params = {"actor_id": member.id, "action": action, "target": f"group:{group.id}"}
+    counted = await session.exec(_RECENT, params={**params, "since": since})
     return counted.one()
+
+
+_RECENT = select(func.count(col(AuditEntry.id))).where(
+    AuditEntry.actor_id == bindparam("actor_id"),
+    AuditEntry.action == bindparam("action"),
+    AuditEntry.target == bindparam("target"),
+    col(AuditEntry.created_at) >= bindparam("since", type_=UTCDateTime),
+)
 
 
 @dataclass(frozen=True)

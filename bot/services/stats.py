@@ -11,7 +11,7 @@ import io
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlmodel import col, func, select
@@ -19,7 +19,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_, format_date, local
 from bot.i18n import gettext as _
-from models import Group, Member, Membership, MembershipStatus, Role, utcnow
+from models import (
+    Contribution,
+    ContributionStatus,
+    Group,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Membership,
+    MembershipStatus,
+    Role,
+    Rsvp,
+    Volunteer,
+    utcnow,
+)
 
 Points = list[tuple[str, int]]
 Compute = Callable[[AsyncSession], Awaitable[Points]]
@@ -64,13 +77,15 @@ async def collect(session: AsyncSession) -> list[SeriesResult]:
 
 
 def render_text(results: list[SeriesResult], limit: int = 4000) -> str:
-    """Counts as HTML, cut between lines (never inside a tag) to fit one message."""
+    """Counts as HTML, cut between lines (never inside a tag) to fit one message. Rows of
+    zeros are left out (a series with nothing yet shows "—")."""
     from html import escape
 
-    lines = ["<b>" + escape(_("Statistics")) + "</b>"]
+    lines = ["<b>" + escape(_("Statistics: details")) + "</b>"]
     for result in results:
         lines += ["", f"<b>{escape(result.title)}</b>"]
-        lines += [f"• {escape(label)}: {value}" for label, value in result.points] or ["—"]
+        shown = [(label, value) for label, value in result.points if value]
+        lines += [f"• {escape(label)}: {value}" for label, value in shown] or ["—"]
     text = ""
     for line in lines:
         if len(text) + len(line) + 3 > limit:
@@ -111,6 +126,90 @@ def render_chart(results: list[SeriesResult]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+# --- the summary: the few numbers a coordinator looks at first --------------------------
+
+SUMMARY_DAYS = 30
+
+
+async def _count(session: AsyncSession, statement: object) -> int:
+    return int((await session.exec(statement)).one() or 0)  # type: ignore[call-overload]
+
+
+async def summary(session: AsyncSession, now: datetime | None = None) -> Points:
+    """(label, number) for the top of /stats, in the current language; the period is the
+    last 30 days."""
+    now = now or utcnow()
+    since = now - timedelta(days=SUMMARY_DAYS)
+    registered = col(Member.consent_at).is_not(None) & col(Member.display_name).is_not(None)
+    members = await _count(session, select(func.count()).select_from(Member).where(registered))
+    new_members = await _count(
+        session,
+        select(func.count()).select_from(Member).where(registered, Member.created_at >= since),
+    )
+    contributions = await _count(session, select(func.count()).select_from(Contribution))
+    new_contributions = await _count(
+        session,
+        select(func.count()).select_from(Contribution).where(Contribution.created_at >= since),
+    )
+    accepted = await _count(
+        session,
+        select(func.count())
+        .select_from(Contribution)
+        .where(
+            col(Contribution.status).in_(
+                [
+                    ContributionStatus.ACCEPTED,
+                    ContributionStatus.IN_PROGRESS,
+                    ContributionStatus.DONE,
+                ]
+            )
+        ),
+    )
+    held = await _count(
+        session,
+        select(func.count())
+        .select_from(Meeting)
+        .where(
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.starts_at >= since,
+            Meeting.starts_at <= now,
+        ),
+    )
+    upcoming = await _count(
+        session,
+        select(func.count())
+        .select_from(Meeting)
+        .where(Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now),
+    )
+    attended = await _count(
+        session,
+        select(func.count())
+        .select_from(Rsvp)
+        .join(Meeting, col(Meeting.id) == col(Rsvp.meeting_id))
+        .where(col(Rsvp.checked_in_at).is_not(None), Meeting.starts_at >= since),
+    )
+    volunteers = await _count(session, select(func.count()).select_from(Volunteer))
+    return [
+        (_("People in the team"), members),
+        (_("New in the last 30 days"), new_members),
+        (_("Contributions"), contributions),
+        (_("Contributions in the last 30 days"), new_contributions),
+        (_("Accepted ideas and proposals"), accepted),
+        (_("Meetings held in the last 30 days"), held),
+        (_("Attendances in the last 30 days"), attended),
+        (_("Meetings planned"), upcoming),
+        (_("Volunteers"), volunteers),
+    ]
+
+
+def render_summary(points: Points) -> str:
+    from html import escape
+
+    lines = ["<b>" + escape(_("Statistics")) + "</b>", ""]
+    lines += [f"{escape(label)}: <b>{value}</b>" for label, value in points]
+    return "\n".join(lines)
 
 
 # --- core series ------------------------------------------------------------------------

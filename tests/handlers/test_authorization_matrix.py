@@ -419,6 +419,8 @@ MATRIX: list[Row] = [
     Row("rp:ex:csv", COORDINATOR),
     Row("/stats", LEADS),
     Row("rp:st", LEADS),
+    Row("rp:sd", LEADS),
+    Row("rp:sc", LEADS),
     Row("/audit", COORDINATOR),
     Row("rp:au", COORDINATOR),
     Row("rp:au:1", COORDINATOR),

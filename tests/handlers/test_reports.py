@@ -178,12 +178,19 @@ async def test_lead_gets_stats_with_a_chart_and_a_leader_does_not(harness: Harne
     lead = User(604, language_code="en")
     member = await signup(harness, lead, "Lena Lead", Role.LEAD)
     await join(harness, member, "inventors")
-    calls = await harness.send(lead, "/stats")
-    text = harness.texts(calls)
-    assert "Members per role" in text and "group leads: 1" in text and "Inventors: 1" in text
     await contribute(harness, member, "inventors", "Idea")
     calls = await harness.send(lead, "/stats")
-    assert "Contributions per kind" in harness.texts(calls) and "idea: 1" in harness.texts(calls)
+    summary = calls[-1]
+    # The summary first: a few numbers on a phone's screen, details and chart on request.
+    assert "People in the team: <b>" in summary.text and "Contributions: <b>1</b>" in summary.text
+    assert len(summary.text.splitlines()) <= 12
+    assert not [c for c in calls if c.method == "sendPhoto"]
+    calls = await harness.press(lead, summary.button("Details"))
+    text = harness.texts(calls)
+    assert "Members per role" in text and "group leads: 1" in text and "Inventors: 1" in text
+    assert "Contributions per kind" in text and "idea: 1" in text
+    assert ": 0\n" not in text + "\n", "rows of zeros are left out"
+    calls = await harness.press(lead, summary.button("Chart"))
     photo = next(c for c in calls if c.method == "sendPhoto")
     (png,) = photo.files.values()
     assert png.startswith(b"\x89PNG")
@@ -192,6 +199,8 @@ async def test_lead_gets_stats_with_a_chart_and_a_leader_does_not(harness: Harne
     calls = await harness.send(leader, "/stats")
     assert not [c for c in calls if c.method == "sendPhoto"]
     assert "coordinators and group leads" in harness.texts(calls)
+    calls = await harness.press(leader, "rp:sc")
+    assert not [c for c in calls if c.method == "sendPhoto"]
 
 
 # --- mydata and forget ------------------------------------------------------------------
