@@ -16,8 +16,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 from bot.config import SUPPORTED_LANGUAGES
 from bot.i18n import N_, use_language
 from bot.i18n import gettext as _
@@ -179,6 +177,8 @@ def parse_when(
         "DATE_ORDER": "DMY",
         "RETURN_AS_TIMEZONE_AWARE": False,
     }
+    import dateparser  # ~5 MB and its language data: loaded on the first typed date
+
     languages = [language] + [code for code in SUPPORTED_LANGUAGES if code != language]
     wall = None
     for code in languages:

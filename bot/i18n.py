@@ -16,15 +16,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel import dates as babel_dates
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LANGUAGES
+
+if TYPE_CHECKING:  # babel.messages reads and writes .po files: not needed to run the bot
+    from babel.messages.catalog import Catalog
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English", "uk": "Українська"}
@@ -41,6 +42,9 @@ _current: ContextVar[str | None] = ContextVar("language", default=None)
 
 
 def merged_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po
+
     folder = locales_dir / language / "LC_MESSAGES"
     parts = sorted(folder.glob("*.po"))
     if not parts:
@@ -58,6 +62,8 @@ def merged_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
 
 
 def compile_language(language: str, locales_dir: Path = LOCALES_DIR) -> bytes:
+    from babel.messages.mofile import write_mo
+
     buffer = io.BytesIO()
     write_mo(buffer, merged_catalog(language, locales_dir), use_fuzzy=False)
     return buffer.getvalue()

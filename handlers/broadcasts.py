@@ -76,44 +76,50 @@ def _is_coordinator(member: Member) -> bool:
     return member.role == Role.COORDINATOR
 
 
-async def audience_label(session: Any, audience: dict[str, Any]) -> str:
+# A meeting's attendees, or its card sent to many (handlers/meetings/inviting.py): the words
+# while the meeting exists, and once it is gone.
+_MEETING_AUDIENCES = {
+    "meeting": (
+        N_("the attendees of {topic} ({when})"),
+        N_("the attendees of a meeting that no longer exists"),
+    ),
+    "invitation": (
+        N_("the invitation to {topic} ({when})"),
+        N_("the invitation to a meeting that no longer exists"),
+    ),
+}
+
+
+async def _audience_name(session: Any, audience: dict[str, Any]) -> str | None:
+    """The words for a group or a meeting audience, looked up; None for any other."""
     kind = audience.get("kind")
-    if kind == "everyone":
-        return _("everyone")
-    if kind == "leaders":
-        return _("all leaders")
     if kind == "group":
         try:
             group = await groups_service.get_active(session, audience.get("group_id"))
         except DomainError:
             return _("a group that no longer exists")
         return _("the group {name}").format(name=esc(group.display_name(current_language())))
-    if kind == "meeting":
+    if kind in _MEETING_AUDIENCES:
+        words, gone = _MEETING_AUDIENCES[kind]
         try:
             meeting = await meetings_service.get(session, audience.get("meeting_id"))
         except DomainError:
-            return _("the attendees of a meeting that no longer exists")
-        return _("the attendees of {topic} ({when})").format(
+            return _(gone)
+        return _(words).format(
             topic=esc(meeting.topic), when=format_datetime(meeting.starts_at, "short")
         )
-    if kind == "invitation":  # handlers/meetings/inviting.py: a meeting's card to many
-        try:
-            meeting = await meetings_service.get(session, audience.get("meeting_id"))
-        except DomainError:
-            return _("the invitation to a meeting that no longer exists")
-        return _("the invitation to {topic} ({when})").format(
-            topic=esc(meeting.topic), when=format_datetime(meeting.starts_at, "short")
-        )
-    area, street = audience.get("area"), audience.get("street")
-    if area:
+    return None
+
+
+async def audience_label(session: Any, audience: dict[str, Any]) -> str:
+    kind = audience.get("kind")
+    name = None if kind in ("everyone", "leaders") else await _audience_name(session, audience)
+    area = None
+    if name is None and audience.get("area"):
         names = {a.slug: a.names for a in await groups_service.areas(session)}
-        label = names.get(area, {}).get(current_language()) or area
-        return _("volunteers interested in {area}").format(area=esc(label))
-    if street == "-":
-        return _("volunteers from other streets")
-    if street:
-        return _("volunteers from {street}").format(street=esc(street))
-    return _("all volunteers")
+        area = esc(names.get(audience["area"], {}).get(current_language()) or audience["area"])
+    named = {str(kind): name} if name is not None else {}
+    return service.audience_words(audience, named, area=area, escape=esc)
 
 
 def progress_line(broadcast: Broadcast, label: str, counts: service.Progress) -> str:

@@ -120,17 +120,31 @@ def institution_prompt(institutions: tuple[str, ...]) -> tuple[str, kb.InlineKey
     return text, kb.markup(rows)
 
 
-def main_menu(member: Member) -> tuple[str, kb.InlineKeyboardMarkup]:
+# The main menu's keyboard by language and entries shown: the same for everyone with the
+# same role, built once (a keyboard is immutable; building its buttons costs more than the
+# database read of a /start).
+_MENU_KEYBOARDS: dict[tuple[object, ...], kb.InlineKeyboardMarkup] = {}
+
+
+def _menu_keyboard(role: Role) -> kb.InlineKeyboardMarkup:
     from handlers import menu_entries
 
-    role = Role(member.role)
     entries = [e for e in menu_entries() if role.at_least(e.min_role)]
     entries.sort(key=lambda e: e.order)
-    buttons = [kb.button(_(e.label), *e.callback_data.split(kb.SEP)) for e in entries]
+    key = (current_language(), *((e.label, e.callback_data) for e in entries))
+    keyboard = _MENU_KEYBOARDS.get(key)
+    if keyboard is None:
+        buttons = [kb.button(_(e.label), *e.callback_data.split(kb.SEP)) for e in entries]
+        keyboard = _MENU_KEYBOARDS[key] = kb.markup(kb.grid(buttons, 2))
+    return keyboard
+
+
+def main_menu(member: Member) -> tuple[str, kb.InlineKeyboardMarkup]:
+    role = Role(member.role)
     text = _("Hello, {name}! Your role: {role}. What would you like to do?").format(
         name=esc(member.display_name or ""), role=role_name(member.role)
     )
-    return text, kb.markup(kb.grid(buttons, 2))
+    return text, _menu_keyboard(role)
 
 
 def help_text(member: Member | None) -> str:

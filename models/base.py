@@ -6,7 +6,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime, ForeignKey, Integer
 from sqlalchemy.types import TypeDecorator
 
 # TEST-ONLY: BOT_TEST_CLOCK_OFFSET (seconds, read once at start) moves the bot's clock
@@ -15,6 +15,15 @@ from sqlalchemy.types import TypeDecorator
 # periodic sweeps that ask it, so they follow; jobs set at a wall-clock time (the daily
 # digest) still run on the real clock. Never set it in production.
 CLOCK_OFFSET = timedelta(seconds=float(os.environ.get("BOT_TEST_CLOCK_OFFSET") or 0))
+
+
+def fk(
+    table: str, ondelete: str, *, nullable: bool = True, index: bool | None = None
+) -> Column[int]:
+    """An integer column pointing at `table`.id."""
+    return Column(
+        Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable, index=index
+    )
 
 
 def utcnow() -> datetime:

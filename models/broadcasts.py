@@ -10,16 +10,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class BroadcastStatus(StrEnum):
@@ -42,10 +40,7 @@ class Broadcast(SQLModel, table=True):
     __tablename__ = "broadcasts"
 
     id: int | None = Field(default=None, primary_key=True)
-    author_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
-    )
+    author_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     # {"kind": "everyone" | "leaders" | "group" | "volunteers", "group_id": .., "area": ..,
     #  "street": ..}: what the author chose, kept for the report and the export.
     audience: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
@@ -54,10 +49,7 @@ class Broadcast(SQLModel, table=True):
     # An invitation broadcast: each recipient gets this meeting's card with the answer buttons
     # (bot/services/invitations.py); `outsiders_allowed`: a closed group's meeting, opened to
     # the people invited by a coordinator's explicit choice.
-    meeting_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("meetings.id", ondelete="SET NULL"), nullable=True),
-    )
+    meeting_id: int | None = Field(default=None, sa_column=fk("meetings", "SET NULL"))
     outsiders_allowed: bool = False
     status: str = Field(default=BroadcastStatus.DRAFT, sa_type=String(8), index=True)
     total: int = 0
@@ -80,14 +72,9 @@ class BroadcastRecipient(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    broadcast_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("broadcasts.id", ondelete="CASCADE"), nullable=False)
-    )
+    broadcast_id: int = Field(sa_column=fk("broadcasts", "CASCADE", nullable=False))
     # None for a group's linked Telegram chat.
-    member_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
-    )
+    member_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     state: str = Field(default=RecipientState.PENDING, sa_type=String(10))
     error: str | None = Field(default=None, sa_type=String(200))

@@ -10,16 +10,14 @@ from sqlalchemy import (
     JSON,
     Column,
     Float,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class ContributionKind(StrEnum):
@@ -62,17 +60,10 @@ class Contribution(SQLModel, table=True):
     title: str = Field(sa_type=String(120))
     # The kind's own answers (who owns it, first step, evidence...), keyed by field name.
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    area_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("problem_areas.id", ondelete="SET NULL")),
-    )
-    group_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("groups.id", ondelete="SET NULL"))
-    )
+    area_id: int | None = Field(default=None, sa_column=fk("problem_areas", "SET NULL"))
+    group_id: int | None = Field(default=None, sa_column=fk("groups", "SET NULL"))
     # NULL after the author erased their data: the contribution stays, anonymised.
-    author_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"))
-    )
+    author_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     photo_file_id: str | None = Field(default=None, sa_type=String(255))
     # The draft's own key: a send handled again after a crash finds the row it already made.
     submission_key: str | None = Field(default=None, sa_type=String(32), unique=True)
@@ -93,14 +84,7 @@ class Support(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     contribution_id: int = Field(
-        sa_column=Column(
-            Integer,
-            ForeignKey("contributions.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        )
+        sa_column=fk("contributions", "CASCADE", nullable=False, index=True)
     )
-    member_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
-    )
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,16 +9,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class GroupKind(StrEnum):
@@ -52,16 +50,9 @@ class Group(SQLModel, table=True):
     purpose: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     purposes: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     contribution_kind: str | None = Field(default=None, sa_type=String(16))
-    area_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("problem_areas.id", ondelete="SET NULL")),
-    )
-    parent_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("groups.id", ondelete="SET NULL"))
-    )
-    lead_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"))
-    )
+    area_id: int | None = Field(default=None, sa_column=fk("problem_areas", "SET NULL"))
+    parent_id: int | None = Field(default=None, sa_column=fk("groups", "SET NULL"))
+    lead_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     is_open: bool = True
     chat_id: int | None = Field(default=None, sa_column=Column(BigInteger, unique=True))
     position: int = 0
@@ -84,15 +75,7 @@ class Membership(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    group_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("groups.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False, index=True))
+    group_id: int = Field(sa_column=fk("groups", "CASCADE", nullable=False, index=True))
     status: str = Field(default=MembershipStatus.MEMBER, sa_type=String(8))
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

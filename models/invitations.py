@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class MeetingInvitation(SQLModel, table=True):
@@ -17,19 +17,10 @@ class MeetingInvitation(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False, index=True
-        )
-    )
-    member_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
-    )
+    meeting_id: int = Field(sa_column=fk("meetings", "CASCADE", nullable=False, index=True))
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False))
     # The audience the person was reached through: its spec as compact JSON, e.g.
     # {"kind":"volunteers","street":"Hallera"} (bot/services/invitations.py names it).
     audience: str = Field(sa_type=String(200))
-    broadcast_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("broadcasts.id", ondelete="SET NULL"), nullable=True),
-    )
+    broadcast_id: int | None = Field(default=None, sa_column=fk("broadcasts", "SET NULL"))
     invited_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

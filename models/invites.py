@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class Invite(SQLModel, table=True):
@@ -16,16 +16,12 @@ class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_type=String(64), unique=True, index=True)
     role: str = Field(sa_type=String(16))
-    group_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("groups.id", ondelete="CASCADE"))
-    )
+    group_id: int | None = Field(default=None, sa_column=fk("groups", "CASCADE"))
     max_uses: int | None = None
     uses: int = 0
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"))
-    )
+    created_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -34,10 +30,6 @@ class InviteUse(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("invite_id", "member_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    invite_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("invites.id", ondelete="CASCADE"), nullable=False)
-    )
-    member_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
-    )
+    invite_id: int = Field(sa_column=fk("invites", "CASCADE", nullable=False))
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False))
     used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

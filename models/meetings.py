@@ -9,16 +9,14 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Date,
-    ForeignKey,
     Index,
-    Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class MeetingStatus(StrEnum):
@@ -39,23 +37,15 @@ class PollStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-def _fk(table: str, ondelete: str, *, nullable: bool, index: bool = True) -> Column:  # type: ignore[type-arg]
-    return Column(
-        Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable, index=index
-    )
-
-
 class Meeting(SQLModel, table=True):
     __tablename__ = "meetings"
     # A group page's next meetings: read in start order, stopping after a few.
     __table_args__ = (Index("ix_meetings_group_upcoming", "group_id", "status", "starts_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    group_id: int = Field(sa_column=_fk("groups", "CASCADE", nullable=False))
+    group_id: int = Field(sa_column=fk("groups", "CASCADE", nullable=False, index=True))
     topic: str = Field(sa_type=String(200))
-    area_id: int | None = Field(
-        default=None, sa_column=_fk("problem_areas", "SET NULL", nullable=True, index=False)
-    )
+    area_id: int | None = Field(default=None, sa_column=fk("problem_areas", "SET NULL"))
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     ends_at: datetime = Field(sa_type=UTCDateTime)
     place: str = Field(sa_type=String(200))
@@ -67,9 +57,7 @@ class Meeting(SQLModel, table=True):
     revision: int = 1
     # When the current time was set: reminders due before it were never meant to be sent.
     scheduled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_id: int | None = Field(
-        default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
-    )
+    created_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # The invitation card in the group's linked chat, kept current as people answer.
     chat_message_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
@@ -91,15 +79,13 @@ class Rsvp(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
-    member_id: int = Field(sa_column=_fk("members", "CASCADE", nullable=False))
+    meeting_id: int = Field(sa_column=fk("meetings", "CASCADE", nullable=False, index=True))
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False, index=True))
     answer: str = Field(sa_type=String(8))
     position: int | None = None  # order on the waiting list
     answered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    marked_by_id: int | None = Field(
-        default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
-    )
+    marked_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
 
 
 class MeetingCard(SQLModel, table=True):
@@ -110,12 +96,10 @@ class MeetingCard(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
+    meeting_id: int = Field(sa_column=fk("meetings", "CASCADE", nullable=False, index=True))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    member_id: int | None = Field(
-        default=None, sa_column=_fk("members", "CASCADE", nullable=True, index=False)
-    )
+    member_id: int | None = Field(default=None, sa_column=fk("members", "CASCADE"))
 
 
 class AnonymousAttendance(SQLModel, table=True):
@@ -126,7 +110,7 @@ class AnonymousAttendance(SQLModel, table=True):
     __tablename__ = "meeting_anonymous_attendance"
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
+    meeting_id: int = Field(sa_column=fk("meetings", "CASCADE", nullable=False, index=True))
     answer: str = Field(sa_type=String(8))
     checked_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -138,13 +122,11 @@ class ReminderSent(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("meeting_id", "revision", "chat_id", "offset_seconds"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
+    meeting_id: int = Field(sa_column=fk("meetings", "CASCADE", nullable=False, index=True))
     revision: int
     # The member's private chat or the group's linked chat.
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    member_id: int | None = Field(
-        default=None, sa_column=_fk("members", "CASCADE", nullable=True, index=False)
-    )
+    member_id: int | None = Field(default=None, sa_column=fk("members", "CASCADE"))
     offset_seconds: int
     claimed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -153,9 +135,9 @@ class ActionItem(SQLModel, table=True):
     __tablename__ = "meeting_action_items"
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(sa_column=_fk("meetings", "CASCADE", nullable=False))
+    meeting_id: int = Field(sa_column=fk("meetings", "CASCADE", nullable=False, index=True))
     text: str = Field(sa_type=String(300))
-    owner_id: int | None = Field(default=None, sa_column=_fk("members", "SET NULL", nullable=True))
+    owner_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL", index=True))
     due_on: date = Field(sa_column=Column(Date, nullable=False))
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Claimed before the reminder is sent, like ReminderSent.
@@ -169,23 +151,17 @@ class DatePoll(SQLModel, table=True):
     __tablename__ = "meeting_date_polls"
 
     id: int | None = Field(default=None, primary_key=True)
-    group_id: int = Field(sa_column=_fk("groups", "CASCADE", nullable=False))
+    group_id: int = Field(sa_column=fk("groups", "CASCADE", nullable=False, index=True))
     topic: str = Field(sa_type=String(200))
-    area_id: int | None = Field(
-        default=None, sa_column=_fk("problem_areas", "SET NULL", nullable=True, index=False)
-    )
+    area_id: int | None = Field(default=None, sa_column=fk("problem_areas", "SET NULL"))
     place: str = Field(sa_type=String(200))
     capacity: int | None = None
     is_open: bool = False
     agenda: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     duration_minutes: int = 90
     status: str = Field(default=PollStatus.OPEN, sa_type=String(12))
-    created_by_id: int | None = Field(
-        default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
-    )
-    meeting_id: int | None = Field(
-        default=None, sa_column=_fk("meetings", "SET NULL", nullable=True, index=False)
-    )
+    created_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
+    meeting_id: int | None = Field(default=None, sa_column=fk("meetings", "SET NULL"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -193,7 +169,7 @@ class DatePollOption(SQLModel, table=True):
     __tablename__ = "meeting_date_poll_options"
 
     id: int | None = Field(default=None, primary_key=True)
-    poll_id: int = Field(sa_column=_fk("meeting_date_polls", "CASCADE", nullable=False))
+    poll_id: int = Field(sa_column=fk("meeting_date_polls", "CASCADE", nullable=False, index=True))
     starts_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -202,5 +178,7 @@ class DatePollVote(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("option_id", "member_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    option_id: int = Field(sa_column=_fk("meeting_date_poll_options", "CASCADE", nullable=False))
-    member_id: int = Field(sa_column=_fk("members", "CASCADE", nullable=False))
+    option_id: int = Field(
+        sa_column=fk("meeting_date_poll_options", "CASCADE", nullable=False, index=True)
+    )
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False, index=True))

@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, false
+from sqlalchemy import JSON, BigInteger, Column, String, false
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class Role(StrEnum):
@@ -73,10 +73,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, primary_key=True)
-    actor_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"), nullable=True),
-    )
+    actor_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     action: str = Field(sa_type=String(48), index=True)
     target: str | None = Field(default=None, sa_type=String(64))
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class ActionStatus(StrEnum):
@@ -28,12 +28,6 @@ class ActionStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     DONE = "done"
     DROPPED = "dropped"
-
-
-def _fk(table: str, ondelete: str, *, nullable: bool, index: bool = True) -> Column:  # type: ignore[type-arg]
-    return Column(
-        Integer, ForeignKey(f"{table}.id", ondelete=ondelete), nullable=nullable, index=index
-    )
 
 
 class ContributionLink(SQLModel, table=True):
@@ -47,11 +41,9 @@ class ContributionLink(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    first_id: int = Field(sa_column=_fk("contributions", "CASCADE", nullable=False))
-    second_id: int = Field(sa_column=_fk("contributions", "CASCADE", nullable=False))
-    created_by_id: int | None = Field(
-        default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
-    )
+    first_id: int = Field(sa_column=fk("contributions", "CASCADE", nullable=False, index=True))
+    second_id: int = Field(sa_column=fk("contributions", "CASCADE", nullable=False, index=True))
+    created_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -71,9 +63,7 @@ class ProgrammeAction(SQLModel, table=True):
             unique=True,
         ),
     )
-    group_id: int | None = Field(
-        default=None, sa_column=_fk("groups", "SET NULL", nullable=True, index=False)
-    )
+    group_id: int | None = Field(default=None, sa_column=fk("groups", "SET NULL"))
     title: str = Field(sa_type=String(120))
     goal: str = Field(sa_column=Column(Text, nullable=False))
     target_group: str = Field(default="", sa_type=String(200))
@@ -83,9 +73,7 @@ class ProgrammeAction(SQLModel, table=True):
     end_month: str | None = Field(default=None, sa_type=String(7))
     status: str = Field(default=ActionStatus.PLANNED, sa_type=String(16))
     progress: int = 0  # percent
-    created_by_id: int | None = Field(
-        default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
-    )
+    created_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -96,7 +84,7 @@ class ActionIndicator(SQLModel, table=True):
     __tablename__ = "programme_action_indicators"
 
     id: int | None = Field(default=None, primary_key=True)
-    action_id: int = Field(sa_column=_fk("programme_actions", "CASCADE", nullable=False))
+    action_id: int = Field(sa_column=fk("programme_actions", "CASCADE", nullable=False, index=True))
     name: str = Field(sa_type=String(120))
     target: float = Field(sa_column=Column(Float, nullable=False))
     unit: str = Field(default="", sa_type=String(40))
@@ -109,10 +97,8 @@ class ActionNote(SQLModel, table=True):
     __tablename__ = "programme_action_notes"
 
     id: int | None = Field(default=None, primary_key=True)
-    action_id: int = Field(sa_column=_fk("programme_actions", "CASCADE", nullable=False))
+    action_id: int = Field(sa_column=fk("programme_actions", "CASCADE", nullable=False, index=True))
     noted_on: date = Field(sa_column=Column(Date, nullable=False))
     text: str = Field(sa_column=Column(Text, nullable=False))
-    author_id: int | None = Field(
-        default=None, sa_column=_fk("members", "SET NULL", nullable=True, index=False)
-    )
+    author_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 
 class DigestSend(SQLModel, table=True):
@@ -17,8 +17,6 @@ class DigestSend(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("member_id", "week"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    member_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
-    )
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False))
     week: str = Field(sa_type=String(10))  # ISO week in BOT_TIMEZONE, e.g. 2026-W48
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime, utcnow
+from models.base import UTCDateTime, fk, utcnow
 
 AVAILABILITY = ("weekday", "evening", "weekend")
 
@@ -41,14 +41,9 @@ class Opportunity(SQLModel, table=True):
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
     place: str = Field(sa_type=String(200))
     places: int
-    area_id: int | None = Field(
-        default=None,
-        sa_column=Column(Integer, ForeignKey("problem_areas.id", ondelete="SET NULL")),
-    )
+    area_id: int | None = Field(default=None, sa_column=fk("problem_areas", "SET NULL"))
     details: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    posted_by_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("members.id", ondelete="SET NULL"))
-    )
+    posted_by_id: int | None = Field(default=None, sa_column=fk("members", "SET NULL"))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Seconds-before-start of the reminders already sent (REMINDER_OFFSETS), each once.
@@ -61,11 +56,7 @@ class OpportunitySignup(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     opportunity_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("opportunities.id", ondelete="CASCADE"), nullable=False, index=True
-        )
+        sa_column=fk("opportunities", "CASCADE", nullable=False, index=True)
     )
-    member_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("members.id", ondelete="CASCADE"), nullable=False)
-    )
+    member_id: int = Field(sa_column=fk("members", "CASCADE", nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlmodel import SQLModel
 
 import models  # noqa: F401
@@ -23,7 +23,47 @@ from bot.db import Database, migrate
 from tests.harness import Harness, start_harness
 
 TOKEN = "123456:TEST-token-that-must-never-be-logged"
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+_BASE_PG_URL = os.environ.get("TEST_DATABASE_URL")
+# Under pytest-xdist (`-n`), each worker gets a PostgreSQL database of its own
+# (<name>_gw0, <name>_gw1, …), created on first use: tests truncate tables between them.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _worker_url(base: str | None) -> str | None:
+    if not base or not _WORKER:
+        return base
+    url = make_url(base)
+    return url.set(database=f"{url.database}_{_WORKER}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_url(_BASE_PG_URL)
+
+
+def _create_worker_database() -> None:
+    """CREATE DATABASE <name>_<worker> on the server of TEST_DATABASE_URL, if missing."""
+    import asyncio
+
+    import asyncpg
+
+    assert _BASE_PG_URL and PG_URL
+    base, name = make_url(_BASE_PG_URL), make_url(PG_URL).database
+
+    async def run() -> None:
+        conn = await asyncpg.connect(
+            host=base.host,
+            port=base.port,
+            user=base.username,
+            password=base.password,
+            database=base.database,
+        )
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
@@ -45,6 +85,9 @@ def _template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per session; tests get a copy (SQLite) or truncated tables (PG)."""
     if PG_URL:
         import asyncio
+
+        if PG_URL != _BASE_PG_URL:
+            _create_worker_database()
 
         async def reset() -> None:
             database = Database(PG_URL)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,11 +22,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
+from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import meetings as meetings_service
 from bot.services.audit import record
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.permissions import Action, can
+from bot.services.rows import get_or_gone, save
 from bot.telegram_html import check_html, utf16_len
 from models import (
     Answer,
@@ -61,6 +64,33 @@ def audience_spec(kind: str, **params: Any) -> dict[str, Any]:
     if kind not in AUDIENCES:
         raise InvalidInput(N_("This choice is not available."))
     return {"kind": kind, **{k: v for k, v in params.items() if v is not None}}
+
+
+def audience_words(
+    spec: dict[str, Any],
+    named: Mapping[str, str],
+    *,
+    area: str | None = None,
+    escape: Callable[[str], str] = str,
+) -> str:
+    """The audience in words. `named`: the caller's own words for the kinds it names (a
+    group, a meeting...); `area`: the problem area's name where known (its slug otherwise);
+    `escape`: for a street typed by a person."""
+    kind = spec.get("kind")
+    if kind == "everyone":
+        return _("everyone")
+    if kind == "leaders":
+        return _("all leaders")
+    if isinstance(kind, str) and kind in named:
+        return named[kind]
+    street = spec.get("street")
+    if spec.get("area"):
+        return _("volunteers interested in {area}").format(area=area or spec["area"])
+    if street == "-":
+        return _("volunteers from other streets")
+    if street:
+        return _("volunteers from {street}").format(street=escape(street))
+    return _("all volunteers")
 
 
 def check_text(text: str, *, with_photo: bool) -> str:
@@ -184,16 +214,13 @@ async def create_draft(
         text=check_text(text, with_photo=photo_file_id is not None),
         photo_file_id=photo_file_id,
     )
-    session.add(broadcast)
-    await session.flush()
-    return broadcast
+    return await save(session, broadcast)
 
 
 async def get(session: AsyncSession, broadcast_id: int | None) -> Broadcast:
-    broadcast = await session.get(Broadcast, broadcast_id) if broadcast_id else None
-    if broadcast is None:
-        raise NotFound(N_("This broadcast no longer exists."))
-    return broadcast
+    return await get_or_gone(
+        session, Broadcast, broadcast_id, N_("This broadcast no longer exists.")
+    )
 
 
 async def start(session: AsyncSession, broadcast_id: int, author: Member) -> Broadcast:
@@ -449,9 +476,7 @@ async def finish(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
     broadcast.sent, broadcast.blocked = counts.sent, counts.blocked
     broadcast.failed, broadcast.uncertain = counts.failed, counts.uncertain
     broadcast.finished_at = broadcast.reported_at = utcnow()
-    session.add(broadcast)
-    await session.flush()
-    return broadcast
+    return await save(session, broadcast)
 
 
 async def uncertain_members(session: AsyncSession, broadcast_id: int) -> list[Member]:

@@ -4,10 +4,12 @@ and statuses. Drafts are plain dicts (they live in the persisted user_data)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, literal, or_, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -503,6 +505,13 @@ async def card(
     return Card(contribution, name, group, area, support is not None)
 
 
+async def draft_group(session: AsyncSession, draft: dict[str, Any]) -> Group | None:
+    """The draft's group, loaded in the session. Keep it while the transaction runs: the
+    session holds rows weakly, and the checks, the card and the reviewers then find it."""
+    group_id = draft.get("group_id")
+    return await session.get(Group, group_id) if group_id else None
+
+
 async def card_of_new(session: AsyncSession, contribution: Contribution, author: Member) -> Card:
     """The card of a contribution `author` has just saved in this transaction: built from
     what is loaded (its group is in the session, areas in memory), not read again."""
@@ -556,23 +565,63 @@ async def set_support(
     if not can(member, Action.SUPPORT_CONTRIBUTION):
         raise NotAllowed(N_("Please finish signing up first: send /start."))
     contribution = await get(session, contribution_id)
+    changed = await _change_support(session, member, contribution, supported)
+    return changed, contribution.support_count
+
+
+async def support_card(
+    session: AsyncSession, member: Member, contribution_id: int, supported: bool
+) -> tuple[bool, Card]:
+    """`set_support`, returning whether it changed anything and the card as `member` now
+    sees it (the card is read first, then changed in place: no second read)."""
+    if not can(member, Action.SUPPORT_CONTRIBUTION):
+        raise NotAllowed(N_("Please finish signing up first: send /start."))
+    found = await card(session, contribution_id, member)
+    changed = await _change_support(session, member, found.contribution, supported)
+    return changed, replace(found, supported=supported)
+
+
+def _support_insert(dialect: str) -> Any:
+    """INSERT of one support that does nothing when the member already supports it."""
+    statement = _SUPPORT_INSERTS.get(dialect)
+    if statement is None:
+        insert: Any = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = _SUPPORT_INSERTS[dialect] = insert(Support).on_conflict_do_nothing(
+            index_elements=["member_id", "contribution_id"]
+        )
+    return statement
+
+
+_SUPPORT_INSERTS: dict[str, Any] = {}
+
+
+async def _change_support(
+    session: AsyncSession, member: Member, contribution: Contribution, supported: bool
+) -> bool:
     mine = (
         col(Support.member_id) == member.id,
         col(Support.contribution_id) == contribution.id,
     )
     if supported:
-        if (await session.exec(select(Support).where(*mine))).first() is not None:
-            return False, contribution.support_count
-        session.add(Support(contribution_id=contribution.id, member_id=member.id))  # type: ignore[arg-type]
-        await session.flush()
+        values = {
+            "contribution_id": contribution.id,
+            "member_id": member.id,
+            "created_at": utcnow(),
+        }
+        result: Any = await session.execute(
+            _support_insert(session.get_bind().dialect.name), values
+        )
+        if not result.rowcount:  # already supported (a double press)
+            return False
         delta = 1
     else:
         result = await session.exec(delete(Support).where(*mine))
         delta = -result.rowcount
         if not delta:
-            return False, contribution.support_count
+            return False
     # The count changes in SQL, so two people pressing at once both count.
-    return True, await _add_to_count(session, contribution, delta)
+    await _add_to_count(session, contribution, delta)
+    return True
 
 
 _COUNT_CHANGE = (

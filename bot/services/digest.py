@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.db import Database
 from bot.i18n import format_date, local, ngettext, resolve_language, timezone, use_language
 from bot.i18n import gettext as _
+from bot.services.rows import save
 from models import DigestSend, Group, Member, Membership, MembershipStatus, Role
 
 SEND_AT = time(8, 0)  # Monday, in BOT_TIMEZONE
@@ -119,9 +120,7 @@ async def claim(db: Database, member_id: int, week: str) -> bool:
 
 async def set_opt_out(session: AsyncSession, member: Member, opt_out: bool) -> Member:
     member.digest_opt_out = opt_out
-    session.add(member)
-    await session.flush()
-    return member
+    return await save(session, member)
 
 
 # --- the core section ----------------------------------------------------------------------

@@ -33,6 +33,7 @@ from bot.services import meetings as meetings_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import has_role
+from bot.services.rows import save
 from models import (
     Broadcast,
     BroadcastRecipient,
@@ -71,22 +72,11 @@ def spec_of(key: str) -> dict[str, Any]:
 
 def audience_text(spec: dict[str, Any]) -> str:
     """The audience in words, without the database (exports): groups and meetings by number."""
-    kind = spec.get("kind")
-    if kind == "everyone":
-        return _("everyone")
-    if kind == "leaders":
-        return _("all leaders")
-    if kind == "group":
-        return _("the group no. {id}").format(id=spec.get("group_id"))
-    if kind == "meeting":
-        return _("the attendees of meeting no. {id}").format(id=spec.get("meeting_id"))
-    if spec.get("area"):
-        return _("volunteers interested in {area}").format(area=spec["area"])
-    if spec.get("street") == "-":
-        return _("volunteers from other streets")
-    if spec.get("street"):
-        return _("volunteers from {street}").format(street=spec["street"])
-    return _("all volunteers")
+    named = {
+        "group": _("the group no. {id}").format(id=spec.get("group_id")),
+        "meeting": _("the attendees of meeting no. {id}").format(id=spec.get("meeting_id")),
+    }
+    return broadcasts_service.audience_words(spec, named)
 
 
 def audiences_of(broadcast: Broadcast) -> list[dict[str, Any]]:
@@ -169,9 +159,7 @@ async def new_draft(
     elif audiences is not None:
         found.audience = {**found.audience, "audiences": audiences}
         found.outsiders_allowed = False
-    session.add(found)
-    await session.flush()
-    return found
+    return await save(session, found)
 
 
 async def draft(
@@ -203,9 +191,7 @@ async def toggle_audience(
     else:
         chosen.append(spec)
     broadcast.audience = {**broadcast.audience, "audiences": chosen}  # a new dict: saved
-    session.add(broadcast)
-    await session.flush()
-    return broadcast
+    return await save(session, broadcast)
 
 
 async def allow_outsiders(
@@ -216,9 +202,7 @@ async def allow_outsiders(
         raise NotAllowed(ONLY_COORDINATORS_OPEN)
     broadcast, _meeting = await draft(session, author, broadcast_id, now=now)
     broadcast.outsiders_allowed = allowed
-    session.add(broadcast)
-    await session.flush()
-    return broadcast
+    return await save(session, broadcast)
 
 
 async def discard(session: AsyncSession, author: Member, broadcast_id: int) -> None:

@@ -15,6 +15,7 @@ from bot.i18n import N_
 from bot.services import members as members_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotFound
+from bot.services.rows import get_or_gone
 from models import Group, Invite, InviteUse, Member, Membership, MembershipStatus, Role, utcnow
 
 PAYLOAD_PREFIX = "i-"
@@ -145,9 +146,7 @@ async def _ensure_membership(session: AsyncSession, member: Member, group: Group
 
 
 async def revoke(session: AsyncSession, invite_id: int, actor: Member | None = None) -> Invite:
-    invite = await session.get(Invite, invite_id)
-    if invite is None:
-        raise NotFound(N_("This invite no longer exists."))
+    invite = await get_or_gone(session, Invite, invite_id, N_("This invite no longer exists."))
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         session.add(invite)
@@ -170,9 +169,7 @@ async def active_invites(session: AsyncSession, limit: int = 20) -> list[Invite]
 
 async def get_usable(session: AsyncSession, invite_id: int | None) -> Invite:
     """An invite that can still be redeemed (not withdrawn, expired or used up)."""
-    invite = await session.get(Invite, invite_id) if invite_id else None
-    if invite is None:
-        raise NotFound(N_("This invite no longer exists."))
+    invite = await get_or_gone(session, Invite, invite_id, N_("This invite no longer exists."))
     used_up = invite.max_uses is not None and invite.uses >= invite.max_uses
     expired = invite.expires_at is not None and invite.expires_at <= utcnow()
     if invite.revoked_at is not None or expired or used_up:

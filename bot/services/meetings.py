@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,7 @@ from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import clean_text
 from bot.services.permissions import Action, can, has_role
+from bot.services.rows import get_or_gone, save
 from models import (
     ActionItem,
     AnonymousAttendance,
@@ -75,10 +76,7 @@ class MeetingDraft:
 
 
 async def get(session: AsyncSession, meeting_id: int | None) -> Meeting:
-    meeting = await session.get(Meeting, meeting_id) if meeting_id else None
-    if meeting is None:
-        raise NotFound(N_("This meeting no longer exists."))
-    return meeting
+    return await get_or_gone(session, Meeting, meeting_id, N_("This meeting no longer exists."))
 
 
 async def get_scheduled(session: AsyncSession, meeting_id: int | None) -> Meeting:
@@ -89,10 +87,7 @@ async def get_scheduled(session: AsyncSession, meeting_id: int | None) -> Meetin
 
 
 async def group_of(session: AsyncSession, meeting: Meeting) -> Group:
-    group = await session.get(Group, meeting.group_id)
-    if group is None:
-        raise NotFound(N_("This group no longer exists."))
-    return group
+    return await get_or_gone(session, Group, meeting.group_id, N_("This group no longer exists."))
 
 
 async def schedulable_groups(session: AsyncSession, member: Member) -> list[Group]:
@@ -834,7 +829,11 @@ async def _claim_rows(
     claimed, so nobody is reminded twice.
     """
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = sqlite.insert
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # not loaded at all on SQLite
+
+        insert = postgresql.insert  # type: ignore[assignment]  # same API
     claimed: set[tuple[int, int, int, int]] = set()
     connection = await session.connection()
     for start in range(0, len(wanted), 500):  # well under SQLite's bound-parameter limit
@@ -902,9 +901,7 @@ async def check_in(
         rsvp.checked_in_at = now
     if rsvp.answer != Answer.YES:
         rsvp.answer, rsvp.position = Answer.YES, None
-    session.add(rsvp)
-    await session.flush()
-    return rsvp
+    return await save(session, rsvp)
 
 
 async def mark_attendance(
@@ -920,9 +917,7 @@ async def mark_attendance(
     await _require_manage(session, actor, meeting)
     if now < meeting.starts_at - CHECK_IN_BEFORE:
         raise InvalidInput(N_("Attendance can be marked from 30 minutes before the start."))
-    person = await session.get(Member, member_id)
-    if person is None:
-        raise NotFound(N_("This person has left the bot."))
+    person = await get_or_gone(session, Member, member_id, N_("This person has left the bot."))
     rsvp = await my_answer(session, meeting_id, member_id)
     if rsvp is None and not await may_answer(session, person, meeting):
         raise NotAllowed(N_("This meeting is only for members of its group."))
@@ -932,9 +927,7 @@ async def mark_attendance(
     rsvp.marked_by_id = actor.id
     if present:
         rsvp.answer, rsvp.position = Answer.YES, None
-    session.add(rsvp)
-    await session.flush()
-    return rsvp
+    return await save(session, rsvp)
 
 
 async def attendance_roster(
@@ -1025,9 +1018,7 @@ async def add_action_item(
         owner_id=owner_id,
         due_on=due_on,
     )
-    session.add(item)
-    await session.flush()
-    return item
+    return await save(session, item)
 
 
 async def action_items(session: AsyncSession, meeting_id: int) -> list[ActionItem]:
@@ -1049,9 +1040,7 @@ async def my_open_items(session: AsyncSession, member: Member) -> list[ActionIte
 async def mark_done(
     session: AsyncSession, member: Member, item_id: int, *, now: datetime
 ) -> ActionItem:
-    item = await session.get(ActionItem, item_id)
-    if item is None:
-        raise NotFound(N_("This task no longer exists."))
+    item = await get_or_gone(session, ActionItem, item_id, N_("This task no longer exists."))
     if item.owner_id != member.id:
         meeting = await get(session, item.meeting_id)
         await _require_manage(session, member, meeting)
@@ -1126,16 +1115,13 @@ async def create_poll(
 
 
 async def get_poll(session: AsyncSession, poll_id: int | None) -> DatePoll:
-    poll = await session.get(DatePoll, poll_id) if poll_id else None
-    if poll is None:
-        raise NotFound(N_("This date poll no longer exists."))
-    return poll
+    return await get_or_gone(session, DatePoll, poll_id, N_("This date poll no longer exists."))
 
 
 async def poll_of_option(session: AsyncSession, option_id: int) -> DatePoll:
-    option = await session.get(DatePollOption, option_id)
-    if option is None:
-        raise NotFound(N_("This date poll no longer exists."))
+    option = await get_or_gone(
+        session, DatePollOption, option_id, N_("This date poll no longer exists.")
+    )
     return await get_poll(session, option.poll_id)
 
 
@@ -1180,9 +1166,9 @@ async def toggle_vote(
     session: AsyncSession, member: Member, option_id: int
 ) -> tuple[DatePoll, bool]:
     """Tick or untick a time; returns the poll and whether it is now ticked."""
-    option = await session.get(DatePollOption, option_id)
-    if option is None:
-        raise NotFound(N_("This date poll no longer exists."))
+    option = await get_or_gone(
+        session, DatePollOption, option_id, N_("This date poll no longer exists.")
+    )
     poll = await get_poll(session, option.poll_id)
     if poll.status != PollStatus.OPEN:
         raise InvalidInput(N_("This date poll is closed."))
@@ -1209,9 +1195,9 @@ async def decide_poll(
     session: AsyncSession, actor: Member, option_id: int, *, now: datetime
 ) -> Meeting:
     """The chosen time becomes a meeting with the poll's details."""
-    option = await session.get(DatePollOption, option_id)
-    if option is None:
-        raise NotFound(N_("This date poll no longer exists."))
+    option = await get_or_gone(
+        session, DatePollOption, option_id, N_("This date poll no longer exists.")
+    )
     poll = await get_poll(session, option.poll_id)
     if poll.status != PollStatus.OPEN:
         raise InvalidInput(N_("This date poll is closed."))

@@ -24,8 +24,9 @@ from bot.services import contributions as contributions_service
 from bot.services import links as links_service
 from bot.services import meetings as meetings_service
 from bot.services.audit import record
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.permissions import Action, can
+from bot.services.rows import get_or_gone, save
 from models import (
     ActionIndicator,
     ActionNote,
@@ -228,10 +229,9 @@ async def create_action(
 
 
 async def get_action(session: AsyncSession, action_id: int | None) -> ProgrammeAction:
-    action = await session.get(ProgrammeAction, action_id) if action_id else None
-    if action is None:
-        raise NotFound(N_("This programme action no longer exists."))
-    return action
+    return await get_or_gone(
+        session, ProgrammeAction, action_id, N_("This programme action no longer exists.")
+    )
 
 
 async def may_manage_action(
@@ -281,9 +281,7 @@ async def update_action(
     if action.start_month and action.end_month and action.end_month < action.start_month:
         raise InvalidInput(N_("The action cannot end before it starts."))
     action.updated_at = utcnow()
-    session.add(action)
-    await session.flush()
-    return action
+    return await save(session, action)
 
 
 async def toggle_partner(
@@ -297,9 +295,7 @@ async def toggle_partner(
         partners.append(institution)
     action.partners = partners
     action.updated_at = utcnow()
-    session.add(action)
-    await session.flush()
-    return action
+    return await save(session, action)
 
 
 async def add_indicator(
@@ -314,9 +310,7 @@ async def add_indicator(
         target=float(target),
         unit=_text(unit, 40, required=False),
     )
-    session.add(indicator)
-    await session.flush()
-    return indicator
+    return await save(session, indicator)
 
 
 def parse_indicator(text: str) -> tuple[str, float, str]:
@@ -339,9 +333,9 @@ def parse_indicator(text: str) -> tuple[str, float, str]:
 async def managed_indicator(
     session: AsyncSession, actor: Member, indicator_id: int
 ) -> ActionIndicator:
-    indicator = await session.get(ActionIndicator, indicator_id) if indicator_id else None
-    if indicator is None:
-        raise NotFound(N_("This indicator no longer exists."))
+    indicator = await get_or_gone(
+        session, ActionIndicator, indicator_id, N_("This indicator no longer exists.")
+    )
     await _managed(session, actor, indicator.action_id)
     return indicator
 
@@ -353,9 +347,7 @@ async def set_achieved(
     if achieved < 0:
         raise InvalidInput(N_("The target must be a positive number."))
     indicator.achieved = float(achieved)
-    session.add(indicator)
-    await session.flush()
-    return indicator
+    return await save(session, indicator)
 
 
 async def set_progress(
@@ -378,9 +370,7 @@ async def set_progress(
     )
     action.status, action.progress = status, progress
     action.updated_at = utcnow()
-    session.add(action)
-    await session.flush()
-    return action
+    return await save(session, action)
 
 
 async def add_note(
@@ -390,9 +380,7 @@ async def add_note(
     note = ActionNote(
         action_id=action_id, noted_on=on, text=_text(text, NOTE_MAX), author_id=actor.id
     )
-    session.add(note)
-    await session.flush()
-    return note
+    return await save(session, note)
 
 
 @dataclass

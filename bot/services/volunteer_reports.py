@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
-from bot.services.broadcasts import FINAL_STATES
+from bot.services.broadcasts import FINAL_STATES, audience_words
 from bot.services.export import ExportColumn, SheetSpec, localized, register_sheet, table_of
 from bot.services.stats import Points, register_series
 from models import (
@@ -150,26 +150,14 @@ def _signups_query() -> Select[Any]:
 def _audience(row: Row[Any]) -> str:
     """The audience in words, as the author chose it (see models/broadcasts.py)."""
     audience = row.audience or {}
-    kind = audience.get("kind")
-    if kind == "everyone":
-        return _("everyone")
-    if kind == "leaders":
-        return _("all leaders")
-    if kind == "group":
-        name = localized(row.group_names, row.group_name)
-        if name is None:
-            return _("a group that no longer exists")
-        return _("the group {name}").format(name=name)
-    if kind == "meeting":
-        return _("the attendees of meeting #{id}").format(id=audience.get("meeting_id"))
-    area, street = audience.get("area"), audience.get("street")
-    if area:
-        return _("volunteers interested in {area}").format(area=row.audience_area or area)
-    if street == "-":
-        return _("volunteers from other streets")
-    if street:
-        return _("volunteers from {street}").format(street=street)
-    return _("all volunteers")
+    name = localized(row.group_names, row.group_name)
+    named = {
+        "group": _("the group {name}").format(name=name)
+        if name is not None
+        else _("a group that no longer exists"),
+        "meeting": _("the attendees of meeting #{id}").format(id=audience.get("meeting_id")),
+    }
+    return audience_words(audience, named, area=row.audience_area)
 
 
 def _broadcasts_query() -> Select[Any]:

@@ -10,8 +10,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
-from bot.services.errors import InvalidInput, NotAllowed, NotFound
+from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.members import clean_name, clean_text
+from bot.services.rows import get_or_gone
+from bot.services.rows import save as save_row
 from models import AVAILABILITY, BroadcastRecipient, Member, OpportunitySignup, Volunteer, utcnow
 
 SKILLS_MAX = 500
@@ -93,10 +95,7 @@ async def get_for_member(session: AsyncSession, member_id: int) -> Volunteer | N
 
 
 async def get(session: AsyncSession, volunteer_id: int | None) -> Volunteer:
-    volunteer = await session.get(Volunteer, volunteer_id) if volunteer_id else None
-    if volunteer is None:
-        raise NotFound(N_("This volunteer has withdrawn."))
-    return volunteer
+    return await get_or_gone(session, Volunteer, volunteer_id, N_("This volunteer has withdrawn."))
 
 
 async def save(
@@ -120,9 +119,7 @@ async def save(
     volunteer.areas = list(draft.areas)
     volunteer.availability = list(draft.availability)
     volunteer.updated_at = utcnow()
-    session.add(volunteer)
-    await session.flush()
-    return volunteer
+    return await save_row(session, volunteer)
 
 
 async def withdraw(session: AsyncSession, member: Member) -> bool:

@@ -45,9 +45,8 @@ async def open_card(update: Update, context: Context) -> None:
 async def _set_support(update: Update, context: Context, contribution_id: int, on: bool) -> None:
     me = context.me
     async with context.db.session() as session:
-        changed, _count = await service.set_support(session, me, contribution_id, on)
-        # The card as it now is, in the same transaction (the contribution is loaded).
-        card = await service.card(session, contribution_id, me)
+        # The card as it now is, in the same transaction (read once, then changed).
+        changed, card = await service.support_card(session, me, contribution_id, on)
         may_set_status = await service.may_set_status(session, me, card.contribution)
     if on:
         note = _("Thank you for your support!") if changed else _("You already support this.")

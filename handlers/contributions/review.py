@@ -94,6 +94,7 @@ async def send(update: Update, context: Context) -> int:
         # The member was loaded for this very update (handlers/system.py): no second read.
         author = member
         async with context.db.session() as session:
+            _held = await service.draft_group(session, draft)  # read once for the whole block
             # Already saved (a crash before the conversation moved on): don't tell twice.
             earlier = await service.submitted(session, author, draft)
             again = earlier is not None

@@ -10,8 +10,6 @@ from __future__ import annotations
 import io
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
-
 from bot.i18n import current_language
 from bot.i18n import gettext as _
 from models import Group, Meeting, Member, Rsvp
@@ -19,6 +17,8 @@ from models import Group, Meeting, Member, Rsvp
 
 def ics_file(meeting: Meeting, group: Group, tz: ZoneInfo, bot_username: str) -> bytes:
     """An iCalendar event in BOT_TIMEZONE (TZID plus a VTIMEZONE), stable UID per meeting."""
+    from icalendar import Calendar, Event  # loaded when the first .ics file is made
+
     calendar = Calendar()
     calendar.add("prodid", "-//leaders-bot//meetings//EN")
     calendar.add("version", "2.0")

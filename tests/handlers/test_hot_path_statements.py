@@ -1,0 +1,53 @@
+"""The busiest presses read each row once: joining, leaving and viewing a group, supporting
+an idea. Counted in SQL statements per update (a statement costs more than the rest of a
+press on SQLite); the numbers are ceilings, what the screens show is checked too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from models import Role
+from tests.handlers.test_groups import answered, register, runtime, stored_group
+from tests.harness import Harness, User
+
+
+@contextmanager
+def statements(harness: Harness) -> Iterator[list[str]]:
+    executed: list[str] = []
+    engine = runtime(harness).db.engine.sync_engine
+
+    def on(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        executed.append(statement)
+
+    event.listen(engine, "before_cursor_execute", on)
+    try:
+        yield executed
+    finally:
+        event.remove(engine, "before_cursor_execute", on)
+
+
+async def test_joining_and_leaving_a_team_read_each_row_once(harness: Harness) -> None:
+    ewa = User(651, "Ewa", language_code="en")
+    await register(harness, ewa, Role.LEADER)
+    team = await stored_group(harness, slug="treasurers")
+    await harness.press(ewa, f"gr:p:{team.id}:0")  # warm: the areas are read once, then kept
+    with statements(harness) as executed:
+        page = (await harness.press(ewa, f"gr:p:{team.id}:0"))[-1]
+    assert "Treasurers" in page.text and "Join" in str(page.buttons)
+    # the member, the group, its counts with the viewer's status, contributions, meetings
+    assert len(executed) <= 5, executed
+    with statements(harness) as executed:
+        calls = await harness.press(ewa, f"gr:j:{team.id}")
+    assert "You joined Treasurers" in answered(calls)
+    assert "You are a member" in calls[-1].text and "1 member" in calls[-1].text
+    # before: 12 (the group and the membership read twice, the page in a second transaction)
+    assert len(executed) <= 9, executed
+    with statements(harness) as executed:
+        calls = await harness.press(ewa, f"gr:l:{team.id}")
+    assert "You left Treasurers" in answered(calls)
+    assert "Join" in str(calls[-1].buttons)
+    assert len(executed) <= 8, executed
