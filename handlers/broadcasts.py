@@ -30,9 +30,11 @@ from handlers.common import (
     App,
     Context,
     answer,
+    ask_to_confirm,
     clip_label,
     domain_message,
     esc,
+    pressed,
     private_only,
     refuse,
     reply,
@@ -199,20 +201,19 @@ async def ask_stop(update: Update, context: Context) -> None:
     except DomainError as error:
         await refuse(update, domain_message(error))
         return
-    await answer(update)
-    await reply(
+    await ask_to_confirm(
         update,
         _("Stop broadcast #{id}? Those not reached yet will not get it.").format(id=broadcast_id),
-        kb.confirmation(
-            STOP_CONFIRM, broadcast_id, yes=_("Yes, stop it"), no=_("No, keep sending")
-        ),
+        STOP_CONFIRM,
+        broadcast_id,
+        yes=_("Yes, stop it"),
+        no=_("No, keep sending"),
     )
 
 
 @requires(Role.LEAD)
 async def confirm_stop(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     broadcast_id = data.int_arg(0) or 0
     if data.arg(1) != "y":
         await overview(update, context)
@@ -236,8 +237,7 @@ async def confirm_stop(update: Update, context: Context) -> None:
 
 @requires(Role.COORDINATOR)
 async def unreachable(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     page = max(data.int_arg(0) or 0, 0)
     async with context.runtime.db.session() as session:
         people = await service.unreachable_members(session)
@@ -414,8 +414,7 @@ async def formatting_help(update: Update, context: Context) -> int | None:
 
 @requires(Role.LEAD)
 async def audience_chosen(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     assert context.user_data is not None
     try:
         audience = await _audience_from(data, context)
@@ -539,8 +538,7 @@ async def cancel(update: Update, context: Context) -> int:
 @requires(Role.LEAD)
 async def draft_action(update: Update, context: Context) -> int:
     """go: confirmed, send; redo: new text for the same audience; drop: throw away."""
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     assert context.user_data is not None
     broadcast_id = data.int_arg(0) or 0
     runtime = context.runtime

@@ -16,6 +16,7 @@ from bot.context import BotApplication, BotContext
 from bot.i18n import gettext as _
 from bot.services.errors import DomainError
 from bot.services.permissions import has_role
+from handlers import keyboards as kb
 from models import Role
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,21 @@ async def answer(update: Update, text: str | None = None, alert: bool = False) -
             await update.callback_query.answer(text[:200] if text else None, show_alert=alert)
         except BadRequest:
             log.debug("callback query too old to answer")
+
+
+async def pressed(update: Update) -> kb.Callback:
+    """The pressed button's data; the press is answered (Telegram stops its spinner)."""
+    await answer(update)
+    return kb.parse(update.callback_query.data if update.callback_query else None)
+
+
+async def ask_to_confirm(
+    update: Update, question: str, route: kb.Route, *ids: object, yes: str, no: str
+) -> None:
+    """A confirmation step: `question` in place of the pressed message, with yes/no buttons
+    of `route` (whose last argument is `kb.YES_NO`)."""
+    await answer(update)
+    await reply(update, question, kb.confirmation(route, *ids, yes=yes, no=no))
 
 
 async def refuse(update: Update, text: str) -> None:

@@ -21,6 +21,7 @@ from handlers.common import (
     answer,
     domain_message,
     esc,
+    pressed,
     private_only,
     reply,
     requires,
@@ -53,8 +54,7 @@ async def start_wizard(update: Update, context: Context) -> None:
 
 @requires(Role.COORDINATOR)
 async def wizard_step(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     try:
         role = Role(data.arg(0))
     except ValueError:

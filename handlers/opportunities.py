@@ -36,6 +36,7 @@ from handlers.common import (
     answer,
     domain_message,
     esc,
+    pressed,
     reply,
     requires,
 )
@@ -133,8 +134,7 @@ async def overview(update: Update, context: Context) -> int:
 
 @requires(Role.COORDINATOR)
 async def helpers_view(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     try:
         async with context.runtime.db.session() as session:
             opportunity = await service.get(session, data.int_arg(0))
@@ -164,8 +164,7 @@ async def helpers_view(update: Update, context: Context) -> None:
 @requires(Role.COORDINATOR)
 async def cancel_opportunity(update: Update, context: Context) -> None:
     """cx: ask; cxc:<id>:y: cancel it and tell those who signed up."""
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     opportunity_id = data.int_arg(0) or 0
     if data.action == "cx":
         await reply(
@@ -266,8 +265,7 @@ async def sign_up(update: Update, context: Context) -> None:
 
 @requires(Role.RESIDENT)
 async def sign_out(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     member = context.member
     assert member is not None
     async with context.runtime.db.session() as session:
@@ -293,15 +291,23 @@ async def new(update: Update, context: Context) -> int:
     return TITLE
 
 
-async def title_typed(update: Update, context: Context) -> int:
+async def _keep_typed(update: Update, context: Context, field: str, limit: int) -> bool:
+    """The typed text, cleaned, into the draft's `field`; False (and why, said) if it won't do."""
     message = update.effective_message
     assert message is not None
     try:
-        title = members_service.clean_text(message.text, service.TITLE_MAX, field="title")
+        _draft(context)[field] = members_service.clean_text(message.text, limit, field=field)
     except DomainError as error:
         await message.reply_text(esc(domain_message(error)))
+        return False
+    return True
+
+
+async def title_typed(update: Update, context: Context) -> int:
+    if not await _keep_typed(update, context, "title", service.TITLE_MAX):
         return TITLE
-    _draft(context)["title"] = title
+    message = update.effective_message
+    assert message is not None
     choices = _quick_times(context.runtime.settings.timezone)
     buttons = [
         kb.button(format_datetime(when, "short_day"), F, "qd", index)
@@ -341,8 +347,7 @@ async def when_typed(update: Update, context: Context) -> int:
 
 
 async def when_picked(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     choices = _quick_times(context.runtime.settings.timezone)
     index = data.int_arg(0)
     if index is None or not 0 <= index < len(choices):
@@ -373,14 +378,8 @@ async def _ask_places(update: Update) -> int:
 
 
 async def where_typed(update: Update, context: Context) -> int:
-    message = update.effective_message
-    assert message is not None
-    try:
-        place = members_service.clean_text(message.text, service.PLACE_MAX, field="place")
-    except DomainError as error:
-        await message.reply_text(esc(domain_message(error)))
+    if not await _keep_typed(update, context, "place", service.PLACE_MAX):
         return WHERE
-    _draft(context)["place"] = place
     return await _ask_places(update)
 
 
@@ -415,8 +414,7 @@ async def places_typed(update: Update, context: Context) -> int:
 
 
 async def places_chosen(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     _draft(context)["places"] = service.clean_places(data.int_arg(0))
     return await _ask_area(update, context)
 
@@ -424,8 +422,7 @@ async def places_chosen(update: Update, context: Context) -> int:
 @requires(Role.COORDINATOR)
 async def area_chosen(update: Update, context: Context) -> None:
     """The last answer: post it and tell the matching volunteers."""
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     assert context.user_data is not None
     draft = context.user_data.get(DRAFT_KEY) or {}
     member = context.member

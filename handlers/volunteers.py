@@ -29,6 +29,7 @@ from handlers.common import (
     domain_message,
     esc,
     is_skip_word,
+    pressed,
     private_only,
     reply,
     requires,
@@ -272,8 +273,7 @@ async def ask_street(update: Update, context: Context) -> int:
 
 
 async def street_chosen(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     streets = context.runtime.profile.streets
     index = data.int_arg(0)
     draft = _draft(context)
@@ -333,8 +333,7 @@ async def skills_typed(update: Update, context: Context) -> int:
 
 
 async def skills_button(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     draft = _draft(context)
     if data.arg(0) == "ok":
         return await _next(update, context, AREAS)
@@ -384,8 +383,7 @@ async def ask_areas(update: Update, context: Context) -> int:
 
 
 async def area_toggled(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     if data.arg(0) == "ok":
         return await _next(update, context, AVAIL)
     async with context.runtime.db.session() as session:
@@ -423,8 +421,7 @@ async def ask_availability(update: Update, context: Context) -> int:
 
 
 async def availability_toggled(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     if data.arg(0) == "ok":
         return await _next(update, context, REVIEW)
     draft = _draft(context)
@@ -462,8 +459,7 @@ async def show_review(update: Update, context: Context) -> int:
 
 
 async def review_button(update: Update, context: Context) -> int:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     assert context.user_data is not None
     if data.action == "ch":
         step = data.int_arg(0)
@@ -525,8 +521,7 @@ def reask(step: int) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
 
 @requires(Role.RESIDENT)
 async def withdraw(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     if data.action == "wd":
         await reply(
             update,
@@ -618,8 +613,7 @@ async def browse(update: Update, context: Context) -> int:
 
 @requires(Role.COORDINATOR)
 async def filter_menu(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     any_label = {"fa": _("Any area"), "fs": _("Any street"), "fv": _("Any time")}
     anything = kb.button(any_label.get(data.action, _("Any skill")), B, "set", data.action, "x")
     if data.action == "fa":
@@ -696,8 +690,7 @@ async def skill_word_cleared(update: Update, context: Context) -> int:
 
 @requires(Role.COORDINATOR)
 async def listing(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     async with context.runtime.db.session() as session:
         found = await service.search(session, _filter(context))
     if not found:
@@ -726,8 +719,7 @@ async def listing(update: Update, context: Context) -> None:
 
 @requires(Role.COORDINATOR)
 async def profile(update: Update, context: Context) -> None:
-    data = kb.parse(update.callback_query.data if update.callback_query else None)
-    await answer(update)
+    data = await pressed(update)
     try:
         async with context.runtime.db.session() as session:
             volunteer = await service.get(session, data.int_arg(0))

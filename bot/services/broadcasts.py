@@ -238,10 +238,7 @@ async def start(session: AsyncSession, broadcast_id: int, author: Member) -> Bro
         session.add(
             BroadcastRecipient(broadcast_id=broadcast.id, member_id=member_id, chat_id=chat_id)  # type: ignore[arg-type]
         )
-    broadcast.total = len(targets)
-    broadcast.status = BroadcastStatus.RUNNING
-    broadcast.started_at = utcnow()
-    session.add(broadcast)
+    set_running(session, broadcast, len(targets))
     await record(
         session,
         author,
@@ -252,6 +249,14 @@ async def start(session: AsyncSession, broadcast_id: int, author: Member) -> Bro
     )
     await session.flush()
     return broadcast
+
+
+def set_running(session: AsyncSession, broadcast: Broadcast, total: int) -> None:
+    """Its recipient rows are written: the outbox (bot/broadcasting.py) may send it."""
+    broadcast.total = total
+    broadcast.status = BroadcastStatus.RUNNING
+    broadcast.started_at = utcnow()
+    session.add(broadcast)
 
 
 async def discard(session: AsyncSession, broadcast_id: int, author: Member) -> None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import bindparam, delete, literal, or_, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
@@ -585,7 +584,9 @@ def _support_insert(dialect: str) -> Any:
     """INSERT of one support that does nothing when the member already supports it."""
     statement = _SUPPORT_INSERTS.get(dialect)
     if statement is None:
-        insert: Any = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        insert: Any = sqlite_insert
+        if dialect == "postgresql":  # not loaded at all on SQLite
+            from sqlalchemy.dialects.postgresql import insert
         statement = _SUPPORT_INSERTS[dialect] = insert(Support).on_conflict_do_nothing(
             index_elements=["member_id", "contribution_id"]
         )
@@ -608,9 +609,8 @@ async def _change_support(
             "member_id": member.id,
             "created_at": utcnow(),
         }
-        result: Any = await session.execute(
-            _support_insert(session.get_bind().dialect.name), values
-        )
+        connection = await session.connection()  # Core: the row count says if it was new
+        result: Any = await connection.execute(_support_insert(connection.dialect.name), values)
         if not result.rowcount:  # already supported (a double press)
             return False
         delta = 1
@@ -628,7 +628,6 @@ _COUNT_CHANGE = (
     update(Contribution)
     .where(col(Contribution.id) == bindparam("contribution_id"))
     .values(support_count=Contribution.support_count + bindparam("delta"))
-    .execution_options(synchronize_session=False)  # the count is set from what SQL returns
 )
 _COUNT_CHANGE_RETURNING = _COUNT_CHANGE.returning(col(Contribution.support_count))
 
@@ -637,13 +636,14 @@ async def _add_to_count(session: AsyncSession, contribution: Contribution, delta
     """Add `delta` to the support count in SQL; the new count is read back (RETURNING where
     the database has it) and set on the loaded contribution."""
     params = {"contribution_id": contribution.id, "delta": delta}
-    if session.get_bind().dialect.update_returning:
-        result = await session.execute(_COUNT_CHANGE_RETURNING, params)
+    await session.flush()  # anything pending goes first (Core below bypasses autoflush)
+    connection = await session.connection()
+    if connection.dialect.update_returning:
+        result = await connection.execute(_COUNT_CHANGE_RETURNING, params)
         count: int = result.scalar_one()
         set_committed_value(contribution, "support_count", count)
         return count
-    await session.execute(_COUNT_CHANGE, params)
-    await session.flush()
+    await connection.execute(_COUNT_CHANGE, params)
     await session.refresh(contribution)
     return contribution.support_count
 

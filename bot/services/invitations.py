@@ -45,7 +45,6 @@ from models import (
     ProblemArea,
     Role,
     Rsvp,
-    utcnow,
 )
 from models.meetings import MeetingCard
 
@@ -166,6 +165,13 @@ async def draft(
     session: AsyncSession, author: Member, broadcast_id: int | None, *, now: datetime
 ) -> tuple[Broadcast, Meeting]:
     """The author's unsent invitation and its meeting, checked again on every press."""
+    broadcast = await _unsent(session, author, broadcast_id)
+    meeting = await inviting_meeting(session, author, broadcast.meeting_id, now=now)
+    return broadcast, meeting
+
+
+async def _unsent(session: AsyncSession, author: Member, broadcast_id: int | None) -> Broadcast:
+    """The author's invitation, still a draft."""
     broadcast = await session.get(Broadcast, broadcast_id) if broadcast_id else None
     if broadcast is None or broadcast.meeting_id is None:
         raise NotFound(N_("This invitation no longer exists."))
@@ -173,8 +179,7 @@ async def draft(
         raise NotAllowed(NOT_YOUR_DRAFT)
     if broadcast.status != BroadcastStatus.DRAFT:
         raise InvalidInput(N_("This invitation has already been sent."))
-    meeting = await inviting_meeting(session, author, broadcast.meeting_id, now=now)
-    return broadcast, meeting
+    return broadcast
 
 
 async def toggle_audience(
@@ -206,14 +211,7 @@ async def allow_outsiders(
 
 
 async def discard(session: AsyncSession, author: Member, broadcast_id: int) -> None:
-    broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or broadcast.meeting_id is None:
-        raise NotFound(N_("This invitation no longer exists."))
-    if broadcast.author_id != author.id:
-        raise NotAllowed(NOT_YOUR_DRAFT)
-    if broadcast.status != BroadcastStatus.DRAFT:
-        raise InvalidInput(N_("This invitation has already been sent."))
-    await session.delete(broadcast)
+    await session.delete(await _unsent(session, author, broadcast_id))
 
 
 # --- the plan: who gets it ---------------------------------------------------------------------
@@ -318,10 +316,7 @@ async def start(
         session.add(
             BroadcastRecipient(broadcast_id=broadcast.id, member_id=member_id, chat_id=chat_id)  # type: ignore[arg-type]
         )
-    broadcast.total = len(found.targets)
-    broadcast.status = BroadcastStatus.RUNNING
-    broadcast.started_at = utcnow()
-    session.add(broadcast)
+    broadcasts_service.set_running(session, broadcast, len(found.targets))
     await record(
         session,
         author,

@@ -193,6 +193,15 @@ async def usual_place(session: AsyncSession, group_id: int) -> str | None:
 # --- scheduling ----------------------------------------------------------------------------
 
 
+async def _checked_draft(session: AsyncSession, actor: Member, draft: MeetingDraft) -> Group:
+    """The draft's group, if `actor` may schedule its meetings; the draft's texts cleaned."""
+    group = await groups_service.get_active(session, draft.group_id)
+    if not can(actor, Action.SCHEDULE_MEETING, group):
+        raise NotAllowed(_NOT_LEAD)
+    _check_draft(draft)
+    return group
+
+
 def _check_draft(draft: MeetingDraft) -> None:
     draft.topic = clean_text(draft.topic, TOPIC_MAX, field="topic")
     draft.place = clean_text(draft.place, PLACE_MAX, field="place")
@@ -214,10 +223,7 @@ def _future(starts_at: datetime, now: datetime) -> None:
 async def create_meeting(
     session: AsyncSession, actor: Member, draft: MeetingDraft, *, now: datetime
 ) -> Meeting:
-    group = await groups_service.get_active(session, draft.group_id)
-    if not can(actor, Action.SCHEDULE_MEETING, group):
-        raise NotAllowed(_NOT_LEAD)
-    _check_draft(draft)
+    group = await _checked_draft(session, actor, draft)
     if draft.starts_at is None:
         raise InvalidInput(N_("Please choose the date and time first."))
     _future(draft.starts_at, now)
@@ -1080,10 +1086,7 @@ async def claim_item_reminder(session: AsyncSession, item_id: int, *, now: datet
 async def create_poll(
     session: AsyncSession, actor: Member, draft: MeetingDraft, *, now: datetime
 ) -> DatePoll:
-    group = await groups_service.get_active(session, draft.group_id)
-    if not can(actor, Action.SCHEDULE_MEETING, group):
-        raise NotAllowed(_NOT_LEAD)
-    _check_draft(draft)
+    group = await _checked_draft(session, actor, draft)
     times = sorted(set(draft.candidates))
     if not POLL_MIN <= len(times) <= POLL_MAX:
         raise InvalidInput(

@@ -14,7 +14,7 @@ from bot.services import meetings as service
 from bot.services import members as members_service
 from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
-from handlers.common import END, Context, answer, domain_message, reply, requires
+from handlers.common import END, Context, answer, ask_to_confirm, domain_message, reply, requires
 from handlers.meetings import cards
 from handlers.meetings import routes as r
 from handlers.meetings.listing import show_meeting
@@ -93,16 +93,13 @@ async def move_typed(update: Update, context: Context) -> int:
 async def cancel_asked(update: Update, context: Context) -> None:
     async with context.db.session() as session:
         await managed_meeting(session, context.me, id_of(update, r.CANCEL))
-    await answer(update)
-    await reply(
+    await ask_to_confirm(
         update,
         _("Cancel this meeting? Everyone who answered will be told."),
-        kb.confirmation(
-            r.CANCEL_CONFIRM,
-            id_of(update, r.CANCEL),
-            yes=_("Yes, cancel it"),
-            no=_("No, keep it"),
-        ),
+        r.CANCEL_CONFIRM,
+        id_of(update, r.CANCEL),
+        yes=_("Yes, cancel it"),
+        no=_("No, keep it"),
     )
 
 

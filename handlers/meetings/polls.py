@@ -16,7 +16,7 @@ from bot.services import members as members_service
 from bot.services.errors import DomainError, NotAllowed
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
-from handlers.common import Context, answer, domain_message, refuse, reply, requires
+from handlers.common import Context, answer, ask_to_confirm, domain_message, refuse, reply, requires
 from handlers.meetings import cards
 from handlers.meetings import routes as r
 from handlers.meetings.invitations import announce
@@ -117,16 +117,13 @@ async def _managed_option(context: Context, option_id: int) -> None:
 @requires(Role.RESIDENT)
 async def poll_win_asked(update: Update, context: Context) -> None:
     await _managed_option(context, id_of(update, r.POLL_WIN))
-    await answer(update)
-    await reply(
+    await ask_to_confirm(
         update,
         _("Make this time the meeting and invite the group?"),
-        kb.confirmation(
-            r.POLL_WIN_CONFIRM,
-            id_of(update, r.POLL_WIN),
-            yes=_("Yes, schedule it"),
-            no=_("Not yet"),
-        ),
+        r.POLL_WIN_CONFIRM,
+        id_of(update, r.POLL_WIN),
+        yes=_("Yes, schedule it"),
+        no=_("Not yet"),
     )
 
 

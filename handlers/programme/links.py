@@ -124,26 +124,26 @@ async def _tell(context: Context, result: service.LinkResult, *, linked: bool) -
     )
 
 
+async def _change_link(update: Update, context: Context, *, linked: bool) -> None:
+    """Link (or unlink) the pressed pair, tell the people concerned, show the links again."""
+    assert update.callback_query is not None
+    route, change = (r.LINK_ADD, service.link) if linked else (r.LINK_DEL, service.unlink)
+    first, second = route.parse(update.callback_query.data)
+    async with context.db.session() as session:
+        result = await change(session, context.me, first, second)
+    await answer(update, _("The link is saved.") if linked else _("The link is removed."))
+    await _tell(context, result, linked=linked)
+    await links_screen(update, context, first)
+
+
 @requires(Role.RESIDENT)
 async def add(update: Update, context: Context) -> None:
-    assert update.callback_query is not None
-    first, second = r.LINK_ADD.parse(update.callback_query.data)
-    async with context.db.session() as session:
-        result = await service.link(session, context.me, first, second)
-    await answer(update, _("The link is saved."))
-    await _tell(context, result, linked=True)
-    await links_screen(update, context, first)
+    await _change_link(update, context, linked=True)
 
 
 @requires(Role.RESIDENT)
 async def remove(update: Update, context: Context) -> None:
-    assert update.callback_query is not None
-    first, second = r.LINK_DEL.parse(update.callback_query.data)
-    async with context.db.session() as session:
-        result = await service.unlink(session, context.me, first, second)
-    await answer(update, _("The link is removed."))
-    await _tell(context, result, linked=False)
-    await links_screen(update, context, first)
+    await _change_link(update, context, linked=False)
 
 
 @requires(Role.RESIDENT)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from models import Role
+from models import Contribution, Role
 from tests.handlers.test_groups import answered, register, runtime, stored_group
 from tests.harness import Harness, User
 
@@ -51,3 +51,35 @@ async def test_joining_and_leaving_a_team_read_each_row_once(harness: Harness) -
     assert "You left Treasurers" in answered(calls)
     assert "Join" in str(calls[-1].buttons)
     assert len(executed) <= 8, executed
+
+
+async def test_supporting_an_idea_reads_its_card_once(harness: Harness) -> None:
+    ola = User(652, "Ola", language_code="en")
+    piotr = User(653, "Piotr", language_code="en")
+    author = await register(harness, ola, Role.LEADER)
+    await register(harness, piotr, Role.LEADER)
+    team = await stored_group(harness, slug="treasurers")
+    async with runtime(harness).db.session() as session:
+        idea = Contribution(
+            kind="idea",
+            title="A bench",
+            author_id=author.id,
+            group_id=team.id,
+            area_id=team.area_id,
+        )
+        session.add(idea)
+    with statements(harness) as executed:
+        calls = await harness.press(piotr, f"ct:sp:{idea.id}")
+    assert "Thank you for your support" in answered(calls)
+    assert "Undo my support (1)" in str(calls[-1].buttons)
+    # before: 7 (the contribution read twice, the support looked up before the insert, the
+    # count read back, the card in a second transaction)
+    assert len(executed) <= 4, executed
+    with statements(harness) as executed:
+        calls = await harness.press(piotr, f"ct:sp:{idea.id}")  # an old button pressed again
+    assert "You already support this" in answered(calls)
+    assert "Undo my support (1)" in str(calls[-1].buttons)
+    with statements(harness) as executed:
+        calls = await harness.press(piotr, f"ct:us:{idea.id}")
+    assert "Support taken back" in answered(calls)
+    assert "Support (0)" in str(calls[-1].buttons)
