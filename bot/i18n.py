@@ -1,7 +1,7 @@
 """Translations and locale-aware formatting.
 
-Catalogs live in ``locales/<lang>/LC_MESSAGES/<part>.po`` (one part per source module, so
-features never edit the same file); all parts of a language are merged when loaded.
+Catalogs live in ``locales/<lang>/LC_MESSAGES/messages.po`` (maintained with pybabel through
+``python -m bot.i18n_tools``); the compiled ``messages.mo`` is rebuilt when older.
 The current user's language sits in a ContextVar set once per update; jobs set it
 explicitly with :func:`use_language`.
 """
@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -24,10 +23,8 @@ from babel import dates as babel_dates
 
 from bot.config import SUPPORTED_LANGUAGES
 
-if TYPE_CHECKING:  # babel.messages reads and writes .po files: not needed to run the bot
-    from babel.messages.catalog import Catalog
-
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
 LANGUAGE_NAMES = {"pl": "Polski", "en": "English", "uk": "Українська"}
 
 
@@ -41,55 +38,35 @@ _timezone = ZoneInfo("Europe/Warsaw")
 _current: ContextVar[str | None] = ContextVar("language", default=None)
 
 
-def merged_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> Catalog:
-    from babel.messages.catalog import Catalog
-    from babel.messages.pofile import read_po
-
-    folder = locales_dir / language / "LC_MESSAGES"
-    parts = sorted(folder.glob("*.po"))
-    if not parts:
-        raise CatalogError(f"no catalog for language {language!r} in {folder}")
-    merged = Catalog(locale=language, domain="messages")
-    for part in parts:
-        with part.open("rb") as fh:
-            catalog = read_po(fh, locale=language, abort_invalid=True)
-        if merged.plural_forms != catalog.plural_forms and catalog.plural_forms:
-            merged._set_plural_forms(catalog.plural_forms)  # type: ignore[attr-defined]
-        for message in catalog:
-            if message.id and not message.fuzzy:
-                merged[message.id] = message
-    return merged
+def catalog_file(language: str, locales_dir: Path = LOCALES_DIR) -> Path:
+    return locales_dir / language / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def compile_language(language: str, locales_dir: Path = LOCALES_DIR) -> bytes:
+    """The compiled catalog of a language (fuzzy entries left out, as pybabel compile does)."""
+    # babel.messages reads and writes .po files: only needed when a .mo is out of date.
     from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
 
+    source = catalog_file(language, locales_dir)
+    if not source.exists():
+        raise CatalogError(f"no catalog for language {language!r} at {source}")
+    with source.open("rb") as fh:
+        catalog = read_po(fh, locale=language, abort_invalid=True)
     buffer = io.BytesIO()
-    write_mo(buffer, merged_catalog(language, locales_dir), use_fuzzy=False)
+    write_mo(buffer, catalog, use_fuzzy=False)
     return buffer.getvalue()
 
 
 def _mo_path(language: str, locales_dir: Path) -> Path:
-    return locales_dir / language / "LC_MESSAGES" / "messages.mo"
-
-
-def compile_all(locales_dir: Path = LOCALES_DIR) -> list[Path]:
-    """Write one merged messages.mo per language (the build and CI call this)."""
-    written = []
-    for language in SUPPORTED_LANGUAGES:
-        path = _mo_path(language, locales_dir)
-        path.write_bytes(compile_language(language, locales_dir))
-        written.append(path)
-    return written
+    return catalog_file(language, locales_dir).with_suffix(".mo")
 
 
 def _load_language(language: str, locales_dir: Path) -> _gettext.GNUTranslations:
-    mo = _mo_path(language, locales_dir)
-    sources = list((locales_dir / language / "LC_MESSAGES").glob("*.po"))
-    if not sources:
-        raise CatalogError(f"no catalog for language {language!r} in {locales_dir}")
-    newest_source = max(p.stat().st_mtime for p in sources)
-    if mo.exists() and mo.stat().st_mtime >= newest_source:
+    mo, source = _mo_path(language, locales_dir), catalog_file(language, locales_dir)
+    if not source.exists():
+        raise CatalogError(f"no catalog for language {language!r} at {source}")
+    if mo.exists() and mo.stat().st_mtime >= source.stat().st_mtime:
         data = mo.read_bytes()
     else:
         # Missing or stale .mo: compile now, so a fresh checkout just works.

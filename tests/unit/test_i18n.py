@@ -55,3 +55,26 @@ def test_missing_catalog_fails_loudly(tmp_path) -> None:
     with pytest.raises(i18n.CatalogError):
         i18n.setup("pl", "Europe/Warsaw", locales_dir=tmp_path)
     i18n.setup("pl", "Europe/Warsaw")
+
+
+def test_the_check_finds_a_string_missing_from_a_catalog(tmp_path) -> None:
+    """`python -m bot.i18n_tools check` (pybabel update --check plus the untranslated gate)
+    fails when the code has a string a catalog lacks, and on an untranslated entry."""
+    import shutil
+
+    from babel.messages.pofile import read_po, write_po
+
+    from bot.i18n import LOCALES_DIR
+
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, locales)
+    path = locales / "pl" / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as fh:
+        catalog = read_po(fh, locale="pl")
+    catalog.delete("Main menu")
+    catalog["Help"].string = ""
+    with path.open("wb") as fh:
+        write_po(fh, catalog)
+    problems = gaps(locales)
+    assert any("out of date" in p for p in problems)
+    assert any("untranslated" in p and "'Help'" in p for p in problems)
