@@ -50,7 +50,7 @@ from telegram.ext import (  # noqa: E402
 
 from benchmarks import steps  # noqa: E402
 from benchmarks.steps import PREFILL, SCENARIOS, Population, Scenario  # noqa: E402
-from bot.app import build_application, startup  # noqa: E402
+from bot.app import build_application, freeze_startup_objects, startup  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.db import Database, migrate  # noqa: E402
 from tests.harness import Harness, RecordingRequest, User  # noqa: E402
@@ -159,6 +159,7 @@ async def run_bot(
     prefill: dict[str, float] = {}
     async with application:
         await startup(application)
+        freeze_startup_objects()  # start-up leaves it for FREEZE_AFTER seconds later
         if not freeze:
             gc.unfreeze()  # what start-up froze (bot/app.py), to compare
         task = application.bot_data.get("commands_task")

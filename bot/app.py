@@ -168,17 +168,19 @@ async def startup(application: BotApplication) -> None:
     schedule_digest(application)
     # Commands are not needed for the first update: publish them without delaying polling.
     application.bot_data["commands_task"] = asyncio.create_task(publish_all(application))
-    _freeze_startup_objects()
+    # The full collection takes 50-90 ms: not before the first getUpdates, but while it waits.
+    asyncio.get_running_loop().call_later(FREEZE_AFTER, freeze_startup_objects)
     log.info("bot @%s ready", rt.bot_username)
 
 
 _frozen = False
+FREEZE_AFTER = 1.0  # seconds after start-up
 
 
-def _freeze_startup_objects() -> None:
+def freeze_startup_objects() -> None:
     """Keep what start-up built (modules, mappers, handlers, catalogs) out of the garbage
     collector's full passes: they made 85-100 ms pauses in the middle of updates. Once per
-    process (tests start many applications)."""
+    process (tests start many applications), FREEZE_AFTER seconds after start-up."""
     global _frozen
     if not _frozen:
         _frozen = True

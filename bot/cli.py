@@ -9,10 +9,17 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.config import Settings, SettingsError, load_settings
 from bot.telegram_link import EXIT_NETWORK, TelegramUnreachable
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+T = TypeVar("T")
 
 EXIT_CONFIG = 2
 
@@ -215,9 +222,30 @@ def _offline(args: argparse.Namespace) -> tuple[Settings, str]:
     return settings, language
 
 
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`work` on one session of the configured database, which is closed afterwards."""
+    from bot.db import Database
+
+    async def run() -> T:
+        database = Database(settings.database_url)
+        try:
+            async with database.session() as session:
+                return await work(session)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def _write(path: str, payload: bytes) -> Path:
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(payload)
+    return out
+
+
 def cmd_programme(args: argparse.Namespace) -> int:
     """The programme document (DOCX) from everything contributed so far."""
-    from bot.db import Database
     from bot.documents.programme_docx import programme_docx
     from bot.i18n import use_language
     from bot.profile import load_profile
@@ -227,28 +255,18 @@ def cmd_programme(args: argparse.Namespace) -> int:
     settings, language = _offline(args)
     profile = load_profile(settings.bot_profile)
 
-    async def gather() -> programme_service.ProgrammeData:
-        database = Database(settings.database_url)
-        try:
-            async with database.session() as session:
-                return await programme_service.programme_data(
-                    session, profile, language=language, now=utcnow()
-                )
-        finally:
-            await database.dispose()
+    def gather(session: AsyncSession) -> Awaitable[programme_service.ProgrammeData]:
+        return programme_service.programme_data(session, profile, language=language, now=utcnow())
 
     with use_language(language):
-        payload = programme_docx(asyncio.run(gather()))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(payload)
+        payload = programme_docx(_with_session(settings, gather))
+    out = _write(args.out, payload)
     print(f"{out}: programme document written")
     return 0
 
 
 def cmd_attendance(args: argparse.Namespace) -> int:
     """A meeting's printable attendance list (PDF)."""
-    from bot.db import Database
     from bot.documents.attendance_pdf import AttendanceSheet, attendance_pdf
     from bot.i18n import use_language
     from bot.profile import load_profile
@@ -259,25 +277,18 @@ def cmd_attendance(args: argparse.Namespace) -> int:
     settings, language = _offline(args)
     profile = load_profile(settings.bot_profile)
 
-    async def gather() -> AttendanceSheet:
-        database = Database(settings.database_url)
-        try:
-            async with database.session() as session:
-                return await programme_service.attendance_sheet(
-                    session, None, args.meeting, profile=profile, now=utcnow(), language=language
-                )
-        finally:
-            await database.dispose()
+    def gather(session: AsyncSession) -> Awaitable[AttendanceSheet]:
+        return programme_service.attendance_sheet(
+            session, None, args.meeting, profile=profile, now=utcnow(), language=language
+        )
 
     with use_language(language):
         try:
-            sheet = asyncio.run(gather())
+            sheet = _with_session(settings, gather)
         except DomainError as error:
             return _fail(error.message.format(**error.params), 1)
         payload = attendance_pdf(sheet)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(payload)
+    out = _write(args.out, payload)
     print(f"{out}: attendance list of meeting {args.meeting}, {len(sheet.rows)} people")
     return 0
 

@@ -150,6 +150,32 @@ class _Unit:
 _UNIT: ContextVar[_Unit | None] = ContextVar("database_unit", default=None)
 
 
+@asynccontextmanager
+async def _unit_block(unit: _Unit, *, commit: bool) -> AsyncIterator[AsyncSession]:
+    """A block on the update's shared session: committed at its end if `commit`, rolled
+    back on error."""
+    session = await unit.open()
+    unit.busy = True
+    try:
+        yield session
+        if commit:
+            await session.commit()
+    except BaseException:
+        try:
+            await session.rollback()
+        except BaseException:
+            # A broken connection: drop it; the next block of the update takes a new one.
+            with suppress(Exception):
+                await unit.close()
+            raise
+        raise
+    finally:
+        # Loaded objects stay readable (expire_on_commit=False), as after a session's close.
+        if unit.session is not None:
+            unit.session.expunge_all()
+        unit.busy = False
+
+
 class Database:
     """The engine and its session factory, shared by handlers, jobs and the CLI."""
 
@@ -178,25 +204,8 @@ class Database:
                     await session.rollback()
                     raise
             return
-        session = await unit.open()
-        unit.busy = True
-        try:
+        async with _unit_block(unit, commit=True) as session:
             yield session
-            await session.commit()
-        except BaseException:
-            try:
-                await session.rollback()
-            except BaseException:
-                # A broken connection: drop it; the next block of the update takes a new one.
-                with suppress(Exception):
-                    await unit.close()
-                raise
-            raise
-        finally:
-            # Loaded objects stay readable (expire_on_commit=False), as after a session's close.
-            if unit.session is not None:
-                unit.session.expunge_all()
-            unit.busy = False
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:
@@ -212,22 +221,8 @@ class Database:
             async with self.session() as session:
                 yield session
             return
-        session = await unit.open()
-        unit.busy = True
-        try:
+        async with _unit_block(unit, commit=False) as session:
             yield session
-        except BaseException:
-            try:
-                await session.rollback()
-            except BaseException:
-                with suppress(Exception):
-                    await unit.close()
-                raise
-            raise
-        finally:
-            if unit.session is not None:
-                unit.session.expunge_all()
-            unit.busy = False
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[None]:

@@ -201,9 +201,10 @@ async def ask_stop(update: Update, context: Context) -> None:
     except DomainError as error:
         await refuse(update, domain_message(error))
         return
+    question = _("Stop broadcast #{id}? Those not reached yet will not get it.")
     await ask_to_confirm(
         update,
-        _("Stop broadcast #{id}? Those not reached yet will not get it.").format(id=broadcast_id),
+        question.format(id=broadcast_id),
         STOP_CONFIRM,
         broadcast_id,
         yes=_("Yes, stop it"),
@@ -350,33 +351,43 @@ async def choose_street(update: Update, context: Context) -> None:
     await reply(update, _("Volunteers from which street?"), kb.with_menu(kb.grid(buttons, 2)))
 
 
-async def _audience_from(data: kb.Callback, context: Context) -> dict[str, Any]:
-    choice = data.arg(0)
-    if choice == "all":
-        return service.audience_spec("everyone")
-    if choice == "ldr":
-        return service.audience_spec("leaders")
-    if choice == "vol":
-        return service.audience_spec("volunteers")
+# The audiences a button names with no more than its choice.
+_PLAIN_AUDIENCES = {"all": "everyone", "ldr": "leaders", "vol": "volunteers"}
+NOT_AVAILABLE = N_("This choice is not available.")
+
+
+def _number(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
+
+
+async def audience_of_choice(context: Context, choice: str, arg: object) -> dict[str, Any]:
+    """The audience a pressed button stands for: `choice` ("all", "ldr", "vol"; "grp" or
+    "mtg" with its id; "area" with the area's id; "st" with a street's index or "-") and its
+    argument, checked against what exists; InvalidInput for anything else."""
+    if choice in _PLAIN_AUDIENCES:
+        return service.audience_spec(_PLAIN_AUDIENCES[choice])
+    number = _number(arg)
     if choice == "grp":
-        return service.audience_spec("group", group_id=data.int_arg(1))
+        return service.audience_spec("group", group_id=number)
     if choice == "mtg":
-        return service.audience_spec("meeting", meeting_id=data.int_arg(1))
+        return service.audience_spec("meeting", meeting_id=number)
     if choice == "area":
-        async with context.runtime.db.session() as session:
+        async with context.db.session() as session:
             areas = {a.id: a.slug for a in await groups_service.areas(session)}
-        if data.int_arg(1) not in areas:
-            raise InvalidInput(N_("This choice is not available."))
-        return service.audience_spec("volunteers", area=areas[data.int_arg(1)])
+        if number not in areas:
+            raise InvalidInput(NOT_AVAILABLE)
+        return service.audience_spec("volunteers", area=areas[number])
     if choice == "st":
         streets = context.runtime.profile.streets
-        index = data.int_arg(1)
-        if data.arg(1) == "-":
+        if arg == "-":
             return service.audience_spec("volunteers", street="-")
-        if index is None or not 0 <= index < len(streets):
-            raise InvalidInput(N_("This choice is not available."))
-        return service.audience_spec("volunteers", street=streets[index])
-    raise InvalidInput(N_("This choice is not available."))
+        if number is None or not 0 <= number < len(streets):
+            raise InvalidInput(NOT_AVAILABLE)
+        return service.audience_spec("volunteers", street=streets[number])
+    raise InvalidInput(NOT_AVAILABLE)
 
 
 def _text_prompt() -> str:
@@ -417,7 +428,7 @@ async def audience_chosen(update: Update, context: Context) -> int:
     data = await pressed(update)
     assert context.user_data is not None
     try:
-        audience = await _audience_from(data, context)
+        audience = await audience_of_choice(context, data.arg(0), data.arg(1, ""))
         async with context.runtime.db.session() as session:
             member = await members_service.get(session, context.me.id)  # type: ignore[arg-type]
             await service.check_allowed(session, member, audience)

@@ -168,6 +168,8 @@ def requires(role: Role = Role.RESIDENT) -> Callable[[H], H]:
     `DomainError` it raises becomes the refusal reply (and the conversation stays put)."""
 
     def decorator(handler: H) -> H:
+        guarded = refusing(handler)
+
         @wraps(handler)
         async def wrapper(update: Update, context: BotContext) -> Any:
             member = context.member
@@ -177,11 +179,7 @@ def requires(role: Role = Role.RESIDENT) -> Callable[[H], H]:
             if not has_role(member, role):
                 await refuse(update, role_refusal(role))
                 return END
-            try:
-                return await handler(update, context)
-            except DomainError as error:
-                await refuse(update, domain_message(error))
-                return None
+            return await guarded(update, context)
 
         return wrapper  # type: ignore[return-value]
 

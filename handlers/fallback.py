@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot.i18n import gettext as _
@@ -86,16 +86,27 @@ async def _answer_stranger(update: Update) -> None:
     )
 
 
-async def not_understood(update: Update, context: Context) -> None:
-    """Free text or anything else no handler took, in a private chat."""
+async def _registered(update: Update, context: Context) -> tuple[Chat, Member] | None:
+    """The chat and the registered member who wrote in it; None (a stranger is answered)."""
     chat = update.effective_chat
-    message = update.effective_message
-    if chat is None or message is None:
-        return
+    if chat is None:
+        return None
     member = context.member
     if member is None or not member.is_registered:
         await _answer_stranger(update)
+        return None
+    return chat, member
+
+
+async def not_understood(update: Update, context: Context) -> None:
+    """Free text or anything else no handler took, in a private chat."""
+    message = update.effective_message
+    if message is None:
         return
+    found = await _registered(update, context)
+    if found is None:
+        return
+    chat, member = found
     topic = guess(message.text or message.caption or "")
     keyboard = _menu_keyboard(member)
     if topic is not None:
@@ -113,13 +124,10 @@ async def not_understood(update: Update, context: Context) -> None:
 
 
 async def unknown_command(update: Update, context: Context) -> None:
-    chat = update.effective_chat
-    if chat is None:
+    found = await _registered(update, context)
+    if found is None:
         return
-    member = context.member
-    if member is None or not member.is_registered:
-        await _answer_stranger(update)
-        return
+    chat, member = found
     await chat.send_message(
         _("I don't know this command. Here is what you can do:"),
         reply_markup=_menu_keyboard(member),
@@ -129,13 +137,10 @@ async def unknown_command(update: Update, context: Context) -> None:
 async def menu_command(update: Update, context: Context) -> None:
     from handlers.start import main_menu
 
-    chat = update.effective_chat
-    if chat is None:
+    found = await _registered(update, context)
+    if found is None:
         return
-    member = context.member
-    if member is None or not member.is_registered:
-        await _answer_stranger(update)
-        return
+    chat, member = found
     text, keyboard = main_menu(member)
     await chat.send_message(text, reply_markup=keyboard)
 

@@ -32,6 +32,7 @@ from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
 from handlers.common import (
     END,
+    App,
     Context,
     answer,
     domain_message,
@@ -529,7 +530,7 @@ async def _reminder_job(context: Context) -> None:
     await send_due_reminders(context.application)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     text = filters.TEXT & ~filters.COMMAND
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     posting = ConversationHandler(

@@ -147,11 +147,24 @@ def main_menu(member: Member) -> tuple[str, kb.InlineKeyboardMarkup]:
     return text, _menu_keyboard(role)
 
 
-def help_text(member: Member | None) -> str:
-    from handlers import all_commands
+_HELP_TEXTS: dict[tuple[str, bool, Role], str] = {}
 
+
+def help_text(member: Member | None) -> str:
+    """What /help says: the same for everyone with the same language, role and sign-up
+    state, so it is put together once."""
     registered = member is not None and member.is_registered
     role = Role(member.role) if member is not None else Role.RESIDENT
+    key = (current_language(), registered, role)
+    text = _HELP_TEXTS.get(key)
+    if text is None:
+        text = _HELP_TEXTS[key] = _help_text(registered, role)
+    return text
+
+
+def _help_text(registered: bool, role: Role) -> str:
+    from handlers import all_commands
+
     lines = ["<b>" + _("What I can do for you") + "</b>", ""]
     for spec in all_commands():
         if spec.scope != "private":
@@ -518,8 +531,13 @@ async def language_chosen(update: Update, context: Context) -> None:
         await answer(update, _("This button is no longer available."))
         return
     runtime = context.runtime
+    known = context.member  # loaded for this update: taken into the block, not read again
     async with runtime.db.session() as session:
-        member = await members_service.get_by_telegram_id(session, user.id)
+        member = (
+            await members_service.taken_in(session, known)
+            if known is not None and known.telegram_id == user.id
+            else await members_service.get_by_telegram_id(session, user.id)
+        )
         if member is not None and member.has_consented:
             await members_service.set_language(session, member, language)
         else:

@@ -7,7 +7,6 @@ from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
-    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -24,6 +23,7 @@ from bot.services.errors import DomainError
 from handlers import keyboards as kb
 from handlers.common import (
     END,
+    App,
     Context,
     answer,
     domain_message,
@@ -303,6 +303,13 @@ def _skills_screen(context: Context, draft: service.Draft) -> tuple[str, kb.Inli
     return text, kb.markup(rows)
 
 
+async def _show(update: Update, screen: tuple[str, Any], step: int) -> int:
+    """A step's screen in place of the pressed message; the conversation is at `step`."""
+    text, keyboard = screen
+    await reply(update, text, keyboard)
+    return step
+
+
 async def ask_skills(update: Update, context: Context) -> int:
     text, keyboard = _skills_screen(context, _draft(context))
     assert update.effective_chat is not None
@@ -350,9 +357,7 @@ async def skills_button(update: Update, context: Context) -> int:
             return SKILLS
         draft.skills = skills
     _keep(context, draft)
-    text, keyboard = _skills_screen(context, draft)
-    await reply(update, text, keyboard)
-    return SKILLS
+    return await _show(update, _skills_screen(context, draft), SKILLS)
 
 
 async def _areas_screen(context: Context, draft: service.Draft) -> tuple[str, Any]:
@@ -377,9 +382,7 @@ async def _areas_screen(context: Context, draft: service.Draft) -> tuple[str, An
 
 
 async def ask_areas(update: Update, context: Context) -> int:
-    text, keyboard = await _areas_screen(context, _draft(context))
-    await reply(update, text, keyboard)
-    return AREAS
+    return await _show(update, await _areas_screen(context, _draft(context)), AREAS)
 
 
 async def area_toggled(update: Update, context: Context) -> int:
@@ -393,9 +396,7 @@ async def area_toggled(update: Update, context: Context) -> int:
         return AREAS
     draft.areas = service.toggle(draft.areas, areas[data.int_arg(0)], list(areas.values()))  # type: ignore[index]
     _keep(context, draft)
-    text, keyboard = await _areas_screen(context, draft)
-    await reply(update, text, keyboard)
-    return AREAS
+    return await _show(update, await _areas_screen(context, draft), AREAS)
 
 
 def _availability_screen(draft: service.Draft) -> tuple[str, Any]:
@@ -415,9 +416,7 @@ def _availability_screen(draft: service.Draft) -> tuple[str, Any]:
 
 
 async def ask_availability(update: Update, context: Context) -> int:
-    text, keyboard = _availability_screen(_draft(context))
-    await reply(update, text, keyboard)
-    return AVAIL
+    return await _show(update, _availability_screen(_draft(context)), AVAIL)
 
 
 async def availability_toggled(update: Update, context: Context) -> int:
@@ -429,9 +428,7 @@ async def availability_toggled(update: Update, context: Context) -> int:
         return AVAIL
     draft.availability = service.toggle(draft.availability, data.arg(0), AVAILABILITY)
     _keep(context, draft)
-    text, keyboard = _availability_screen(draft)
-    await reply(update, text, keyboard)
-    return AVAIL
+    return await _show(update, _availability_screen(draft), AVAIL)
 
 
 async def show_review(update: Update, context: Context) -> int:
@@ -738,7 +735,7 @@ async def profile(update: Update, context: Context) -> None:
     await reply(update, text, kb.with_menu(rows))
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: App) -> None:
     text = filters.TEXT & ~filters.COMMAND
     other = ~filters.COMMAND & ~filters.StatusUpdate.ALL
     signup = ConversationHandler(

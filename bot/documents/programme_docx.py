@@ -160,25 +160,20 @@ def programme_docx(data: ProgrammeData) -> bytes:
             document.add_paragraph(_("Barriers"), style="Heading 3")
             _items_table(document, area.barriers)
 
-    document.add_heading("2. " + _("Local resources"), level=1)
-    if data.resources:
+    sections = [
+        ("2. " + _("Local resources"), _("Resource"), data.resources),
+        ("3. " + _("Experience so far"), _("Experience"), data.experiences),
+    ]
+    for heading, what, items in sections:
+        document.add_heading(heading, level=1)
+        if not items:
+            document.add_paragraph(_("Nothing contributed yet."))
+            continue
         _table(
             document,
-            ["#", _("Resource"), _("Problem area"), _("Support"), _("Team")],
-            [[str(i.id), i.title, area, str(i.support), i.team] for area, i in data.resources],
+            ["#", what, _("Problem area"), _("Support"), _("Team")],
+            [[str(i.id), i.title, area, str(i.support), i.team] for area, i in items],
         )
-    else:
-        document.add_paragraph(_("Nothing contributed yet."))
-
-    document.add_heading("3. " + _("Experience so far"), level=1)
-    if data.experiences:
-        _table(
-            document,
-            ["#", _("Experience"), _("Problem area"), _("Support"), _("Team")],
-            [[str(i.id), i.title, area, str(i.support), i.team] for area, i in data.experiences],
-        )
-    else:
-        document.add_paragraph(_("Nothing contributed yet."))
 
     document.add_heading("4. " + _("Goals and actions"), level=1)
     if not data.actions:

@@ -12,6 +12,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.services import meetings as meetings_service
+from bot.services import volunteers as volunteers_service
 from bot.services.permissions import has_role
 from models import (
     Contribution,
@@ -234,21 +235,9 @@ async def volunteers(session: AsyncSession, wanted: Any, limit: int) -> tuple[li
     """Volunteers matching `wanted` (the chat's `volunteers.Filter`, with the same rules as
     `volunteers.search`), by name: the first `limit` and how many match. Reads the volunteer
     rows only (not their members)."""
-    query = select(Volunteer)
-    if wanted.street == "-":
-        query = query.where(col(Volunteer.street).is_(None))
-    elif wanted.street:
-        query = query.where(Volunteer.street == wanted.street)
-    skill = (wanted.skill or "").casefold()
-    found = []
-    for volunteer in (await session.exec(query.order_by(col(Volunteer.name)))).all():
-        if wanted.area and wanted.area not in volunteer.areas:
-            continue
-        if wanted.availability and wanted.availability not in volunteer.availability:
-            continue
-        if skill and skill not in volunteer.skills.casefold():
-            continue
-        found.append(volunteer)
+    query = select(Volunteer).where(*volunteers_service.street_condition(wanted))
+    rows = (await session.exec(query.order_by(col(Volunteer.name)))).all()
+    found = [volunteer for volunteer in rows if volunteers_service.matches(volunteer, wanted)]
     return found[:limit], len(found)
 
 

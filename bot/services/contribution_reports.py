@@ -21,7 +21,7 @@ from bot.i18n import gettext as _
 from bot.services.contributions import FIELDS, KIND_NAMES, STATUS_NAMES
 from bot.services.digest import DigestPeriod, register_section
 from bot.services.export import ExportColumn, SheetSpec, localized_sql, register_sheet, table_of
-from bot.services.stats import WEEKS, Points, register_series
+from bot.services.stats import WEEKS, Points, counts_by, in_order, register_series
 from models import (
     Contribution,
     ContributionKind,
@@ -138,11 +138,8 @@ register_sheet(
 
 @register_series(N_("Contributions per kind"), order=40)
 async def per_kind(session: AsyncSession) -> Points:
-    rows = await session.exec(
-        select(Contribution.kind, func.count()).group_by(col(Contribution.kind))
-    )
-    counts = dict(rows.all())
-    return [(_kind(kind), counts[kind]) for kind in ContributionKind if counts.get(kind)]
+    counts = await counts_by(session, col(Contribution.kind))
+    return in_order(counts, ContributionKind, _kind)
 
 
 @register_series(N_("Contributions per problem area"), order=41)
@@ -159,13 +156,8 @@ async def per_area(session: AsyncSession) -> Points:
 
 @register_series(N_("Contributions per status"), order=42)
 async def per_status(session: AsyncSession) -> Points:
-    rows = await session.exec(
-        select(Contribution.status, func.count()).group_by(col(Contribution.status))
-    )
-    counts = dict(rows.all())
-    return [
-        (_status(status), counts[status]) for status in ContributionStatus if counts.get(status)
-    ]
+    counts = await counts_by(session, col(Contribution.status))
+    return in_order(counts, ContributionStatus, _status)
 
 
 @register_series(N_("New contributions per week"), chart="bar", order=43)

@@ -504,6 +504,24 @@ async def card(
     return Card(contribution, name, group, area, support is not None)
 
 
+_LATEST_IN_GROUP: dict[int, Any] = {}
+
+
+async def latest_in_group(session: AsyncSession, group_id: int, limit: int) -> list[Card]:
+    """A group's newest contributions, for its page: only what a line shows (the kind, the
+    number and the title; no author, area or support), in one small query."""
+    statement = _LATEST_IN_GROUP.get(limit)
+    if statement is None:
+        statement = _LATEST_IN_GROUP[limit] = (
+            select(Contribution)
+            .where(col(Contribution.group_id) == bindparam("group_id"))
+            .order_by(col(Contribution.id).desc())
+            .limit(limit)
+        )
+    rows = await session.exec(statement, params={"group_id": group_id})
+    return [Card(c, None, None, None) for c in rows.all()]
+
+
 async def draft_group(session: AsyncSession, draft: dict[str, Any]) -> Group | None:
     """The draft's group, loaded in the session. Keep it while the transaction runs: the
     session holds rows weakly, and the checks, the card and the reviewers then find it."""

@@ -132,6 +132,13 @@ async def may_manage(session: AsyncSession, member: Member, meeting: Meeting) ->
     return can(member, Action.MANAGE_MEETING, await group_of(session, meeting))
 
 
+async def _managed_scheduled(session: AsyncSession, actor: Member, meeting_id: int) -> Meeting:
+    """The scheduled meeting, if `actor` may manage it."""
+    meeting = await get_scheduled(session, meeting_id)
+    await _require_manage(session, actor, meeting)
+    return meeting
+
+
 async def _require_manage(session: AsyncSession, member: Member, meeting: Meeting) -> Group:
     group = await group_of(session, meeting)
     if not can(member, Action.MANAGE_MEETING, group):
@@ -251,8 +258,7 @@ async def move_meeting(
     session: AsyncSession, actor: Member, meeting_id: int, starts_at: datetime, *, now: datetime
 ) -> tuple[Meeting, datetime]:
     """New start (same length); returns the meeting and the old start."""
-    meeting = await get_scheduled(session, meeting_id)
-    await _require_manage(session, actor, meeting)
+    meeting = await _managed_scheduled(session, actor, meeting_id)
     _future(starts_at, now)
     if meeting.ends_at <= now:
         raise InvalidInput(N_("This meeting is already over."))
@@ -275,8 +281,7 @@ async def move_meeting(
 async def cancel_meeting(
     session: AsyncSession, actor: Member, meeting_id: int, *, now: datetime
 ) -> Meeting:
-    meeting = await get_scheduled(session, meeting_id)
-    await _require_manage(session, actor, meeting)
+    meeting = await _managed_scheduled(session, actor, meeting_id)
     if meeting.ends_at <= now:
         raise InvalidInput(N_("This meeting is already over."))
     meeting.status = MeetingStatus.CANCELLED
@@ -919,8 +924,7 @@ async def mark_attendance(
     *,
     now: datetime,
 ) -> Rsvp:
-    meeting = await get_scheduled(session, meeting_id)
-    await _require_manage(session, actor, meeting)
+    meeting = await _managed_scheduled(session, actor, meeting_id)
     if now < meeting.starts_at - CHECK_IN_BEFORE:
         raise InvalidInput(N_("Attendance can be marked from 30 minutes before the start."))
     person = await get_or_gone(session, Member, member_id, N_("This person has left the bot."))
@@ -993,8 +997,7 @@ async def claim_followup(session: AsyncSession, meeting_id: int, *, now: datetim
 
 
 async def set_summary(session: AsyncSession, actor: Member, meeting_id: int, text: str) -> Meeting:
-    meeting = await get_scheduled(session, meeting_id)
-    await _require_manage(session, actor, meeting)
+    meeting = await _managed_scheduled(session, actor, meeting_id)
     meeting.summary = clean_text(text, SUMMARY_MAX, field="summary")
     session.add(meeting)
     await session.flush()
@@ -1012,8 +1015,7 @@ async def add_action_item(
     due_on: date,
     today: date,
 ) -> ActionItem:
-    meeting = await get_scheduled(session, meeting_id)
-    await _require_manage(session, actor, meeting)
+    meeting = await _managed_scheduled(session, actor, meeting_id)
     if owner_id not in {m.id for m in await group_members(session, meeting.group_id)}:
         raise InvalidInput(N_("The owner must be a member of the group."))
     if due_on < today:

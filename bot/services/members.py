@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam
+from sqlalchemy.exc import InvalidRequestError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -45,7 +46,7 @@ async def ensure_member(
     member already loaded for this update (handlers/system.py), taken into the session
     instead of being read a second time (a copy: a rollback leaves `known` as it was)."""
     if known is not None and known.id is not None and known.telegram_id == telegram_id:
-        member: Member | None = await session.merge(known, load=False)
+        member: Member | None = await taken_in(session, known)
     else:
         member = await get_by_telegram_id(session, telegram_id)
     if member is None:
@@ -55,6 +56,15 @@ async def ensure_member(
     if telegram_id in coordinators:  # BOT_COORDINATORS: granted at registration
         await _grant_from_settings(session, member)
     return member
+
+
+async def taken_in(session: AsyncSession, known: Member) -> Member:
+    """`known` (loaded earlier in this update) as a row of `session`, not read again: a copy,
+    so that a rollback of this block leaves `known` as it was."""
+    try:
+        return await session.merge(known, load=False)
+    except InvalidRequestError:  # changed in memory since it was loaded: read the row again
+        return await get(session, known.id or 0)
 
 
 def clean_text(text: str | None, limit: int, *, field: str) -> str:

@@ -104,13 +104,10 @@ async def taken(session: AsyncSession, opportunity_id: int) -> int:
     ).one()
 
 
-async def sign_up(
-    session: AsyncSession, opportunity_id: int, member: Member, now: datetime | None = None
-) -> SignupResult:
-    opportunity = await get(session, opportunity_id, lock=True)
-    if opportunity.starts_at <= (now or utcnow()):
-        raise InvalidInput(N_("This has already started."))
-    existing = (
+async def _signup(
+    session: AsyncSession, opportunity_id: int, member: Member
+) -> OpportunitySignup | None:
+    return (
         await session.exec(
             select(OpportunitySignup).where(
                 OpportunitySignup.opportunity_id == opportunity_id,
@@ -118,6 +115,15 @@ async def sign_up(
             )
         )
     ).first()
+
+
+async def sign_up(
+    session: AsyncSession, opportunity_id: int, member: Member, now: datetime | None = None
+) -> SignupResult:
+    opportunity = await get(session, opportunity_id, lock=True)
+    if opportunity.starts_at <= (now or utcnow()):
+        raise InvalidInput(N_("This has already started."))
+    existing = await _signup(session, opportunity_id, member)
     count = await taken(session, opportunity_id)
     if existing is not None:
         return SignupResult(opportunity, count, already=True)
@@ -129,14 +135,7 @@ async def sign_up(
 
 
 async def withdraw(session: AsyncSession, opportunity_id: int, member: Member) -> bool:
-    signup = (
-        await session.exec(
-            select(OpportunitySignup).where(
-                OpportunitySignup.opportunity_id == opportunity_id,
-                OpportunitySignup.member_id == member.id,
-            )
-        )
-    ).first()
+    signup = await _signup(session, opportunity_id, member)
     if signup is None:
         return False
     await session.delete(signup)

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -133,6 +133,17 @@ def render_chart(results: list[SeriesResult]) -> bytes:
 SUMMARY_DAYS = 30
 
 
+async def counts_by(session: AsyncSession, column: Any, *where: Any) -> dict[Any, int]:
+    """How many rows (meeting `where`) have each value of `column`."""
+    rows = await session.exec(select(column, func.count()).where(*where).group_by(column))
+    return dict(rows.all())
+
+
+def in_order(counts: dict[Any, int], values: Any, label: Callable[[Any], str]) -> Points:
+    """(label, count) of the `values` that have a count, in the order of `values`."""
+    return [(label(value), counts[value]) for value in values if counts.get(value)]
+
+
 async def _count(session: AsyncSession, statement: object) -> int:
     return int((await session.exec(statement)).one() or 0)  # type: ignore[call-overload]
 
@@ -227,13 +238,13 @@ def _role_label(role: str) -> str:
 
 @register_series(N_("Members per role"), order=10)
 async def members_per_role(session: AsyncSession) -> Points:
-    rows = await session.exec(
-        select(Member.role, func.count())
-        .where(col(Member.consent_at).is_not(None), col(Member.display_name).is_not(None))
-        .group_by(Member.role)
+    counts = await counts_by(
+        session,
+        Member.role,
+        col(Member.consent_at).is_not(None),
+        col(Member.display_name).is_not(None),
     )
-    counts = dict(rows.all())
-    return [(_role_label(role), counts[role]) for role in Role if counts.get(role)]
+    return in_order(counts, Role, _role_label)
 
 
 @register_series(N_("Members per group"), order=20)

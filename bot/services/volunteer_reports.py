@@ -20,7 +20,7 @@ from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.services.broadcasts import FINAL_STATES, audience_words
 from bot.services.export import ExportColumn, SheetSpec, localized, register_sheet, table_of
-from bot.services.stats import Points, register_series
+from bot.services.stats import Points, counts_by, register_series
 from models import (
     Broadcast,
     BroadcastRecipient,
@@ -302,10 +302,7 @@ register_sheet(
 
 @register_series(N_("Volunteers per street"), order=50)
 async def volunteers_per_street(session: AsyncSession) -> Points:
-    rows = await session.exec(
-        select(Volunteer.street, func.count()).group_by(col(Volunteer.street))
-    )
-    counts = dict(rows.all())
+    counts = await counts_by(session, col(Volunteer.street))
     other = counts.pop(None, 0)
     points = sorted(counts.items(), key=lambda item: (-item[1], item[0] or ""))
     named = [(street or "", count) for street, count in points]
@@ -325,12 +322,8 @@ async def volunteers_per_area(session: AsyncSession) -> Points:
 
 @register_series(N_("Broadcast messages delivered and blocked"), order=52)
 async def broadcast_outcomes(session: AsyncSession) -> Points:
-    rows = await session.exec(
-        select(BroadcastRecipient.state, func.count())
-        .where(col(BroadcastRecipient.state).in_(FINAL_STATES))
-        .group_by(col(BroadcastRecipient.state))
-    )
-    counts = dict(rows.all())
+    state = col(BroadcastRecipient.state)
+    counts = await counts_by(session, state, state.in_(FINAL_STATES))
     always = (RecipientState.SENT, RecipientState.BLOCKED)  # the comparison the title promises
     return [
         (_(RECIPIENT_STATE_NAMES[state]), counts.get(state, 0))

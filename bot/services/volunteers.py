@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -142,23 +143,32 @@ class Filter:
 async def search(session: AsyncSession, wanted: Filter) -> list[tuple[Volunteer, Member]]:
     """Volunteers matching every given criterion, by name. JSON lists are filtered here
     rather than in SQL: the same code on SQLite and PostgreSQL, and the lists are short."""
-    query = select(Volunteer, Member).join(Member, col(Member.id) == col(Volunteer.member_id))
-    if wanted.street == "-":
-        query = query.where(col(Volunteer.street).is_(None))
-    elif wanted.street:
-        query = query.where(Volunteer.street == wanted.street)
+    query = (
+        select(Volunteer, Member)
+        .join(Member, col(Member.id) == col(Volunteer.member_id))
+        .where(*street_condition(wanted))
+    )
     rows = (await session.exec(query.order_by(col(Volunteer.name)))).all()
-    result = []
+    return [(volunteer, member) for volunteer, member in rows if matches(volunteer, wanted)]
+
+
+def street_condition(wanted: Filter) -> list[Any]:
+    """The street criterion of `wanted`, for SQL's WHERE (none when any street will do)."""
+    if wanted.street == "-":
+        return [col(Volunteer.street).is_(None)]
+    if wanted.street:
+        return [Volunteer.street == wanted.street]
+    return []
+
+
+def matches(volunteer: Volunteer, wanted: Filter) -> bool:
+    """The criteria of `wanted` checked in Python: the JSON lists and a word of the skills."""
     skill = (wanted.skill or "").casefold()
-    for volunteer, member in rows:
-        if wanted.area and wanted.area not in volunteer.areas:
-            continue
-        if wanted.availability and wanted.availability not in volunteer.availability:
-            continue
-        if skill and skill not in volunteer.skills.casefold():
-            continue
-        result.append((volunteer, member))
-    return result
+    if wanted.area and wanted.area not in volunteer.areas:
+        return False
+    if wanted.availability and wanted.availability not in volunteer.availability:
+        return False
+    return not (skill and skill not in volunteer.skills.casefold())
 
 
 async def forget(session: AsyncSession, member: Member) -> None:

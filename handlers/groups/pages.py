@@ -176,9 +176,7 @@ def _page_rows(
         [meeting_routes.VIEW.button(f"📅 {m.topic[:28]}", m.id) for m in upcoming or []], 2
     )
     if latest:
-        rows.append(
-            [browse_button(_("Group contributions"), Filters(group_id=group.id))]
-        )
+        rows.append([browse_button(_("Group contributions"), Filters(group_id=group.id))])
     if page.may_decide and page.pending_count:
         label = _("Join requests ({n})").format(n=page.pending_count)
         rows.append([r.REQUESTS.button(label, group.id)])
@@ -212,9 +210,11 @@ async def page_screen(
     """The whole group page: the group, its latest contributions, its upcoming meetings."""
     info = await groups_service.group_page(session, group_id, viewer, page)
     assert info.group.id is not None
-    latest = await contributions_service.browse(session, Filters(group_id=info.group.id))
+    latest = await contributions_service.latest_in_group(
+        session, info.group.id, LATEST_CONTRIBUTIONS
+    )
     upcoming = await meetings_service.upcoming_in_group(session, info.group.id, now=now)
-    return render_page(info, viewer, latest.cards, upcoming)
+    return render_page(info, viewer, latest, upcoming)
 
 
 async def show_page(update: Update, context: Context, group_id: int | None, page: int = 0) -> None:

@@ -91,15 +91,12 @@ async def move_typed(update: Update, context: Context) -> int:
 
 @requires(Role.RESIDENT)
 async def cancel_asked(update: Update, context: Context) -> None:
+    meeting_id = id_of(update, r.CANCEL)
     async with context.db.session() as session:
-        await managed_meeting(session, context.me, id_of(update, r.CANCEL))
+        await managed_meeting(session, context.me, meeting_id)
+    question = _("Cancel this meeting? Everyone who answered will be told.")
     await ask_to_confirm(
-        update,
-        _("Cancel this meeting? Everyone who answered will be told."),
-        r.CANCEL_CONFIRM,
-        id_of(update, r.CANCEL),
-        yes=_("Yes, cancel it"),
-        no=_("No, keep it"),
+        update, question, r.CANCEL_CONFIRM, meeting_id, yes=_("Yes, cancel it"), no=_("No, keep it")
     )
 
 

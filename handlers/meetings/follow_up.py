@@ -101,12 +101,17 @@ def _remember(context: Context, **values: Any) -> None:
     context.user_data[FOLLOW] = {**_state(context), **values}
 
 
-async def _start(update: Update, context: Context, route: kb.Route, kind: str) -> None:
+async def _start(
+    update: Update, context: Context, route: kb.Route, kind: str, question: str
+) -> None:
+    """The pressed meeting's follow-up starts: checked, remembered, `question` asked."""
+    await answer(update)
     meeting_id = id_of(update, route)
     async with context.db.session() as session:
         await managed_meeting(session, context.me, meeting_id)
     assert context.user_data is not None
     context.user_data[FOLLOW] = {"meeting": meeting_id, "kind": kind}
+    await ask(update, question)
 
 
 def _finish(context: Context) -> int:
@@ -118,9 +123,7 @@ def _finish(context: Context) -> int:
 
 @requires(Role.RESIDENT)
 async def summary_start(update: Update, context: Context) -> int:
-    await answer(update)
-    await _start(update, context, r.SUMMARY, "summary")
-    await ask(update, _("Type a short summary of the meeting."))
+    await _start(update, context, r.SUMMARY, "summary", _("Type a short summary of the meeting."))
     return SUMMARY
 
 
@@ -145,9 +148,7 @@ async def summary_typed(update: Update, context: Context) -> int:
 
 @requires(Role.RESIDENT)
 async def item_start(update: Update, context: Context) -> int:
-    await answer(update)
-    await _start(update, context, r.ADD_ITEM, "item")
-    await ask(update, _("What needs to be done? Type the task."))
+    await _start(update, context, r.ADD_ITEM, "item", _("What needs to be done? Type the task."))
     return ITEM_TEXT
 
 

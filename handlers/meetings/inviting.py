@@ -22,7 +22,13 @@ from bot.services import invitations as service
 from bot.services import meetings as meetings_service
 from bot.services.errors import InvalidInput
 from handlers import keyboards as kb
-from handlers.broadcasts import MEETINGS_LISTED, MEETINGS_LOOKBACK, OVERVIEW, audience_label
+from handlers.broadcasts import (
+    MEETINGS_LISTED,
+    MEETINGS_LOOKBACK,
+    OVERVIEW,
+    audience_label,
+    audience_of_choice,
+)
 from handlers.common import Context, answer, clip_label, esc, reply, requires
 from handlers.meetings import cards
 from handlers.meetings.shared import LABEL_MAX, args_of, now
@@ -47,7 +53,6 @@ PREVIEW = kb.route(F, "pv", int)
 OUTSIDERS = kb.route(F, "out", int, kb.YES_NO)
 SEND = kb.route(F, "go", int)
 DROP = kb.route(F, "x", int)
-NOT_AVAILABLE = N_("This choice is not available.")
 
 
 def card_rows(meeting: Meeting) -> list[list[kb.InlineKeyboardButton]]:
@@ -158,40 +163,13 @@ async def menu(update: Update, context: Context) -> None:
     await _menu(update, context, broadcast, meeting)
 
 
-async def _spec(context: Context, data: tuple[Any, ...]) -> dict[str, Any]:
-    choice = data[1]
-    if choice == "all":
-        return broadcasts_service.audience_spec("everyone")
-    if choice == "ldr":
-        return broadcasts_service.audience_spec("leaders")
-    if choice == "vol":
-        return broadcasts_service.audience_spec("volunteers")
-    if choice == "grp":
-        return broadcasts_service.audience_spec("group", group_id=data[2])
-    if choice == "mtg":
-        return broadcasts_service.audience_spec("meeting", meeting_id=data[2])
-    if choice == "area":
-        async with context.db.session() as session:
-            areas = {a.id: a.slug for a in await groups_service.areas(session)}
-        if data[2] not in areas:
-            raise InvalidInput(NOT_AVAILABLE)
-        return broadcasts_service.audience_spec("volunteers", area=areas[data[2]])
-    streets = context.runtime.profile.streets
-    if data[2] == "-":
-        return broadcasts_service.audience_spec("volunteers", street="-")
-    index = int(data[2]) if str(data[2]).isdigit() else -1
-    if not 0 <= index < len(streets):
-        raise InvalidInput(NOT_AVAILABLE)
-    return broadcasts_service.audience_spec("volunteers", street=streets[index])
-
-
 @requires(Role.LEAD)
 async def add(update: Update, context: Context) -> None:
     assert update.callback_query is not None
     data = next(
         r.parse(update.callback_query.data) for r in ADDS if r.matches(update.callback_query.data)
     )
-    spec = await _spec(context, data)
+    spec = await audience_of_choice(context, data[1], data[2] if len(data) > 2 else None)
     async with context.db.session() as session:
         if spec.get("kind") == "group":  # an archived or unknown group: refused here
             await groups_service.get_active(session, spec.get("group_id"))

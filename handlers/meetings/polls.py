@@ -116,14 +116,11 @@ async def _managed_option(context: Context, option_id: int) -> None:
 
 @requires(Role.RESIDENT)
 async def poll_win_asked(update: Update, context: Context) -> None:
-    await _managed_option(context, id_of(update, r.POLL_WIN))
+    option_id = id_of(update, r.POLL_WIN)
+    await _managed_option(context, option_id)
+    question = _("Make this time the meeting and invite the group?")
     await ask_to_confirm(
-        update,
-        _("Make this time the meeting and invite the group?"),
-        r.POLL_WIN_CONFIRM,
-        id_of(update, r.POLL_WIN),
-        yes=_("Yes, schedule it"),
-        no=_("Not yet"),
+        update, question, r.POLL_WIN_CONFIRM, option_id, yes=_("Yes, schedule it"), no=_("Not yet")
     )
 
 

@@ -200,11 +200,18 @@ async def place_typed(update: Update, context: Context) -> int:
 
 
 async def _set_place(update: Update, context: Context, place: str) -> int:
+    return await _set_text(update, context, "place", place, service.PLACE_MAX, PLACE)
+
+
+async def _set_text(
+    update: Update, context: Context, field: str, text: str, limit: int, step: int
+) -> int:
+    """The draft's `field`, cleaned, and the review again; or why not, and the same `step`."""
     try:
-        draft_data(context)["place"] = clean_text(place, service.PLACE_MAX, field="place")
+        draft_data(context)[field] = clean_text(text, limit, field=field)
     except InvalidInput as error:
         await reply(update, domain_message(error), edit=False)
-        return PLACE
+        return step
     return await show(update, context)
 
 
@@ -247,14 +254,9 @@ async def agenda_skipped(update: Update, context: Context) -> int:
 
 
 async def agenda_typed(update: Update, context: Context) -> int:
-    try:
-        draft_data(context)["agenda"] = clean_text(
-            typed_text(update), service.AGENDA_MAX, field="agenda"
-        )
-    except InvalidInput as error:
-        await reply(update, domain_message(error), edit=False)
-        return AGENDA
-    return await show(update, context)
+    return await _set_text(
+        update, context, "agenda", typed_text(update), service.AGENDA_MAX, AGENDA
+    )
 
 
 async def send(update: Update, context: Context) -> int:

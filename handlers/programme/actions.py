@@ -385,38 +385,59 @@ async def set_percent(update: Update, context: Context) -> None:
     await show_action(update, context, action_id)
 
 
-async def _ask(update: Update, context: Context, key: str, value: int, text: str) -> None:
+# The questions answered by typing: the conversation's state while waiting, the question.
+_QUESTIONS = {
+    "indicator": (
+        r.INDICATOR,
+        N_("Write the indicator as: name; target; unit\nFor example: participants; 40; people"),
+    ),
+    "achieved": (r.VALUE, N_("How much has been achieved so far? Write a number.")),
+    "note": (r.NOTE, N_("What happened? Write a short note.")),
+}
+
+
+async def _ask(update: Update, context: Context, key: str, value: int) -> object:
+    """Ask the question `key` about `value` (an id); its answer finds the id with _asked."""
+    state, question = _QUESTIONS[key]
     await answer(update)
     assert context.user_data is not None
     context.user_data[r.KEY] = {key: value}
-    await reply(update, text, kb.markup([_cancel_row()]))
+    await reply(update, _(question), kb.markup([_cancel_row()]))
+    return state
 
 
-@requires(Role.RESIDENT)
-async def indicator_start(update: Update, context: Context) -> object:
-    (action_id,) = _arg(update, r.ADD_INDICATOR)
+async def _ask_about_action(update: Update, context: Context, route: kb.Route, key: str) -> object:
+    """The question `key` about the pressed action, if the member may manage it."""
+    (action_id,) = _arg(update, route)
     await _managed(context, action_id)
-    await _ask(
-        update,
-        context,
-        "indicator",
-        action_id,
-        _("Write the indicator as: name; target; unit\nFor example: participants; 40; people"),
-    )
-    return r.INDICATOR
+    return await _ask(update, context, key, action_id)
 
 
-@requires(Role.RESIDENT)
-async def indicator_received(update: Update, context: Context) -> object:
-    step = _step(context)
-    action_id = int(step.get("indicator", 0))
-    name, target, unit = service.parse_indicator(_text(update))
-    async with context.db.session() as session:
-        await service.add_indicator(session, context.me, action_id, name, target, unit)
+def _asked(context: Context, key: str) -> int:
+    """The id the question `key` was asked about (see _ask)."""
+    return int(_step(context).get(key, 0))
+
+
+async def _finish(update: Update, context: Context, action_id: int) -> object:
+    """The answer is saved: the action's card again, below the answer; the question is over."""
     assert context.user_data is not None
     context.user_data.pop(r.KEY, None)
     await show_action(update, context, action_id, edit=False)
     return END
+
+
+@requires(Role.RESIDENT)
+async def indicator_start(update: Update, context: Context) -> object:
+    return await _ask_about_action(update, context, r.ADD_INDICATOR, "indicator")
+
+
+@requires(Role.RESIDENT)
+async def indicator_received(update: Update, context: Context) -> object:
+    action_id = _asked(context, "indicator")
+    name, target, unit = service.parse_indicator(_text(update))
+    async with context.db.session() as session:
+        await service.add_indicator(session, context.me, action_id, name, target, unit)
+    return await _finish(update, context, action_id)
 
 
 @requires(Role.RESIDENT)
@@ -424,20 +445,12 @@ async def achieved_start(update: Update, context: Context) -> object:
     (indicator_id,) = _arg(update, r.ACHIEVED)
     async with context.db.session() as session:
         await service.managed_indicator(session, context.me, indicator_id)
-    await _ask(
-        update,
-        context,
-        "achieved",
-        indicator_id,
-        _("How much has been achieved so far? Write a number."),
-    )
-    return r.VALUE
+    return await _ask(update, context, "achieved", indicator_id)
 
 
 @requires(Role.RESIDENT)
 async def achieved_received(update: Update, context: Context) -> object:
-    step = _step(context)
-    indicator_id = int(step.get("achieved", 0))
+    indicator_id = _asked(context, "achieved")
     try:
         value = float(_text(update).replace(",", "."))
     except ValueError:
@@ -445,31 +458,21 @@ async def achieved_received(update: Update, context: Context) -> object:
         return r.VALUE
     async with context.db.session() as session:
         indicator = await service.set_achieved(session, context.me, indicator_id, value)
-    assert context.user_data is not None
-    context.user_data.pop(r.KEY, None)
-    await show_action(update, context, indicator.action_id, edit=False)
-    return END
+    return await _finish(update, context, indicator.action_id)
 
 
 @requires(Role.RESIDENT)
 async def note_start(update: Update, context: Context) -> object:
-    (action_id,) = _arg(update, r.ADD_NOTE)
-    await _managed(context, action_id)
-    await _ask(update, context, "note", action_id, _("What happened? Write a short note."))
-    return r.NOTE
+    return await _ask_about_action(update, context, r.ADD_NOTE, "note")
 
 
 @requires(Role.RESIDENT)
 async def note_received(update: Update, context: Context) -> object:
-    step = _step(context)
-    action_id = int(step.get("note", 0))
+    action_id = _asked(context, "note")
     today = jobs.clock(context.application).astimezone(context.runtime.settings.timezone).date()  # type: ignore[arg-type]
     async with context.db.session() as session:
         await service.add_note(session, context.me, action_id, _text(update), on=today)
-    assert context.user_data is not None
-    context.user_data.pop(r.KEY, None)
-    await show_action(update, context, action_id, edit=False)
-    return END
+    return await _finish(update, context, action_id)
 
 
 async def stop(update: Update, context: Context) -> object:
