@@ -99,6 +99,12 @@ class Pacer:
         until = asyncio.get_running_loop().time() + seconds
         self._paused_until = max(self._paused_until, until)
 
+    def give_back(self) -> None:
+        """A send that delivered nothing (403: the person blocked the bot) used no message of
+        Telegram's ceiling: the next free slot comes one interval sooner."""
+        now = asyncio.get_running_loop().time()
+        self._next = max(self._next - self.interval, now)
+
 
 class BroadcastEngine:
     def __init__(self, application: AnyApplication, rate: float) -> None:
@@ -218,6 +224,7 @@ class BroadcastEngine:
             state = RecipientState.PENDING
         except Forbidden as exc:
             state, error = RecipientState.BLOCKED, str(exc)
+            self.pacer.give_back()
         except NetworkError as exc:  # includes TimedOut
             if isinstance(exc.__cause__, _NEVER_SENT):
                 self.pacer.pause(1.0)

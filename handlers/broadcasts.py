@@ -8,12 +8,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot import reminders
 from bot.broadcasting import engine, render

@@ -26,6 +26,10 @@ Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
 END = ConversationHandler.END
+# What the steps of a conversation listen to: typed text that is no command; anything else a
+# person sends (a photo, a sticker...), service messages apart.
+TYPED = filters.TEXT & ~filters.COMMAND
+NOT_TYPED = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
 def esc(text: object) -> str:

@@ -16,7 +16,6 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    filters,
 )
 
 from bot.dateparse import parse_when
@@ -32,6 +31,8 @@ from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
 from handlers.common import (
     END,
+    NOT_TYPED,
+    TYPED,
     App,
     Context,
     answer,
@@ -531,26 +532,24 @@ async def _reminder_job(context: Context) -> None:
 
 
 def register(application: App) -> None:
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     posting = ConversationHandler(
         entry_points=[CallbackQueryHandler(new, pattern=rf"^{F}:new$")],
         states={
-            TITLE: [MessageHandler(text, title_typed)],
+            TITLE: [MessageHandler(TYPED, title_typed)],
             WHEN: [
-                MessageHandler(text, when_typed),
+                MessageHandler(TYPED, when_typed),
                 CallbackQueryHandler(when_picked, pattern=rf"^{F}:qd:\d$"),
             ],
             WHERE: [
-                MessageHandler(text, where_typed),
+                MessageHandler(TYPED, where_typed),
                 CallbackQueryHandler(default_place, pattern=rf"^{F}:dp$"),
             ],
             PLACES: [
-                MessageHandler(text, places_typed),
+                MessageHandler(TYPED, places_typed),
                 CallbackQueryHandler(places_chosen, pattern=rf"^{F}:pl:\d+$"),
             ],
         },
-        fallbacks=[CommandHandler("cancel", cancel), MessageHandler(other, not_text)],
+        fallbacks=[CommandHandler("cancel", cancel), MessageHandler(NOT_TYPED, not_text)],
         name="opportunity",
         persistent=True,
         allow_reentry=True,

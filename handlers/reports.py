@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
@@ -202,23 +203,39 @@ STATS_DETAILS = kb.route(F, "sd")
 STATS_CHART = kb.route(F, "sc")
 
 
+async def _summary_text(session: AsyncSession) -> str:
+    return stats_service.render_summary(await stats_service.summary(session))
+
+
+async def _details_text(session: AsyncSession) -> str:
+    return stats_service.render_text(await stats_service.collect(session))
+
+
+# /stats screens: their text, the button to the other one, whether it replaces the pressed one.
+_STATS_SCREENS = {
+    "summary": (_summary_text, STATS_DETAILS, N_("Details"), True),
+    "details": (_details_text, STATS, N_("Summary"), False),
+}
+
+
+async def _stats_screen(update: Update, context: Context, screen: str) -> None:
+    text_of, other, label, edit = _STATS_SCREENS[screen]
+    await answer(update)
+    async with context.db.session() as session:
+        text = await text_of(session)
+    keyboard = kb.with_menu([[other.button(_(label)), STATS_CHART.button(_("Chart"))]])
+    await reply(update, text, keyboard, edit=edit)
+
+
 @requires(Role.LEAD)
 async def stats(update: Update, context: Context) -> None:
     """The summary first (a few numbers); details and the chart on request."""
-    await answer(update)
-    async with context.db.session() as session:
-        points = await stats_service.summary(session)
-    keyboard = kb.with_menu([[STATS_DETAILS.button(_("Details")), STATS_CHART.button(_("Chart"))]])
-    await reply(update, stats_service.render_summary(points), keyboard)
+    await _stats_screen(update, context, "summary")
 
 
 @requires(Role.LEAD)
 async def stats_details(update: Update, context: Context) -> None:
-    await answer(update)
-    async with context.db.session() as session:
-        results = await stats_service.collect(session)
-    keyboard = kb.with_menu([[STATS.button(_("Summary")), STATS_CHART.button(_("Chart"))]])
-    await reply(update, stats_service.render_text(results), keyboard, edit=False)
+    await _stats_screen(update, context, "details")
 
 
 @requires(Role.LEAD)

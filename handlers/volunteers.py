@@ -23,6 +23,7 @@ from bot.services.errors import DomainError
 from handlers import keyboards as kb
 from handlers.common import (
     END,
+    TYPED,
     App,
     Context,
     answer,
@@ -100,14 +101,20 @@ def card(draft: service.Draft, area_names: dict[str, str]) -> str:
 # --- the sign-up conversation -------------------------------------------------------------
 
 
+async def _own_profile(update: Update, context: Context) -> tuple[Member, Volunteer | None]:
+    """The press answered: the member and their volunteer profile, if they have one."""
+    await answer(update)
+    member = context.me
+    async with context.runtime.db.session() as session:
+        volunteer = await service.get_for_member(session, member.id)  # type: ignore[arg-type]
+    return member, volunteer
+
+
 @requires(Role.RESIDENT)
 async def entry(update: Update, context: Context) -> int:
     """/volunteer: the profile if there is one, else the first question."""
-    await answer(update)
-    member = context.member
-    assert member is not None and context.user_data is not None
-    async with context.runtime.db.session() as session:
-        volunteer = await service.get_for_member(session, member.id)  # type: ignore[arg-type]
+    member, volunteer = await _own_profile(update, context)
+    assert context.user_data is not None
     if volunteer is not None:
         await show_profile(update, context, volunteer)
         return END
@@ -133,11 +140,8 @@ async def show_profile(update: Update, context: Context, volunteer: Volunteer) -
 
 @requires(Role.RESIDENT)
 async def edit(update: Update, context: Context) -> int:
-    await answer(update)
-    member = context.member
-    assert member is not None and context.user_data is not None
-    async with context.runtime.db.session() as session:
-        volunteer = await service.get_for_member(session, member.id)  # type: ignore[arg-type]
+    _member, volunteer = await _own_profile(update, context)
+    assert context.user_data is not None
     if volunteer is None:
         return await entry(update, context)
     context.user_data[EDITING_KEY] = True
@@ -736,7 +740,6 @@ async def profile(update: Update, context: Context) -> None:
 
 
 def register(application: App) -> None:
-    text = filters.TEXT & ~filters.COMMAND
     other = ~filters.COMMAND & ~filters.StatusUpdate.ALL
     signup = ConversationHandler(
         entry_points=[
@@ -746,13 +749,13 @@ def register(application: App) -> None:
         ],
         states={
             NAME: [
-                MessageHandler(text, name_typed),
+                MessageHandler(TYPED, name_typed),
                 CallbackQueryHandler(name_kept, pattern=rf"^{F}:name$"),
                 MessageHandler(other, reask(NAME)),
             ],
             PHONE: [
                 MessageHandler(filters.CONTACT, contact_shared),
-                MessageHandler(text, phone_text),
+                MessageHandler(TYPED, phone_text),
                 MessageHandler(other, reask(PHONE)),
             ],
             STREET: [
@@ -760,7 +763,7 @@ def register(application: App) -> None:
                 MessageHandler(other, reask(STREET)),
             ],
             SKILLS: [
-                MessageHandler(text, skills_typed),
+                MessageHandler(TYPED, skills_typed),
                 CallbackQueryHandler(skills_button, pattern=rf"^{F}:sk:"),
                 MessageHandler(other, reask(SKILLS)),
             ],
@@ -791,7 +794,7 @@ def register(application: App) -> None:
         entry_points=[CallbackQueryHandler(ask_skill_word, pattern=rf"^{B}:fk$")],
         states={
             SKILL_WORD: [
-                MessageHandler(text, skill_word_typed),
+                MessageHandler(TYPED, skill_word_typed),
                 CallbackQueryHandler(skill_word_cleared, pattern=rf"^{B}:set:fk:x$"),
             ]
         },

@@ -193,20 +193,19 @@ def programme_docx(data: ProgrammeData) -> bytes:
             "{n} attendance was recorded.", "{n} attendances were recorded.", data.participants
         ).format(n=data.participants)
     )
-    document.add_paragraph(_("Participants per institution"), style="Heading 3")
-    if data.by_institution:
-        _table(
-            document,
-            [_("Institution"), _("Attendances")],
-            [[name, str(n)] for name, n in data.by_institution],
-        )
-    document.add_paragraph(_("Contributions per team"), style="Heading 3")
-    if data.by_team:
-        _table(
-            document,
-            [_("Team"), _("Contributions")],
-            [[name, str(n)] for name, n in data.by_team],
-        )
+    counts = [
+        (
+            _("Participants per institution"),
+            _("Institution"),
+            _("Attendances"),
+            data.by_institution,
+        ),
+        (_("Contributions per team"), _("Team"), _("Contributions"), data.by_team),
+    ]
+    for heading, who, what, rows in counts:
+        document.add_paragraph(heading, style="Heading 3")
+        if rows:
+            _table(document, [who, what], [[name, str(n)] for name, n in rows])
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

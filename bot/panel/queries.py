@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services import contributions as contributions_service
 from bot.services import meetings as meetings_service
 from bot.services import volunteers as volunteers_service
 from bot.services.permissions import has_role
@@ -41,13 +42,11 @@ class BoardFilters:
 
 
 def _conditions(filters: BoardFilters) -> list[Any]:
-    found: list[Any] = []
-    if filters.kind:
-        found.append(col(Contribution.kind) == filters.kind)
-    if filters.area_id:
-        found.append(col(Contribution.area_id) == filters.area_id)
-    if filters.group_id:
-        found.append(col(Contribution.group_id) == filters.group_id)
+    found = contributions_service.conditions_of(
+        contributions_service.Filters(
+            kind=filters.kind, area_id=filters.area_id, group_id=filters.group_id
+        )
+    )
     if filters.search:
         pattern = "%" + filters.search.replace("\\", "").replace("%", "").replace("_", "") + "%"
         found.append(col(Contribution.title).ilike(pattern))

@@ -19,6 +19,7 @@ from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.members import clean_text
 from bot.services.permissions import Action, can
+from bot.services.rows import get_or_gone, save
 from models import (
     Contribution,
     ContributionKind,
@@ -266,9 +267,7 @@ async def submit(
             kind=kind, title="", author_id=author.id, submission_key=draft.get("key")
         )
         _apply(contribution, draft)
-    session.add(contribution)
-    await session.flush()
-    return contribution
+    return await save(session, contribution)
 
 
 def draft_of(contribution: Contribution) -> dict[str, Any]:
@@ -286,10 +285,9 @@ def draft_of(contribution: Contribution) -> dict[str, Any]:
 
 
 async def get(session: AsyncSession, contribution_id: int | None) -> Contribution:
-    contribution = await session.get(Contribution, contribution_id) if contribution_id else None
-    if contribution is None:
-        raise NotFound(N_("This contribution no longer exists."))
-    return contribution
+    return await get_or_gone(
+        session, Contribution, contribution_id, N_("This contribution no longer exists.")
+    )
 
 
 async def get_own_new(session: AsyncSession, member: Member, contribution_id: int) -> Contribution:
@@ -361,7 +359,8 @@ class Page:
     prev_cursor: Cursor | None = None
 
 
-def _conditions(filters: Filters) -> list[Any]:
+def conditions_of(filters: Filters) -> list[Any]:
+    """The WHERE conditions of `filters` (the sort order apart)."""
     conditions: list[Any] = []
     if filters.kind:
         conditions.append(col(Contribution.kind) == filters.kind)
@@ -429,7 +428,7 @@ async def browse(
     """
     # No total count: counting a combined filter scans every match (tens of ms on 100k
     # rows); one extra row tells whether there is a next page.
-    conditions = _conditions(filters)
+    conditions = conditions_of(filters)
     page = max(page, 0)
     backwards = before is not None and after is None
     if after is not None:
@@ -700,9 +699,7 @@ async def set_status(
     contribution.status = status
     contribution.rejection_reason = reason if status == ContributionStatus.REJECTED else None
     contribution.updated_at = utcnow()
-    session.add(contribution)
-    await session.flush()
-    return contribution
+    return await save(session, contribution)
 
 
 async def reviewers(session: AsyncSession, contribution: Contribution) -> list[Member]:

@@ -23,6 +23,7 @@ from bot.services import members as members_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import Action, can
+from bot.services.rows import save
 from models import (
     AuditEntry,
     Group,
@@ -378,9 +379,7 @@ async def _add_membership(session: AsyncSession, group: Group, member: Member) -
     direct = group.is_open or can(member, Action.DECIDE_JOIN_REQUEST, group)
     status = MembershipStatus.MEMBER if direct else MembershipStatus.PENDING
     joined = Membership(member_id=member.id, group_id=group.id, status=status)
-    session.add(joined)
-    await session.flush()
-    return joined
+    return await save(session, joined)
 
 
 async def leave(session: AsyncSession, group_id: int | None, member: Member) -> Group:
@@ -693,9 +692,7 @@ async def set_parent(
     new = parent.id if parent else None
     await record(session, actor, "group.parent", f"group:{group.id}", old=group.parent_id, new=new)
     group.parent_id = new
-    session.add(group)
-    await session.flush()
-    return group
+    return await save(session, group)
 
 
 # --- finding people by a few letters of their name ------------------------------------
@@ -855,11 +852,7 @@ async def link_chat(
         previous.chat_id = None
         session.add(previous)
         await session.flush()
-    group.chat_id = chat_id
-    session.add(group)
-    await record(session, actor, "group.link", f"group:{group.id}", chat=chat_id)
-    await session.flush()
-    return group
+    return await _set_chat(session, actor, group, chat_id, "group.link", chat=chat_id)
 
 
 async def unlink_chat(
@@ -871,11 +864,7 @@ async def unlink_chat(
         return None
     if actor is not None and not can(actor, Action.LINK_CHAT, group):
         raise NotAllowed(N_("Only the group's lead or a coordinator can link its chat."))
-    group.chat_id = None
-    session.add(group)
-    await record(session, actor, "group.unlink", f"group:{group.id}", chat=chat_id)
-    await session.flush()
-    return group
+    return await _set_chat(session, actor, group, None, "group.unlink", chat=chat_id)
 
 
 async def move_linked_chat(
@@ -896,10 +885,22 @@ async def move_linked_chat(
         session.add(group)
         await session.flush()
         return current
-    group.chat_id = new_chat_id
-    session.add(group)
-    await record(
-        session, None, "group.chat_migrated", f"group:{group.id}", old=old_chat_id, new=new_chat_id
+    return await _set_chat(
+        session, None, group, new_chat_id, "group.chat_migrated", old=old_chat_id, new=new_chat_id
     )
+
+
+async def _set_chat(
+    session: AsyncSession,
+    actor: Member | None,
+    group: Group,
+    chat_id: int | None,
+    action: str,
+    **details: object,
+) -> Group:
+    """The group's linked chat is now `chat_id` (None: none); the audit log says so."""
+    group.chat_id = chat_id
+    session.add(group)
+    await record(session, actor, action, f"group:{group.id}", **details)
     await session.flush()
     return group

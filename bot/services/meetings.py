@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, update
 from sqlalchemy.dialects import sqlite
@@ -227,6 +228,21 @@ def _future(starts_at: datetime, now: datetime) -> None:
         raise InvalidInput(N_("That time has already passed. Please choose another one."))
 
 
+def _from_draft(draft: MeetingDraft, group: Group, actor: Member, now: datetime) -> dict[str, Any]:
+    """What a meeting and a date poll both take from the draft."""
+    return {
+        "group_id": group.id,
+        "topic": draft.topic,
+        "area_id": draft.area_id or group.area_id,
+        "place": draft.place,
+        "capacity": draft.capacity,
+        "is_open": draft.is_open,
+        "agenda": draft.agenda,
+        "created_by_id": actor.id,
+        "created_at": now,
+    }
+
+
 async def create_meeting(
     session: AsyncSession, actor: Member, draft: MeetingDraft, *, now: datetime
 ) -> Meeting:
@@ -235,18 +251,10 @@ async def create_meeting(
         raise InvalidInput(N_("Please choose the date and time first."))
     _future(draft.starts_at, now)
     meeting = Meeting(
-        group_id=group.id,  # type: ignore[arg-type]
-        topic=draft.topic,
-        area_id=draft.area_id or group.area_id,
+        **_from_draft(draft, group, actor, now),
         starts_at=draft.starts_at,
         ends_at=draft.starts_at + timedelta(minutes=draft.duration_minutes),
-        place=draft.place,
-        capacity=draft.capacity,
-        is_open=draft.is_open,
-        agenda=draft.agenda,
-        created_by_id=actor.id,
         scheduled_at=now,
-        created_at=now,
     )
     session.add(meeting)
     await session.flush()
@@ -507,6 +515,7 @@ async def my_answer(session: AsyncSession, meeting_id: int, member_id: int) -> R
 class AnswerResult:
     rsvp: Rsvp
     promoted: list[Member]  # moved from the waiting list to "yes"; tell them
+    meeting: Meeting | None = None  # the meeting as answered (loaded in the session)
 
 
 async def answer(
@@ -543,7 +552,7 @@ async def answer(
     session.add(meeting)
     await session.flush()
     promoted = await _promote(session, meeting, now) if previous == Answer.YES else []
-    return AnswerResult(rsvp, promoted)
+    return AnswerResult(rsvp, promoted, meeting)
 
 
 async def _locked(session: AsyncSession, meeting_id: int) -> Meeting:
@@ -627,18 +636,22 @@ async def my_group_ids(session: AsyncSession, member: Member) -> set[int]:
     return ids | {i for i in led.all() if i is not None}
 
 
+def _answered_by(member: Member) -> Any:
+    """The ids of the meetings `member` answered (a subquery)."""
+    return select(Rsvp.meeting_id).where(Rsvp.member_id == member.id)
+
+
 async def upcoming_for(
     session: AsyncSession, member: Member, *, now: datetime
 ) -> list[tuple[Meeting, Rsvp | None]]:
     """Not yet ended meetings of my groups or that I answered, with my answer."""
     group_ids = await my_group_ids(session, member)
-    answered = select(Rsvp.meeting_id).where(Rsvp.member_id == member.id)
     rows = await session.exec(
         select(Meeting)
         .where(
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.ends_at > now,
-            col(Meeting.group_id).in_(group_ids) | col(Meeting.id).in_(answered),
+            col(Meeting.group_id).in_(group_ids) | col(Meeting.id).in_(_answered_by(member)),
         )
         .order_by(col(Meeting.starts_at))
     )
@@ -655,7 +668,6 @@ async def upcoming_for(
 async def open_meetings(session: AsyncSession, member: Member, *, now: datetime) -> list[Meeting]:
     """Open meetings of other groups, not started yet, that I have not answered."""
     group_ids = await my_group_ids(session, member)
-    answered = select(Rsvp.meeting_id).where(Rsvp.member_id == member.id)
     rows = await session.exec(
         select(Meeting)
         .where(
@@ -663,7 +675,7 @@ async def open_meetings(session: AsyncSession, member: Member, *, now: datetime)
             col(Meeting.is_open).is_(True),
             Meeting.starts_at > now,
             col(Meeting.group_id).not_in(group_ids),
-            col(Meeting.id).not_in(answered),
+            col(Meeting.id).not_in(_answered_by(member)),
         )
         .order_by(col(Meeting.starts_at))
     )
@@ -1099,16 +1111,7 @@ async def create_poll(
     for moment in times:
         _future(moment, now)
     poll = DatePoll(
-        group_id=group.id,  # type: ignore[arg-type]
-        topic=draft.topic,
-        area_id=draft.area_id or group.area_id,
-        place=draft.place,
-        capacity=draft.capacity,
-        is_open=draft.is_open,
-        agenda=draft.agenda,
-        duration_minutes=draft.duration_minutes,
-        created_by_id=actor.id,
-        created_at=now,
+        **_from_draft(draft, group, actor, now), duration_minutes=draft.duration_minutes
     )
     session.add(poll)
     await session.flush()

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
 from bot.services.audit import record
-from bot.services.errors import InvalidInput, NotFound
+from bot.services.errors import InvalidInput
+from bot.services.rows import get_or_gone, save
 from models import Group, Member, Membership, Role, utcnow
 
 NAME_MAX = 64
@@ -29,10 +30,7 @@ async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Member 
 
 
 async def get(session: AsyncSession, member_id: int) -> Member:
-    member = await session.get(Member, member_id)
-    if member is None:
-        raise NotFound(N_("This person is no longer in the bot."))
-    return member
+    return await get_or_gone(session, Member, member_id, N_("This person is no longer in the bot."))
 
 
 async def ensure_member(
@@ -96,9 +94,7 @@ async def give_consent(session: AsyncSession, member: Member, language: str | No
         member.consent_at = utcnow()
     if language:
         member.language = language
-    session.add(member)
-    await session.flush()
-    return member
+    return await save(session, member)
 
 
 async def set_profile(
@@ -120,16 +116,12 @@ async def set_profile(
         member.institution = None
     if finish_onboarding and member.onboarded_at is None:
         member.onboarded_at = utcnow()
-    session.add(member)
-    await session.flush()
-    return member
+    return await save(session, member)
 
 
 async def set_language(session: AsyncSession, member: Member, language: str) -> Member:
     member.language = language
-    session.add(member)
-    await session.flush()
-    return member
+    return await save(session, member)
 
 
 async def set_reachable(session: AsyncSession, telegram_id: int, reachable: bool) -> bool:

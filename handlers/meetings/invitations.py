@@ -20,7 +20,7 @@ from handlers import keyboards as kb
 from handlers.common import Context, answer, reply, requires
 from handlers.meetings import cards, files
 from handlers.meetings import routes as r
-from handlers.meetings.listing import show_meeting
+from handlers.meetings.listing import answered_card, show_meeting
 from handlers.meetings.shared import args_of, card_parts, id_of, is_private, now
 from models import Answer, Meeting, Member, Role
 
@@ -84,25 +84,32 @@ async def _is_sent_card(context: Context, update: Update) -> bool:
 async def answer_pressed(update: Update, context: Context) -> None:
     """I'll come / maybe / I can't, from a private card or the group chat's card."""
     meeting_id, code = args_of(update, r.ANSWER)
+    me, moment = context.me, now(context)
+    message = update.effective_message
     async with context.db.session() as session:
-        result = await service.answer(
-            session, context.me, meeting_id, ANSWER_OF[code], now=now(context)
-        )
-        meeting = await service.get(session, meeting_id)
+        result = await service.answer(session, me, meeting_id, ANSWER_OF[code], now=moment)
+        meeting = result.meeting or await service.get(session, meeting_id)
         place = (
             await service.waiting_position(session, result.rsvp)
             if result.rsvp.answer == Answer.WAITING
             else None
         )
+        # A card the bot sent (privately or to the group's chat) follows within seconds, with
+        # everyone's answers (refresh.py); the card of /meetings is the presser's own view,
+        # shown again here, read in this same transaction.
+        screen = None
+        if is_private(update) and not (
+            message is not None
+            and await service.is_card(session, message.chat_id, message.message_id)
+        ):
+            screen = await answered_card(session, me, meeting, result.rsvp, place, moment)
     if place is not None:
         toast = _("The meeting is full: you are number {n} on the waiting list.").format(n=place)
     else:
         toast = _("Your answer: {answer}").format(answer=cards.answer_label(result.rsvp.answer))
     await answer(update, toast)
-    # A card the bot sent (privately or to the group's chat) follows within seconds, with
-    # everyone's answers (refresh.py); the card of /meetings is the presser's own view.
-    if is_private(update) and not await _is_sent_card(context, update):
-        await show_meeting(update, context, meeting_id)
+    if screen is not None:
+        await reply(update, *screen)
     for person in result.promoted:
 
         def render(person: Member = person) -> tuple[str, Any]:

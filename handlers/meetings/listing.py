@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
 from telegram.ext import BaseHandler
 
@@ -17,7 +18,7 @@ from handlers.common import Context, answer, clip_label, domain_message, esc, re
 from handlers.meetings import cards, inviting
 from handlers.meetings import routes as r
 from handlers.meetings.shared import LABEL_MAX, card_parts, id_of, now
-from models import ActionItem, Answer, DatePoll, Meeting, Role, Rsvp
+from models import ActionItem, Answer, DatePoll, Meeting, Member, Role, Rsvp
 
 
 def check_in_open(meeting: Meeting, moment: datetime) -> bool:
@@ -54,6 +55,26 @@ async def show_meeting(
     await reply(
         update, text, cards.meeting_keyboard(meeting, manage=manage, check_in=check_in), edit=edit
     )
+
+
+async def answered_card(
+    session: AsyncSession,
+    member: Member,
+    meeting: Meeting,
+    mine: Rsvp,
+    place: int | None,
+    moment: datetime,
+) -> tuple[str, Any]:
+    """`show_meeting`'s card right after `member` answered, in the answer's transaction:
+    the meeting and the answer are loaded already (and answering proved it visible)."""
+    group, area, counts = await card_parts(session, meeting)
+    manage = await service.may_manage(session, member, meeting)
+    invited = await inviting.invited_line(session, meeting.id) if manage else None  # type: ignore[arg-type]
+    text = cards.meeting_text(
+        meeting, group, area, counts, mine=mine, waiting_place=place, invited=invited
+    )
+    check_in = check_in_open(meeting, moment)
+    return text, cards.meeting_keyboard(meeting, manage=manage, check_in=check_in)
 
 
 @requires(Role.RESIDENT)

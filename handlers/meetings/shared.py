@@ -21,7 +21,7 @@ from bot.services import groups as groups_service
 from bot.services import meetings as service
 from bot.services.errors import NotAllowed
 from handlers import keyboards as kb
-from handlers.common import END, Context, answer, reply, split_message
+from handlers.common import END, NOT_TYPED, TYPED, Context, answer, reply, split_message
 from handlers.meetings import routes as r
 from models import Group, Meeting, Member, ProblemArea
 
@@ -127,8 +127,8 @@ async def press_a_button(update: Update, context: Context) -> None:
 def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
     """A step that expects text: anything else is asked for again."""
     return [
-        MessageHandler(filters.TEXT & ~filters.COMMAND, callback),
-        MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
+        MessageHandler(TYPED, callback),
+        MessageHandler(NOT_TYPED, not_text),
     ]
 
 

@@ -9,11 +9,11 @@ in `routes`.
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CommandHandler, ConversationHandler, MessageHandler
 
 from bot.i18n import N_
 from handlers import keyboards as kb
-from handlers.common import App, private_only
+from handlers.common import NOT_TYPED, TYPED, App, private_only
 from handlers.programme import actions, documents, links
 from handlers.programme import map as problem_map
 from handlers.programme import routes as r
@@ -36,22 +36,19 @@ MENU = [
 
 def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
     """The typed steps: a search, a new action's answers, an indicator, a value, a note."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     on = kb.callback_handler
     return ConversationHandler(
         entry_points=[
             on(links.search_start, r.LINK_SEARCH),
             on(actions.new_start, r.NEW_ACTION),
-            on(actions.indicator_start, r.ADD_INDICATOR),
+            on(actions.ask_about_action, r.ADD_INDICATOR, r.ADD_NOTE),
             on(actions.achieved_start, r.ACHIEVED),
-            on(actions.note_start, r.ADD_NOTE),
         ],
         states={
-            r.SEARCH: [MessageHandler(text, links.search_received)],
-            r.GOAL: [MessageHandler(text, actions.goal_received)],
+            r.SEARCH: [MessageHandler(TYPED, links.search_received)],
+            r.GOAL: [MessageHandler(TYPED, actions.goal_received)],
             r.TARGET: [
-                MessageHandler(text, actions.target_received),
+                MessageHandler(TYPED, actions.target_received),
                 on(actions.target_skipped, r.SKIP),
             ],
             r.RESPONSIBLE_STATE: [on(actions.responsible_chosen, r.RESPONSIBLE, r.SKIP)],
@@ -60,21 +57,21 @@ def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 on(actions.partners_done, r.PARTNERS_DONE),
             ],
             r.START: [
-                MessageHandler(text, actions.start_received),
+                MessageHandler(TYPED, actions.start_received),
                 on(actions.start_received, r.SKIP),
             ],
             r.END: [
-                MessageHandler(text, actions.end_received),
+                MessageHandler(TYPED, actions.end_received),
                 on(actions.end_received, r.SKIP),
             ],
-            r.INDICATOR: [MessageHandler(text, actions.indicator_received)],
-            r.VALUE: [MessageHandler(text, actions.achieved_received)],
-            r.NOTE: [MessageHandler(text, actions.note_received)],
+            r.INDICATOR: [MessageHandler(TYPED, actions.indicator_received)],
+            r.VALUE: [MessageHandler(TYPED, actions.achieved_received)],
+            r.NOTE: [MessageHandler(TYPED, actions.note_received)],
         },
         fallbacks=[
             CommandHandler("cancel", actions.stop),
             on(actions.stop, r.STOP),
-            MessageHandler(other, actions.not_text),
+            MessageHandler(NOT_TYPED, actions.not_text),
         ],
         name="programme",
         persistent=True,
@@ -84,9 +81,12 @@ def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
 
 def register(application: App) -> None:
     application.add_handler(_conversation())
-    application.add_handler(CommandHandler("map", private_only(problem_map.show_map)))
-    application.add_handler(CommandHandler("programme", private_only(documents.programme_document)))
-    application.add_handler(CommandHandler("actions", private_only(actions.list_actions)))
+    for command, handler in (
+        ("map", problem_map.show_map),
+        ("programme", documents.programme_document),
+        ("actions", actions.list_actions),
+    ):
+        application.add_handler(CommandHandler(command, private_only(handler)))
     on = kb.callback_handler
     for handler in (
         on(problem_map.show_map, r.MAP),

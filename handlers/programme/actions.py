@@ -406,13 +406,6 @@ async def _ask(update: Update, context: Context, key: str, value: int) -> object
     return state
 
 
-async def _ask_about_action(update: Update, context: Context, route: kb.Route, key: str) -> object:
-    """The question `key` about the pressed action, if the member may manage it."""
-    (action_id,) = _arg(update, route)
-    await _managed(context, action_id)
-    return await _ask(update, context, key, action_id)
-
-
 def _asked(context: Context, key: str) -> int:
     """The id the question `key` was asked about (see _ask)."""
     return int(_step(context).get(key, 0))
@@ -426,9 +419,19 @@ async def _finish(update: Update, context: Context, action_id: int) -> object:
     return END
 
 
+# The buttons of an action's card that ask a question about it, and the question each asks.
+_ACTION_QUESTIONS = {r.ADD_INDICATOR: "indicator", r.ADD_NOTE: "note"}
+
+
 @requires(Role.RESIDENT)
-async def indicator_start(update: Update, context: Context) -> object:
-    return await _ask_about_action(update, context, r.ADD_INDICATOR, "indicator")
+async def ask_about_action(update: Update, context: Context) -> object:
+    """A new indicator or a note for the pressed action, if the member may manage it."""
+    assert update.callback_query is not None
+    data = update.callback_query.data
+    route = next(route for route in _ACTION_QUESTIONS if route.matches(data))
+    (action_id,) = route.parse(data)
+    await _managed(context, action_id)
+    return await _ask(update, context, _ACTION_QUESTIONS[route], action_id)
 
 
 @requires(Role.RESIDENT)
@@ -459,11 +462,6 @@ async def achieved_received(update: Update, context: Context) -> object:
     async with context.db.session() as session:
         indicator = await service.set_achieved(session, context.me, indicator_id, value)
     return await _finish(update, context, indicator.action_id)
-
-
-@requires(Role.RESIDENT)
-async def note_start(update: Update, context: Context) -> object:
-    return await _ask_about_action(update, context, r.ADD_NOTE, "note")
 
 
 @requires(Role.RESIDENT)

@@ -101,6 +101,6 @@ async def test_answering_an_invitation_shows_the_card_from_one_transaction(
         calls = await harness.press(anna, f"mt:a:{m.id}:y")
     assert "Your answer" in answered(calls)
     assert "✅ 1 ·" in calls[-1].text and "Your answer: I'll come" in calls[-1].text
-    # before: 12 (the meeting read three times, the answers counted twice, the answer read
-    # again, a second and a third transaction)
-    assert len(executed) <= 9, executed
+    # before: 16 (the meeting read three times, who may see it checked twice, the answers
+    # counted twice, the answer read again, a second and a third transaction)
+    assert len(executed) <= 11, executed
