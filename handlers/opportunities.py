@@ -218,25 +218,19 @@ async def cancel_opportunity(update: Update, context: Context) -> None:
 @requires(Role.RESIDENT)
 async def sign_up(update: Update, context: Context) -> None:
     data = kb.parse(update.callback_query.data if update.callback_query else None)
-    member = context.member
-    assert member is not None
-    runtime_ = context.runtime
-    try:
-        async with runtime_.db.session() as session:
-            fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
-            result = await service.sign_up(session, data.int_arg(0) or 0, fresh)
-            poster = (
-                await session.get(Member, result.opportunity.posted_by_id)
-                if result.opportunity.posted_by_id
-                else None
-            )
-            # Sign up, withdraw, sign up again…: the poster hears of it once an hour at most.
-            tell_poster = not result.already and await state_service.claim_notice(
-                session, f"opp-signup:{result.opportunity.id}:{fresh.id}"
-            )
-    except DomainError as error:
-        await answer(update, domain_message(error), alert=True)
-        return
+    member = context.me
+    async with context.db.session() as session:  # a DomainError: @requires refuses
+        fresh = await members_service.get(session, member.id)  # type: ignore[arg-type]
+        result = await service.sign_up(session, data.int_arg(0) or 0, fresh)
+        poster = (
+            await session.get(Member, result.opportunity.posted_by_id)
+            if result.opportunity.posted_by_id
+            else None
+        )
+        # Sign up, withdraw, sign up again…: the poster hears of it once an hour at most.
+        tell_poster = not result.already and await state_service.claim_notice(
+            session, f"opp-signup:{result.opportunity.id}:{fresh.id}"
+        )
     await answer(update)
     opportunity = result.opportunity
     await reply(

@@ -137,7 +137,7 @@ async def tell_reviewers(context: Context, saved: Card, reviewers: list[Member])
     await notify.notify_members(bot, runtime.db, reviewers, render)
     if saved.group is not None:
         await notify.post_to_group_chat(
-            bot, saved.group, render, runtime.settings.bot_default_language
+            bot, saved.group, render, runtime.settings.bot_default_language, db=runtime.db
         )
 
 

@@ -82,6 +82,7 @@ async def link_chosen(update: Update, context: Context) -> None:
         group,
         lambda: (announcement(), None),
         context.runtime.settings.bot_default_language,
+        db=context.db,
     )
 
 

@@ -45,7 +45,7 @@ async def send_invitations(context: Context, meeting: Meeting, *, skip: int | No
         if message is not None:
             sent.append((message.chat_id, message.message_id, person.id))
     posted = await notify.post_to_group_chat(
-        context.bot, group, render, runtime.settings.bot_default_language
+        context.bot, group, render, runtime.settings.bot_default_language, db=context.db
     )
     async with context.db.session() as session:
         if posted is not None:

@@ -166,7 +166,7 @@ async def tell(context: Context, people: list[Member], group: Group, render: not
     """Send to `people` privately and post to the group's linked chat; how many got it."""
     delivered = await notify.notify_members(context.bot, context.db, people, render)
     await notify.post_to_group_chat(
-        context.bot, group, render, context.runtime.settings.bot_default_language
+        context.bot, group, render, context.runtime.settings.bot_default_language, db=context.db
     )
     return delivered
 
@@ -206,7 +206,7 @@ async def tell_long(
         delivered += all(message is not None for message in sent)
     language = context.runtime.settings.bot_default_language
     for part in parts_in(language):
-        await notify.post_to_group_chat(context.bot, group, fixed(part), language)
+        await notify.post_to_group_chat(context.bot, group, fixed(part), language, db=context.db)
     return delivered
 
 
