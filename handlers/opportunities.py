@@ -302,6 +302,10 @@ async def _keep_typed(update: Update, context: Context, field: str, limit: int) 
 async def title_typed(update: Update, context: Context) -> int:
     if not await _keep_typed(update, context, "title", service.TITLE_MAX):
         return TITLE
+    return await _ask_when(update, context)
+
+
+async def _ask_when(update: Update, context: Context) -> int:
     message = update.effective_message
     assert message is not None
     choices = _quick_times(context.runtime.settings.timezone)
@@ -338,7 +342,7 @@ async def when_typed(update: Update, context: Context) -> int:
             )
     except DomainError as error:
         await message.reply_text(esc(domain_message(error)))
-        return WHEN
+        return await _ask_when(update, context)  # the quick times again
     return await _when_chosen(update, context, starts_at)
 
 

@@ -163,6 +163,10 @@ async def day_chosen(update: Update, context: Context) -> int:
     except ValueError:
         return await _ask_day(update, context)
     draft_data(context)["day"] = day.isoformat()
+    return await _ask_hour(update, context, day)
+
+
+async def _ask_hour(update: Update, context: Context, day: date) -> int:
     tz = context.runtime.settings.timezone
     current = now(context)
     hours = [
@@ -211,8 +215,12 @@ async def _parse_start(update: Update, context: Context, text: str, state: int) 
     try:
         starts = _parse(context, text)
     except InvalidInput as error:
+        # Say what went wrong, then the step's question with its buttons again.
         await reply(update, domain_message(error), edit=False)
-        return state
+        day = draft_data(context).get("day")
+        if state == HOUR and day:
+            return await _ask_hour(update, context, date.fromisoformat(day))
+        return await _ask_day(update, context)
     draft_data(context)["starts"] = starts.isoformat()
     draft_data(context).pop("candidates", None)
     return await review.show(update, context)
@@ -254,7 +262,7 @@ async def candidate_typed(update: Update, context: Context) -> int:
         moment = _parse(context, typed_text(update))
     except InvalidInput as error:
         await reply(update, domain_message(error), edit=False)
-        return POLL
+        return await _show_candidates(update, context)
     if moment.isoformat() not in candidates:
         candidates.append(moment.isoformat())
         candidates.sort()

@@ -120,3 +120,17 @@ async def test_every_button_of_the_draft_fits_on_a_phone(
 def test_the_reminders_keep_no_per_meeting_stubs() -> None:
     """Reminders are one periodic sweep (bot/reminders.py): nothing to schedule per meeting."""
     assert not hasattr(reminders, "schedule_meeting") and not hasattr(reminders, "unschedule")
+
+
+async def test_a_date_that_cannot_be_read_is_explained_with_the_days_buttons_again(
+    harness: Harness, db: Database, t: Team
+) -> None:
+    lead = user(t.lead, "pl")
+    await harness.send(lead, "/meeting")
+    calls = await harness.send(lead, "Ławki na podwórku")
+    day_buttons = {label for label, _data in calls[-1].buttons}
+    for typed in ("kiedyś", "32.13 25:99", "🙂"):
+        calls = await harness.send(lead, typed)
+        assert calls, f"{typed!r} got no reply"
+        assert {label for label, _data in calls[-1].buttons} & day_buttons, calls[-1].params
+    assert await meetings_in(db) == []
