@@ -90,9 +90,10 @@ async def test_residents_cannot_post_and_past_dates_are_refused(harness: Harness
     await harness.press(BOSS, "op:new")
     await harness.send(BOSS, "Help")
     calls = await harness.send(BOSS, "1.01.2020 10:00")
-    assert "already passed" in calls[-1].text
+    assert "already passed" in calls[-2].text
+    assert calls[-1].button("10:00")  # the quick times again under the hint
     calls = await harness.send(BOSS, "whenever you like")
-    assert "could not read that date" in calls[-1].text
+    assert "could not read that date" in calls[-2].text and calls[-1].button("10:00")
 
 
 def test_quick_times_are_the_next_days_in_local_time() -> None:
