@@ -20,7 +20,16 @@ from bot.i18n import N_, current_language, format_date, local, ngettext
 from bot.i18n import gettext as _
 from bot.services.contributions import FIELDS, KIND_NAMES, STATUS_NAMES
 from bot.services.digest import DigestPeriod, register_section
-from bot.services.export import ExportColumn, SheetSpec, localized_sql, register_sheet, table_of
+from bot.services.export import (
+    CREATED,
+    NUMBER,
+    TITLE,
+    ExportColumn,
+    SheetSpec,
+    localized_sql,
+    register_sheet,
+    table_of,
+)
 from bot.services.stats import WEEKS, Points, counts_by, in_order, register_series
 from models import (
     Contribution,
@@ -101,9 +110,9 @@ register_sheet(
         N_("Contributions"),
         _contributions,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Kind"), lambda r: _kind(r.kind), 12),
-            C(N_("Title"), "title", 40),
+            TITLE,
             C(N_("Problem area"), "area_name", 30),
             C(N_("Group"), "group_name", 28),
             C(N_("Author"), "author_name", 24),
@@ -112,7 +121,7 @@ register_sheet(
             C(N_("Answers"), _answers, 60),
             C(N_("Reason for rejection"), "rejection_reason", 30),
             C(N_("Location"), _location, 22),
-            C(N_("Created"), "created_at", 18),
+            CREATED,
             C(N_("Updated"), "updated_at", 18),
         ),
         _contributions_query,
@@ -124,7 +133,7 @@ register_sheet(
         _supports,
         (
             C(N_("Contribution no."), "contribution_id", 10),
-            C(N_("Title"), "title", 40),
+            TITLE,
             C(N_("Supported by"), "member_name", 24),
             C(N_("When"), "created_at", 18),
         ),

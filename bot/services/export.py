@@ -738,13 +738,23 @@ def _audit_query() -> Select[Any]:
     )
 
 
+# Columns that many sheets share (the features' sheets too).
+NUMBER = ExportColumn(N_("No."), "id", 6)
+CREATED = ExportColumn(N_("Created"), "created_at", 18)
+STARTS = ExportColumn(N_("Starts"), "starts_at", 18)
+TITLE = ExportColumn(N_("Title"), "title", 40)
+MEETING_NO = ExportColumn(N_("Meeting no."), "meeting_id", 10)
+FULL_NAME = ExportColumn(N_("Full name"), "member_name", 28)
+INSTITUTION = ExportColumn(N_("Institution"), "institution", 30)
+CREATED_BY = ExportColumn(N_("Created by"), "creator_name", 24)
+
 C = ExportColumn
 register_sheet(
     SheetSpec(
         N_("Groups"),
         _groups,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Name"), _names("names", "name"), 32),
             C(N_("Kind"), _label(_GROUP_KINDS, "kind"), 12),
             C(N_("Problem area"), _names("area_names", "area_slug"), 30),
@@ -752,7 +762,7 @@ register_sheet(
             C(N_("Group lead"), "lead_name", 24),
             C(N_("Open to residents"), "is_open", 10),
             C(N_("Purpose"), _names("purposes", "purpose"), 50),
-            C(N_("Created"), "created_at", 18),
+            CREATED,
             C(N_("Archived"), "archived_at", 18),
         ),
         _groups_query,
@@ -763,9 +773,9 @@ register_sheet(
         N_("Members"),
         _members,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Full name"), "display_name", 28),
-            C(N_("Institution"), "institution", 30),
+            INSTITUTION,
             C(N_("Role"), _label(_ROLES, "role"), 14),
             C(N_("Bot language"), "language", 8),
             C(N_("Consent given"), "consent_at", 18),
@@ -783,7 +793,7 @@ register_sheet(
         (
             C(N_("Group"), _names("group_names", "group_name"), 32),
             C(N_("Member"), "member_name", 28),
-            C(N_("Institution"), "institution", 30),
+            INSTITUTION,
             C(N_("Status"), _label(_MEMBERSHIP_STATUSES, "status"), 14),
             C(N_("Joined"), "joined_at", 18),
         ),
@@ -795,7 +805,7 @@ register_sheet(
         N_("Problem areas"),
         _areas,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Name"), _names("names", "slug"), 40),
             C(N_("Short name"), "slug", 16),
         ),
@@ -806,15 +816,15 @@ register_sheet(
         N_("Invites"),
         _invites,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Role"), _label(_ROLES, "role"), 14),
             C(N_("Group"), _names("group_names", "group_name"), 28),
             C(N_("Used"), "uses", 8),
             C(N_("Use limit"), "max_uses", 10),
             C(N_("Valid until"), "expires_at", 18),
             C(N_("Withdrawn"), "revoked_at", 18),
-            C(N_("Created by"), "creator_name", 24),
-            C(N_("Created"), "created_at", 18),
+            CREATED_BY,
+            CREATED,
         ),
         _invites_query,
     )

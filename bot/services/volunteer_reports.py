@@ -19,7 +19,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.services.broadcasts import FINAL_STATES, audience_words
-from bot.services.export import ExportColumn, SheetSpec, localized, register_sheet, table_of
+from bot.services.export import (
+    CREATED,
+    FULL_NAME,
+    NUMBER,
+    STARTS,
+    TITLE,
+    ExportColumn,
+    SheetSpec,
+    localized,
+    register_sheet,
+    table_of,
+)
 from bot.services.stats import Points, counts_by, register_series
 from models import (
     Broadcast,
@@ -211,14 +222,14 @@ register_sheet(
         N_("Volunteers"),
         _volunteers,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Full name"), "name", 28),
             C(N_("Phone"), "phone", 16),
             C(N_("Street"), _street, 24),
             C(N_("Skills"), "skills", 50),
             C(N_("Interested in"), _interests, 50),
             C(N_("Available"), _availability, 28),
-            C(N_("Created"), "created_at", 18),
+            CREATED,
             C(N_("Updated"), "updated_at", 18),
         ),
         _volunteers_query,
@@ -229,16 +240,16 @@ register_sheet(
         N_("Opportunities"),
         _opportunities,
         (
-            C(N_("No."), "id", 6),
-            C(N_("Title"), "title", 40),
-            C(N_("Starts"), "starts_at", 18),
+            NUMBER,
+            TITLE,
+            STARTS,
             C(N_("Place"), "place", 30),
             C(N_("Places"), "places", 8),
             C(N_("Signed up"), "taken", 10),
             C(N_("Problem area"), "area_name", 30),
             C(N_("Details"), "details", 40),
             C(N_("Posted by"), "poster_name", 24),
-            C(N_("Created"), "created_at", 18),
+            CREATED,
             C(N_("Cancelled"), "cancelled_at", 18),
         ),
         _opportunities_query,
@@ -250,9 +261,9 @@ register_sheet(
         _signups,
         (
             C(N_("Opportunity no."), "opportunity_id", 10),
-            C(N_("Title"), "title", 40),
-            C(N_("Starts"), "starts_at", 18),
-            C(N_("Full name"), "member_name", 28),
+            TITLE,
+            STARTS,
+            FULL_NAME,
             C(N_("Phone"), "phone", 16),
             C(N_("Date of sign-up"), "created_at", 18),
         ),
@@ -264,7 +275,7 @@ register_sheet(
         N_("Broadcasts"),
         _broadcasts,
         (
-            C(N_("No."), "id", 6),
+            NUMBER,
             C(N_("Author"), "author_name", 24),
             C(N_("Audience"), _audience, 32),
             C(N_("Text"), "text", 60),
@@ -275,7 +286,7 @@ register_sheet(
             C(N_("Blocked the bot"), "blocked", 10),
             C(N_("Failed"), "failed", 10),
             C(N_("Uncertain"), "uncertain", 10),
-            C(N_("Created"), "created_at", 18),
+            CREATED,
             C(N_("Finished"), "finished_at", 18),
         ),
         _broadcasts_query,

@@ -7,6 +7,7 @@ that the step cannot take gets that step's question and buttons back, never sile
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
+from functools import wraps
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -53,6 +54,23 @@ Step = Callable[..., Awaitable[int]]
 
 def draft_of(context: Context) -> Draft | None:
     return context.user_data.get(DRAFT) if context.user_data is not None else None
+
+
+def with_draft(
+    step: Callable[[Update, Context, Draft], Awaitable[int]],
+) -> Callable[[Update, Context], Awaitable[int]]:
+    """A button of the draft conversation: the press is answered, then `step` goes on with the
+    draft; without one (gone after a restart, say) the conversation ends."""
+
+    @wraps(step)
+    async def handler(update: Update, context: Context) -> int:
+        await answer(update)
+        draft = draft_of(context)
+        if draft is None:
+            return END
+        return await step(update, context, draft)
+
+    return handler
 
 
 def _with_hint(hint: str | None, text: str) -> str:
@@ -215,11 +233,8 @@ async def field_typed(update: Update, context: Context) -> int:
     return await after_answer(update, context, draft)
 
 
-async def field_skipped(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def field_skipped(update: Update, context: Context, draft: Draft) -> int:
     return await _skip_field(update, context, draft)
 
 
@@ -236,11 +251,8 @@ async def show_areas(
     return AREA
 
 
-async def area_chosen(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def area_chosen(update: Update, context: Context, draft: Draft) -> int:
     (draft["area_id"],) = r.AREA.parse(update.callback_query.data if update.callback_query else "")
     if draft.pop("editing", None):
         return await show_review(update, context, draft)
@@ -257,11 +269,8 @@ async def show_groups(
     return GROUP
 
 
-async def group_chosen(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def group_chosen(update: Update, context: Context, draft: Draft) -> int:
     (draft["group_id"],) = r.GROUP.parse(
         update.callback_query.data if update.callback_query else ""
     )
@@ -303,11 +312,8 @@ async def location_sent(update: Update, context: Context) -> int:
     return await show_review(update, context, draft)
 
 
-async def attachment_skipped(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def attachment_skipped(update: Update, context: Context, draft: Draft) -> int:
     draft.pop("editing", None)
     return await show_review(update, context, draft)
 

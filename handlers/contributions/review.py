@@ -24,21 +24,20 @@ from handlers.contributions.cards import (
 from handlers.contributions.draft import (
     DRAFT,
     REVIEW,
+    Draft,
     ask_attachment,
     ask_field,
     draft_of,
     show_areas,
     show_groups,
     show_review,
+    with_draft,
 )
 from models import Member
 
 
-async def edit_menu(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def edit_menu(update: Update, context: Context, draft: Draft) -> int:
     buttons = [
         r.EDIT_FIELD.button(_(spec.label), spec.key) for spec in service.FIELDS[draft["kind"]]
     ]
@@ -52,11 +51,8 @@ async def edit_menu(update: Update, context: Context) -> int:
     return REVIEW
 
 
-async def edit_field(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def edit_field(update: Update, context: Context, draft: Draft) -> int:
     (key,) = r.EDIT_FIELD.parse(update.callback_query.data if update.callback_query else "")
     draft["editing"] = True
     if key == "area":
@@ -75,11 +71,8 @@ async def edit_field(update: Update, context: Context) -> int:
     return await ask_field(update, context, draft, key)
 
 
-async def back_to_review(update: Update, context: Context) -> int:
-    await answer(update)
-    draft = draft_of(context)
-    if draft is None:
-        return END
+@with_draft
+async def back_to_review(update: Update, context: Context, draft: Draft) -> int:
     return await show_review(update, context, draft)
 
 

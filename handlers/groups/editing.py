@@ -8,13 +8,21 @@ from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import members as members_service
-from bot.services.errors import DomainError, NotAllowed
+from bot.services.errors import DomainError
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
 from handlers.commands import refresh_member_commands
 from handlers.common import END, Context, answer, domain_message, esc, reply, requires
 from handlers.groups import routes as r
-from handlers.groups.pages import area_name, back_rows, back_to_page, person_rows, show_page, tell
+from handlers.groups.pages import (
+    area_name,
+    back_rows,
+    back_to_page,
+    group_if,
+    person_rows,
+    show_page,
+    tell,
+)
 from models import Group, GroupKind, Member, Role
 
 
@@ -35,11 +43,8 @@ def edit_screen(group: Group, viewer: Member | None = None) -> tuple[str, Inline
 
 
 async def _editable(context: Context, group_id: int | None) -> Group:
-    async with context.db.session() as session:
-        group = await groups_service.get_active(session, group_id)
-    if not can(context.me, Action.EDIT_GROUP, group):
-        raise NotAllowed(N_("Only the group's lead or a coordinator can change it."))
-    return group
+    refusal = N_("Only the group's lead or a coordinator can change it.")
+    return await group_if(context, group_id, Action.EDIT_GROUP, refusal)
 
 
 @requires()

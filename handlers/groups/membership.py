@@ -9,13 +9,19 @@ from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
 from bot.services import groups as groups_service
 from bot.services import members as members_service
-from bot.services.errors import NotAllowed
 from bot.services.groups import JoinOutcome
-from bot.services.permissions import Action, can
+from bot.services.permissions import Action
 from handlers import keyboards as kb
 from handlers.common import Context, answer, esc, reply, requires
 from handlers.groups import routes as r
-from handlers.groups.pages import back_rows, page_screen, person_line, person_rows, tell
+from handlers.groups.pages import (
+    back_rows,
+    group_if,
+    page_screen,
+    person_line,
+    person_rows,
+    tell,
+)
 from models import Group, Member, MembershipStatus
 
 
@@ -73,11 +79,8 @@ async def leave(update: Update, context: Context) -> None:
 
 async def decidable(context: Context, group_id: int | None) -> Group:
     """The group, if the presser may decide its requests and manage its members."""
-    async with context.db.session() as session:
-        group = await groups_service.get_active(session, group_id)
-    if not can(context.me, Action.DECIDE_JOIN_REQUEST, group):
-        raise NotAllowed(N_("Only the group's lead or a coordinator can see this."))
-    return group
+    refusal = N_("Only the group's lead or a coordinator can see this.")
+    return await group_if(context, group_id, Action.DECIDE_JOIN_REQUEST, refusal)
 
 
 def _title(text: str, group: Group) -> str:

@@ -15,7 +15,7 @@ from bot.services import contributions as contributions_service
 from bot.services import groups as groups_service
 from bot.services import meetings as meetings_service
 from bot.services.contributions import Card, Filters
-from bot.services.errors import DomainError
+from bot.services.errors import DomainError, NotAllowed
 from bot.services.groups import GroupPage, GroupSummary
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
@@ -24,7 +24,7 @@ from handlers.contributions import browse_button, kind_name
 from handlers.groups import routes as r
 from handlers.meetings import cards as meeting_cards
 from handlers.meetings import routes as meeting_routes
-from models import GroupKind, Meeting, Member, MembershipStatus, ProblemArea
+from models import Group, GroupKind, Meeting, Member, MembershipStatus, ProblemArea
 
 GROUPS_PER_PAGE = 10
 LATEST_CONTRIBUTIONS = 3
@@ -259,3 +259,12 @@ async def group_page(update: Update, context: Context) -> None:
     group_id, page = r.args(update, r.PAGE)
     await answer(update)
     await show_page(update, context, group_id, page)
+
+
+async def group_if(context: Context, group_id: int | None, action: Action, refusal: str) -> Group:
+    """The active group, if the presser may do `action` to it; NotAllowed(`refusal`) if not."""
+    async with context.db.session() as session:
+        group = await groups_service.get_active(session, group_id)
+    if not can(context.me, action, group):
+        raise NotAllowed(refusal)
+    return group

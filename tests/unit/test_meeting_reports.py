@@ -167,7 +167,10 @@ async def test_workbook_has_translated_meeting_sheets(db: Database, tmp_path: Pa
         "odbyło się",
         2,
     )
-    assert (held["Kto utworzył"], held["Podsumowanie"]) == ("Ewa Szef", "Zgoda na zbiórkę podpisów.")
+    assert (held["Kto utworzył"], held["Podsumowanie"]) == (
+        "Ewa Szef",
+        "Zgoda na zbiórkę podpisów.",
+    )
     assert meetings[p.cancelled]["Status"] == "odwołane"
     assert meetings[p.upcoming]["Status"] == "zaplanowane"
     assert meetings[p.upcoming]["Liczba miejsc"] == 1

@@ -158,7 +158,13 @@ async def test_workbook_has_translated_volunteer_sheets(db: Database, tmp_path: 
 
     (header, signup) = rows_of(path, "Zapisy na okazje")
     assert header[:5] == ("Nr okazji", "Tytuł", "Początek", "Imię i nazwisko", "Telefon")
-    assert signup[:5] == (ids["opportunity"], "Sprzątanie świetlicy", row["Początek"], ANNA, PHONE_STORED)
+    assert signup[:5] == (
+        ids["opportunity"],
+        "Sprzątanie świetlicy",
+        row["Początek"],
+        ANNA,
+        PHONE_STORED,
+    )
 
     header, *broadcasts = rows_of(path, "Ogłoszenia")
     sheet = {r[0]: dict(zip(header, r, strict=True)) for r in broadcasts}
