@@ -162,6 +162,13 @@ def test_cli_writes_the_programme_and_the_attendance_list(
     async def seed() -> int:
         database = Database(database_url)
         try:
+            if database_url.startswith("postgresql"):  # shared by the worker's tests: empty it
+                from sqlalchemy import text
+                from sqlmodel import SQLModel
+
+                tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+                async with database.engine.begin() as conn:
+                    await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             w = await _programme_world(database)
             meeting = await meeting_with_answers(database, w)
             return meeting.id  # type: ignore[return-value]
