@@ -202,25 +202,11 @@ def pager(
     return row
 
 
-def next_prev(
-    feature: str, action: str, page: int, has_next: bool, *ids: object
-) -> list[InlineKeyboardButton]:
-    """« previous · page · next » when the total is not counted (large lists)."""
-    if page == 0 and not has_next:
-        return []
-    row = []
-    if page > 0:
-        row.append(button("«", feature, action, *ids, page - 1))
-    row.append(button(str(page + 1), NOOP))
-    if has_next:
-        row.append(button("»", feature, action, *ids, page + 1))
-    return row
-
-
 def route_next_prev(
     page_route: Route, page: int, has_next: bool, *ids: object
 ) -> list[InlineKeyboardButton]:
-    """`next_prev` for a declared route whose last argument is the page."""
+    """« previous · page · next » for a declared route whose last argument is the page,
+    when the total is not counted (large lists)."""
     if page == 0 and not has_next:
         return []
     row = []

@@ -20,6 +20,7 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from bot.i18n import N_
 from bot.services import members as members_service
+from bot.services import state as state_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import Action, can
@@ -448,9 +449,12 @@ async def ask_to_join(
     joined = await _add_membership(session, group, member)
     if joined.status != MembershipStatus.PENDING:
         return JoinOutcome(joined, group, [])
-    if await _recent(session, member, "group.request", group, now - REQUEST_NOTICE_WINDOW):
-        return JoinOutcome(joined, group, [])
     await record(session, member, "group.request", f"group:{group.id}")
+    # The same one-notice-per-window claim as opportunity sign-ups (bot/services/state.py).
+    topic = f"group-request:{group.id}:{member.id}"
+    if not await state_service.claim_notice(session, topic, now=now, window=REQUEST_NOTICE_WINDOW):
+        await session.flush()
+        return JoinOutcome(joined, group, [])
     await session.flush()
     return JoinOutcome(joined, group, await deciders(session, group))
 

@@ -72,14 +72,6 @@ async def announce(
     await show_meeting(update, context, meeting.id, edit=False)  # type: ignore[arg-type]
 
 
-async def _is_sent_card(context: Context, update: Update) -> bool:
-    message = update.effective_message
-    if message is None:
-        return False
-    async with context.db.session() as session:
-        return await service.is_card(session, message.chat_id, message.message_id)
-
-
 @requires(Role.RESIDENT)
 async def answer_pressed(update: Update, context: Context) -> None:
     """I'll come / maybe / I can't, from a private card or the group chat's card."""
