@@ -29,7 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -110,10 +112,16 @@ def cpu_seconds(pid: int) -> float:
 
 
 def start_bot(
-    fake: FakeTelegram, workdir: Path, database: Path, log_name: str, hidden: set[str]
+    fake: FakeTelegram,
+    workdir: Path,
+    database: Path,
+    log_name: str,
+    hidden: set[str],
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], float, float]:
     """Start the bot; return it, the seconds until its first getUpdates and its CPU by then."""
     env = {
+        **(extra_env or {}),
         **{
             k: v
             for k, v in os.environ.items()
@@ -163,7 +171,38 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def measure(runs: int, idle: float, settle: float, hidden: set[str]) -> dict[str, float]:
+def import_breakdown(log: str, top: int = 12) -> dict[str, Any]:
+    """`python -X importtime` lines of a start: own import time summed by top-level package."""
+    own: Counter[str] = Counter()
+    for line in log.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
+        if match:
+            own[match[2].split(".")[0]] += int(match[1]) / 1e6
+    return {"total_s": sum(own.values()), "packages": own.most_common(top)}
+
+
+def memory_breakdown(pid: int, top: int = 8) -> dict[str, Any]:
+    """Resident memory by mapping (/proc/PID/smaps): the heap, anonymous memory, each file."""
+    resident: Counter[str] = Counter()
+    name = "[anonymous]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            path = fields[5] if len(fields) > 5 else "[anonymous]"
+            name = path.rsplit("/", 1)[-1] if path.startswith("/") else path
+        elif fields and fields[0] == "Rss:":
+            resident[name] += int(fields[1]) / 1024
+    files = sum(v for k, v in resident.items() if not k.startswith("["))
+    return {
+        "anonymous_mb": resident["[anonymous]"] + resident["[heap]"],
+        "files_mb": files,
+        "largest": resident.most_common(top),
+    }
+
+
+def measure(
+    runs: int, idle: float, settle: float, hidden: set[str], breakdown: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, FakeTelegram(token=TOKEN) as fake:
         workdir = Path(tmp)
         process, first, first_cpu = start_bot(
@@ -184,9 +223,21 @@ def measure(runs: int, idle: float, settle: float, hidden: set[str]) -> dict[str
             warm_cpu.append(cpu)
             if i < runs - 1:
                 stop(process)
+        imports = None
+        if breakdown:  # one more start, with Python's import timer (it slows the start a bit)
+            stop(process)
+            profiled = {"PYTHONPROFILEIMPORTTIME": "1"}
+            process, seconds, _cpu = start_bot(
+                fake, workdir, database, "imports.log", hidden, profiled
+            )
+            imports = {
+                "startup_s": seconds,
+                **import_breakdown((workdir / "imports.log").read_text()),
+            }
         # The last warm process stays: memory and CPU while nothing happens.
         time.sleep(max(0.0, settle - warm[-1]))
         rss = rss_mb(process.pid)
+        memory = memory_breakdown(process.pid) if breakdown else None
         cpu_before, wall_before = cpu_seconds(process.pid), time.perf_counter()
         polls_before = len(fake._poll_times)
         time.sleep(idle)
@@ -210,6 +261,8 @@ def measure(runs: int, idle: float, settle: float, hidden: set[str]) -> dict[str
         "idle_cpu_s": cpu,
         "idle_cpu_percent": 100 * cpu / wall,
         "idle_polls": polls,
+        "imports": imports,
+        "memory": memory,
     }
 
 
@@ -227,13 +280,18 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=10.0, help="seconds before reading RSS")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also print where start-up time (import timer) and idle memory (smaps) go",
+    )
+    parser.add_argument(
         "--with-dev-packages",
         action="store_true",
         help="let the bot import what only the dev group installs (trio, pygments, ...)",
     )
     args = parser.parse_args()
     hidden = set() if args.with_dev_packages else dev_only_modules()
-    figures = measure(args.runs, args.idle, args.settle, hidden)
+    figures = measure(args.runs, args.idle, args.settle, hidden, args.breakdown)
     if args.json:
         warm, fresh = figures["startup_warm_median_s"], figures["startup_fresh_median_s"]
         summary = [
@@ -273,6 +331,22 @@ def main() -> int:
     ]
     for name, value, unit, target in rows:
         print(f"  {name:<38} {value:>9.3f} {unit:<3} {('target ' + target) if target else ''}")
+    if figures["imports"]:
+        imports = figures["imports"]
+        print(
+            f"  --breakdown, a start with -X importtime: first getUpdates after "
+            f"{imports['startup_s']:.3f} s, {imports['total_s']:.3f} s of it importing:"
+        )
+        for package, seconds in imports["packages"]:
+            print(f"    {1000 * seconds:7.1f} ms  {package}")
+    if figures["memory"]:
+        memory = figures["memory"]
+        print(
+            f"  idle resident memory: {memory['anonymous_mb']:.1f} MB heap and anonymous, "
+            f"{memory['files_mb']:.1f} MB mapped files; largest:"
+        )
+        for name, mb in memory["largest"]:
+            print(f"    {mb:7.1f} MB  {name}")
     return 0
 
 

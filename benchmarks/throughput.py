@@ -10,6 +10,8 @@ The same updates then go through a bare echo bot in the same process.
     uv run python benchmarks/throughput.py [--updates 3000] [--json]
         [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
 --database-url (or --pg): a PostgreSQL database THAT WILL BE WIPED (public schema recreated).
+--profile: the measured updates run under cProfile (slower), and the report adds the share of
+time spent in each layer (python-telegram-bot, SQLAlchemy, the SQLite driver, our code...).
 Besides wall-clock updates/s, "per CPU s" divides by the process's own CPU time: on a
 machine shared with other work it is the steadier figure.
 Targets: p99 <= 10 ms for every step; >= 600 updates/s on SQLite, >= 400 on PostgreSQL.
@@ -19,10 +21,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import gc
 import itertools
 import json
 import os
+import pstats
 import random
 import statistics
 import sys
@@ -138,7 +142,12 @@ async def prepare_database(url: str, pg: bool) -> None:
 
 
 async def run_bot(
-    url: str, updates: int, seed: int, freeze: bool = True, ab: bool = False
+    url: str,
+    updates: int,
+    seed: int,
+    freeze: bool = True,
+    ab: bool = False,
+    profiler: cProfile.Profile | None = None,
 ) -> tuple[Bench, float, float, dict[str, float]]:
     settings = Settings(
         telegram_bot_token=TOKEN,  # type: ignore[arg-type]
@@ -199,10 +208,14 @@ async def run_bot(
         pauses = GcPauses()
         gc.callbacks.append(pauses)
         started, cpu = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.enable()
         try:
             while len(bench.updates) < updates:
                 await play(rng.choices(SCENARIOS, weights)[0])
         finally:
+            if profiler is not None:
+                profiler.disable()
             gc.callbacks.remove(pauses)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         bench.gc = pauses.summary()
@@ -269,10 +282,17 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def measure(
-    url: str, pg: bool, updates: int, seed: int, freeze: bool = True, ab: bool = False
+    url: str,
+    pg: bool,
+    updates: int,
+    seed: int,
+    freeze: bool = True,
+    ab: bool = False,
+    profile: bool = False,
 ) -> dict[str, Any]:
     await prepare_database(url, pg)
-    bench, elapsed, cpu, prefill = await run_bot(url, updates, seed, freeze, ab)
+    profiler = cProfile.Profile() if profile else None
+    bench, elapsed, cpu, prefill = await run_bot(url, updates, seed, freeze, ab, profiler)
     echo_timings, echo_elapsed = await run_echo(bench.updates)
     steps = []
     order = [step.name for scenario in SCENARIOS for step in scenario.steps]
@@ -313,6 +333,41 @@ async def measure(
         "ratio": (total / echo_elapsed) / (total / elapsed),
         "prefill_s": prefill,
         "steps": steps,
+        "profile": where_time_goes(profiler) if profiler is not None else None,
+    }
+
+
+# Where a profiled function's own time is counted: the first pattern found in its file name
+# (or, for C functions, in their description: sqlite3.Cursor.execute runs the SQL).
+LAYERS = (
+    ("python-telegram-bot", ("/telegram/",)),
+    ("SQLAlchemy + SQLModel", ("/sqlalchemy/", "/sqlmodel/")),
+    ("SQLite (driver and C library)", ("sqlite3", "/aiosqlite/", "sqlite_inline")),
+    ("PostgreSQL driver", ("asyncpg",)),
+    ("bot/ (services, persistence, db)", ("/bot/",)),
+    ("handlers/", ("/handlers/",)),
+    ("benchmark harness", ("/tests/", "/benchmarks/")),
+    ("asyncio", ("/asyncio/",)),
+    ("json", ("/json/", "_json")),
+)
+
+
+def where_time_goes(profiler: cProfile.Profile, top: int = 12) -> dict[str, Any]:
+    """cProfile's own time per function, summed by layer, and the costliest functions."""
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    by_layer: Counter[str] = Counter()
+    functions: list[tuple[float, str]] = []
+    for (filename, line, name), (_cc, _nc, own, _cum, _callers) in stats.items():
+        where = filename if filename != "~" else name
+        layer = next((label for label, marks in LAYERS if any(m in where for m in marks)), "other")
+        by_layer[layer] += own
+        short = where.split("site-packages/")[-1].split(str(ROOT) + "/")[-1]
+        functions.append((own, f"{short}:{line} {name}" if filename != "~" else name))
+    total = sum(by_layer.values()) or 1.0
+    return {
+        "total_s": total,
+        "layers": {k: v / total for k, v in by_layer.most_common()},
+        "functions": [(f, own / total) for own, f in sorted(functions, reverse=True)[:top]],
     }
 
 
@@ -345,6 +400,14 @@ def report(result: dict[str, Any]) -> None:
             f"{s['max_ms']:>8.2f}{s['echo_p50_ms']:>9.2f}{s['echo_p99_ms']:>9.2f}  {ok}"
         )
     print("  sql/conn/cmt: statements, connection checkouts, commits per update (averages)")
+    profile = result.get("profile")
+    if profile:
+        print(f"  --profile: cProfile own time, {profile['total_s']:.1f} s in all, by layer:")
+        for layer, share in profile["layers"].items():
+            print(f"    {100 * share:5.1f} %  {layer}")
+        print("  costliest functions (own time):")
+        for function, share in profile["functions"]:
+            print(f"    {100 * share:5.1f} %  {function}")
     if result["ab"]:
         on = sum(v["with_ms"] for v in result["ab"].values())
         off = sum(v["without_ms"] for v in result["ab"].values())
@@ -418,6 +481,11 @@ def main() -> int:
         action="store_true",
         help="every other update without the per-update connection, to compare",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="run the measured updates under cProfile and print where the time goes",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     results = []
@@ -426,13 +494,29 @@ def main() -> int:
             url = f"sqlite+aiosqlite:///{tmp}/bench.db"
             results.append(
                 asyncio.run(
-                    measure(url, False, args.updates, args.seed, not args.no_freeze, args.ab)
+                    measure(
+                        url,
+                        False,
+                        args.updates,
+                        args.seed,
+                        not args.no_freeze,
+                        args.ab,
+                        args.profile,
+                    )
                 )
             )
         if args.pg:
             results.append(
                 asyncio.run(
-                    measure(args.pg, True, args.updates, args.seed, not args.no_freeze, args.ab)
+                    measure(
+                        args.pg,
+                        True,
+                        args.updates,
+                        args.seed,
+                        not args.no_freeze,
+                        args.ab,
+                        args.profile,
+                    )
                 )
             )
     if args.json:

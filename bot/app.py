@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, Defaults, TypeHandler
+from telegram.ext import ApplicationBuilder, Defaults, TypeHandler
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import i18n
@@ -93,6 +93,7 @@ def build_application(
     heartbeat_every: float | None = None,
 ) -> BotApplication:
     from bot.persistence import DatabasePersistence
+    from bot.ratelimit import TelegramRateLimiter
     from handlers import register_all
 
     i18n.setup(settings.bot_default_language, settings.timezone)
@@ -113,8 +114,8 @@ def build_application(
         .post_shutdown(_shutdown)
     )
     if rate_limit:
-        # Retries on 429 after Telegram's retry_after; overall and per-chat ceilings.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Retries on 429 after Telegram's retry_after; overall and per-group-chat ceilings.
+        builder = builder.rate_limiter(TelegramRateLimiter())
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:

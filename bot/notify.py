@@ -1,7 +1,7 @@
 """Sending to people other than the one who pressed: their language, their blocks.
 
-AIORateLimiter (set in app.py) keeps us under Telegram's overall, per-chat and per-group
-ceilings and retries 429s; here we handle what is permanent: a user who blocked the bot,
+The rate limiter (bot/ratelimit.py, set in app.py) keeps us under Telegram's overall and
+per-group ceilings and retries 429s; here we handle what is permanent: a user who blocked the bot,
 and a linked group chat that Telegram upgraded to a supergroup (a new chat id).
 """
 
