@@ -23,7 +23,7 @@ from bot.profile import Profile, apply_profile, load_profile
 from bot.runtime import KEY, Runtime, runtime
 from bot.services import members as members_service
 from bot.services import state as state_service
-from bot.telegram_link import PollingErrors
+from bot.telegram_link import PollingErrors, telegram_request, tls_context
 
 log = logging.getLogger(__name__)
 # Our conversations key on (chat, user) on purpose: buttons of a draft belong to its user.
@@ -116,14 +116,19 @@ def build_application(
     if rate_limit:
         # Retries on 429 after Telegram's retry_after; overall and per-group-chat ceilings.
         builder = builder.rate_limiter(TelegramRateLimiter())
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # PTB's defaults (a pool of 256; 1 for getUpdates), on one shared TLS context.
+    builder = builder.request(request or telegram_request(connection_pool_size=256))
     polling: HeartbeatRequest | None = None
     if get_updates_request is None and heartbeat is not None:
-        polling = HeartbeatRequest(heartbeat, read_timeout=30.0, connection_pool_size=1)
-        builder = builder.get_updates_request(polling)
+        get_updates_request = polling = HeartbeatRequest(
+            heartbeat,
+            read_timeout=30.0,
+            connection_pool_size=1,
+            httpx_kwargs={"verify": tls_context()},
+        )
+    builder = builder.get_updates_request(
+        get_updates_request or telegram_request(connection_pool_size=1)
+    )
     application: BotApplication = builder.build()
     if polling is not None:
         polling.application = application
