@@ -6,11 +6,12 @@ import html
 import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler, filters
+from telegram.ext import BaseHandler, ConversationHandler, filters
 
 from bot.context import BotApplication, BotContext
 from bot.i18n import gettext as _
@@ -24,12 +25,16 @@ Context = BotContext
 App = BotApplication
 Handler = Callable[[Update, BotContext], Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 END = ConversationHandler.END
 # What the steps of a conversation listen to: typed text that is no command; anything else a
 # person sends (a photo, a sticker...), service messages apart.
 TYPED = filters.TEXT & ~filters.COMMAND
 NOT_TYPED = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+# Any message a person sent (text, photo, sticker...), but not a command or a service message.
+SENT = ~filters.COMMAND & ~filters.StatusUpdate.ALL
 
 
 def esc(text: object) -> str:
@@ -136,6 +141,27 @@ async def pressed(update: Update) -> kb.Callback:
     return kb.parse(update.callback_query.data if update.callback_query else None)
 
 
+async def pressed_args(
+    update: Update, route: kb.Route, default: tuple[Any, ...] = ()
+) -> tuple[Any, ...]:
+    """The typed arguments of the pressed button when it is `route`, else `default` (for a
+    handler registered on more routes, some without arguments); the press is answered."""
+    await answer(update)
+    data = update.callback_query.data if update.callback_query else None
+    return route.parse(data) if route.matches(data) else default
+
+
+async def in_session(
+    context: BotContext,
+    query: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """What one service call returns, run in a session (one transaction) of its own."""
+    async with context.db.session() as session:
+        return await query(session, *args, **kwargs)
+
+
 async def ask_to_confirm(
     update: Update, question: str, route: kb.Route, *ids: object, yes: str, no: str
 ) -> None:
@@ -202,6 +228,24 @@ def refusing(handler: H) -> H:
             return None
 
     return wrapper  # type: ignore[return-value]
+
+
+Handlers = list[BaseHandler[Any, Any, Any]]
+
+
+def persistent_conversation(
+    name: str, entry_points: Handlers, states: dict[object, Handlers], fallbacks: Handlers
+) -> ConversationHandler[Any]:
+    """A conversation of the bot: persistent (a user keeps their step across restarts, stored
+    under `name`, which never changes) and started afresh by an entry point at any step."""
+    return ConversationHandler(
+        entry_points=entry_points,
+        states=states,
+        fallbacks=fallbacks,
+        name=name,
+        persistent=True,
+        allow_reentry=True,
+    )
 
 
 def stale_text() -> str:

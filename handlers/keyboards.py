@@ -11,7 +11,7 @@ Telegram's 64-byte limit when built.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,6 +140,20 @@ def callback_handler(callback: Callable[..., Any], *routes: Route, **kwargs: Any
     from telegram.ext import CallbackQueryHandler
 
     return CallbackQueryHandler(callback, pattern=on(*routes), **kwargs)
+
+
+# What each button does: route -> callback (a feature's table of its buttons).
+Buttons = Mapping[Route, Callable[..., Any]]
+
+
+def callback_handlers(*tables: Buttons) -> list[Any]:
+    """The CallbackQueryHandlers of `tables`: one handler per callback, on every route the
+    tables give it, in the tables' order."""
+    routes_of: dict[Callable[..., Any], list[Route]] = {}
+    for table in tables:
+        for declared, callback in table.items():
+            routes_of.setdefault(callback, []).append(declared)
+    return [callback_handler(callback, *routes) for callback, routes in routes_of.items()]
 
 
 def button(text: str, *parts: object) -> InlineKeyboardButton:

@@ -86,7 +86,6 @@ AUDIT_ACTIONS = {
     "broadcast.stop": N_("broadcast stopped"),
     **meeting_cards.AUDIT_LABELS,
 }
-AUDIT_PAGE = 10
 # /mydata names for tables that have no export sheet (their own name otherwise), by table
 # or by "table.column" (a table whose column other than member_id points at the person).
 # Also a friendlier name than the sheet's where the sheet's would read oddly about oneself.
@@ -250,6 +249,8 @@ async def stats_chart(update: Update, context: Context) -> None:
 
 
 # --- /audit ------------------------------------------------------------------------------
+
+AUDIT_PAGE = 10  # entries on one page of the log
 
 
 def audit_line(entry: AuditEntry, actor: str | None) -> str:

@@ -10,26 +10,16 @@ from datetime import timedelta
 from html import escape
 from typing import Any
 
-from sqlalchemy import select as core_select
 from sqlalchemy.engine import Row
-from sqlalchemy.sql import Select
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_, current_language, format_date, local, ngettext
 from bot.i18n import gettext as _
+from bot.services import core_sheets as core
 from bot.services.contributions import FIELDS, KIND_NAMES, STATUS_NAMES
 from bot.services.digest import DigestPeriod, register_section
-from bot.services.export import (
-    CREATED,
-    NUMBER,
-    TITLE,
-    ExportColumn,
-    SheetSpec,
-    localized_sql,
-    register_sheet,
-    table_of,
-)
+from bot.services.sheet_spec import ExportColumn, Join, join, named_join, sheet, table
 from bot.services.stats import WEEKS, Points, counts_by, in_order, register_series
 from models import (
     Contribution,
@@ -40,15 +30,10 @@ from models import (
     Membership,
     MembershipStatus,
     ProblemArea,
-    Support,
     utcnow,
 )
 
-_contributions = table_of(Contribution)
-_supports = table_of(Support)
-_members = table_of(Member)
-_groups = table_of(Group)
-_areas = table_of(ProblemArea)
+_contributions, _supports = table("contributions"), table("supports")
 
 
 def _kind(value: str) -> str:
@@ -75,70 +60,135 @@ def _location(row: Row[Any]) -> str | None:
     return f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else None
 
 
-def _contributions_query() -> Select[Any]:
-    return (
-        core_select(
-            _contributions,
-            localized_sql(_areas.c.names, _areas.c.slug).label("area_name"),
-            localized_sql(_groups.c.names, _groups.c.name).label("group_name"),
-            _members.c.display_name.label("author_name"),
-        )
-        .outerjoin(_areas, _areas.c.id == _contributions.c.area_id)
-        .outerjoin(_groups, _groups.c.id == _contributions.c.group_id)
-        .outerjoin(_members, _members.c.id == _contributions.c.author_id)
-        .order_by(_contributions.c.id)
-    )
-
-
-def _supports_query() -> Select[Any]:
-    return (
-        core_select(
-            _supports.c.contribution_id,
-            _contributions.c.title,
-            _members.c.display_name.label("member_name"),
-            _supports.c.created_at,
-        )
-        .join(_contributions, _contributions.c.id == _supports.c.contribution_id)
-        .join(_members, _members.c.id == _supports.c.member_id)
-        .order_by(_supports.c.contribution_id, _supports.c.id)
-    )
-
-
 C = ExportColumn
-register_sheet(
-    SheetSpec(
-        N_("Contributions"),
-        _contributions,
-        (
-            NUMBER,
-            C(N_("Kind"), lambda r: _kind(r.kind), 12),
-            TITLE,
-            C(N_("Problem area"), "area_name", 30),
-            C(N_("Group"), "group_name", 28),
-            C(N_("Author"), "author_name", 24),
-            C(N_("Status"), lambda r: _status(r.status), 16),
-            C(N_("Supports"), "support_count", 10),
-            C(N_("Answers"), _answers, 60),
-            C(N_("Reason for rejection"), "rejection_reason", 30),
-            C(N_("Location"), _location, 22),
-            CREATED,
-            C(N_("Updated"), "updated_at", 18),
-        ),
-        _contributions_query,
-    )
+sheet(
+    N_("Contributions"),
+    _contributions,
+    core.NUMBER,
+    C(N_("Kind"), "kind", 12, KIND_NAMES),
+    core.TITLE,
+    core.AREA_NAME,
+    C(N_("Group"), "group_name", 28),
+    core.AUTHOR,
+    C(N_("Status"), "status", 16, STATUS_NAMES),
+    C(N_("Supports"), "support_count", 10),
+    C(N_("Answers"), _answers, 60),
+    C(N_("Reason for rejection"), "rejection_reason", 30),
+    C(N_("Location"), _location, 22),
+    core.CREATED,
+    core.UPDATED,
+    joins=(
+        named_join(core.AREAS, _contributions.c.area_id, "slug", "area_name"),
+        named_join(core.GROUPS, _contributions.c.group_id, "name", "group_name"),
+        core.person(_contributions.c.author_id, "author_name"),
+    ),
 )
-register_sheet(
-    SheetSpec(
-        N_("Supports"),
-        _supports,
-        (
-            C(N_("Contribution no."), "contribution_id", 10),
-            TITLE,
-            C(N_("Supported by"), "member_name", 24),
-            C(N_("When"), "created_at", 18),
-        ),
-        _supports_query,
+sheet(
+    N_("Supports"),
+    _supports,
+    C(N_("Contribution no."), "contribution_id", 10),
+    core.TITLE,
+    C(N_("Supported by"), "member_name", 24),
+    core.WHEN,
+    joins=(
+        join(_contributions, _supports.c.contribution_id, _contributions.c.title, inner=True),
+        core.person(_supports.c.member_id, "member_name", inner=True),
+    ),
+    order_by=(_supports.c.contribution_id, _supports.c.id),
+)
+
+# --- the programme made of them ---------------------------------------------------------
+
+_links, _actions = table("contribution_links"), table("programme_actions")
+_indicators, _notes = table("programme_action_indicators"), table("programme_action_notes")
+
+
+def _titled(contributions: Any, key: Any, label: str) -> Join:
+    return join(contributions, key, contributions.c.title.label(label))
+
+
+def _schedule(row: Row[Any]) -> str:
+    return " – ".join(month for month in (row.start_month, row.end_month) if month)
+
+
+def _action_status(row: Row[Any]) -> str:
+    # The programme document's names; imported only when there are actions to name.
+    from bot.documents.programme_docx import STATUS
+
+    return _(STATUS[row.status]) if row.status in STATUS else row.status
+
+
+sheet(
+    N_("Links between contributions"),
+    _links,
+    core.NUMBER,
+    C(N_("Contribution no."), "first_id", 10),
+    C(N_("Title"), "first_title", 40),
+    C(N_("Linked contribution no."), "second_id", 10),
+    C(N_("Linked contribution"), "second_title", 40),
+    core.CREATED_BY,
+    core.CREATED,
+    joins=(
+        _titled(_contributions.alias("first"), _links.c.first_id, "first_title"),
+        _titled(_contributions.alias("second"), _links.c.second_id, "second_title"),
+        core.person(_links.c.created_by_id, "creator_name"),
+    ),
+)
+sheet(
+    N_("Programme actions"),
+    _actions,
+    core.NUMBER,
+    core.TITLE,
+    core.GROUP,
+    C(N_("Contribution no."), "contribution_id", 10),
+    C(N_("Goal"), "goal", 50),
+    C(N_("Target group"), "target_group", 30),
+    C(N_("Responsible institution"), "responsible", 30),
+    C(N_("Partners"), lambda r: ", ".join(r.partners or ()), 40),
+    C(N_("Schedule"), _schedule, 20),
+    C(N_("Status"), _action_status, 14),
+    C(N_("Progress, %"), "progress", 10),
+    core.CREATED_BY,
+    core.CREATED,
+    core.UPDATED,
+    joins=(core.group(_actions.c.group_id), core.person(_actions.c.created_by_id, "creator_name")),
+)
+
+
+def _of_actions(
+    name: str, rows: Any, *columns: ExportColumn, order_by: Any, joins: tuple[Join, ...] = ()
+) -> None:
+    """A sheet of rows that belong to programme actions: the action first, by number and
+    title; the rows in the actions' order, then `order_by`."""
+    sheet(
+        name,
+        rows,
+        C(N_("Action no."), "action_id", 10),
+        C(N_("Programme action"), "title", 40),
+        *columns,
+        joins=(join(_actions, rows.c.action_id, _actions.c.title), *joins),
+        order_by=(rows.c.action_id, *order_by),
     )
+
+
+_of_actions(
+    N_("Action indicators"),
+    _indicators,
+    C(N_("Indicator"), "name", 30),
+    C(N_("Target"), "target", 10),
+    C(N_("Unit"), "unit", 14),
+    C(N_("Achieved"), "achieved", 10),
+    order_by=(_indicators.c.id,),
+)
+_of_actions(
+    N_("Action timeline"),
+    _notes,
+    C(N_("Date"), "noted_on", 12),
+    C(N_("Note"), "text", 60),
+    core.AUTHOR,
+    core.CREATED,
+    joins=(core.person(_notes.c.author_id, "author_name"),),
+    order_by=(_notes.c.noted_on, _notes.c.id),
 )
 
 

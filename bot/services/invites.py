@@ -12,11 +12,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
+from bot.services import groups as groups_service
 from bot.services import members as members_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotFound
 from bot.services.rows import get_or_gone
-from models import Group, Invite, InviteUse, Member, Membership, MembershipStatus, Role, utcnow
+from models import Group, Invite, InviteUse, Member, Role, utcnow
 
 PAYLOAD_PREFIX = "i-"
 # 16 random bytes = 128 bits, 22 URL-safe characters: with the prefix, far under 64.
@@ -121,28 +122,13 @@ async def redeem(session: AsyncSession, member: Member, code: str) -> Redemption
     role = Role(invite.role)
     await members_service.raise_role(session, member, role)
     if group is not None:
-        await _ensure_membership(session, member, group)
+        await groups_service.ensure_member(session, group, member)
         if role == Role.LEAD:
             group.lead_id = member.id
             session.add(group)
     await record(session, member, "invite.redeem", f"invite:{invite.id}", role=role.value)
     await session.flush()
     return Redemption(invite, role, group, already_used=False)
-
-
-async def _ensure_membership(session: AsyncSession, member: Member, group: Group) -> None:
-    existing = (
-        await session.exec(
-            select(Membership).where(
-                Membership.member_id == member.id, Membership.group_id == group.id
-            )
-        )
-    ).first()
-    if existing is None:
-        session.add(Membership(member_id=member.id, group_id=group.id))  # type: ignore[arg-type]
-    elif existing.status != MembershipStatus.MEMBER:
-        existing.status = MembershipStatus.MEMBER
-        session.add(existing)
 
 
 async def revoke(session: AsyncSession, invite_id: int, actor: Member | None = None) -> Invite:

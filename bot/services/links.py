@@ -22,19 +22,19 @@ from bot.services import contributions as contributions_service
 from bot.services.audit import record
 from bot.services.errors import InvalidInput, NotAllowed, NotFound
 from bot.services.permissions import has_role
-from models import Contribution, ContributionLink, Group, Member, Role
+from models import Contribution, ContributionKind, ContributionLink, Group, Member, Role
 
 SEARCH_LIMIT = 8
 NOT_ALLOWED = N_("Only the authors, their groups' leads and coordinators can link these.")
 SECTION_LIMIT = 10
 
 # How a contribution of each kind reads when it is on the other side of a link.
-RELATION = {
-    "cause": N_("addresses cause #{id}"),
-    "barrier": N_("overcomes barrier #{id}"),
-    "resource": N_("uses resource #{id}"),
-    "experience": N_("builds on experience #{id}"),
-    "idea": N_("idea #{id}"),
+RELATION: dict[str, str] = {
+    ContributionKind.CAUSE: N_("addresses cause #{id}"),
+    ContributionKind.BARRIER: N_("overcomes barrier #{id}"),
+    ContributionKind.RESOURCE: N_("uses resource #{id}"),
+    ContributionKind.EXPERIENCE: N_("builds on experience #{id}"),
+    ContributionKind.IDEA: N_("idea #{id}"),
 }
 
 

@@ -7,6 +7,7 @@ who had joined before the start, its lead, and anyone else who answered or check
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from html import escape
 from typing import Any
@@ -20,59 +21,23 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_, current_language, format_date, format_datetime, local, ngettext
 from bot.i18n import gettext as _
+from bot.services import core_sheets as core
 from bot.services import meetings as meetings_service
 from bot.services.digest import DigestPeriod, register_section
-from bot.services.export import (
-    CREATED,
-    CREATED_BY,
-    EXCLUDED_TABLES,
-    FULL_NAME,
-    INSTITUTION,
-    MEETING_NO,
-    NUMBER,
-    STARTS,
-    ExportColumn,
-    SheetSpec,
-    localized,
-    register_sheet,
-    table_of,
-)
+from bot.services.sheet_spec import EXCLUDED_TABLES, ExportColumn, Join, join, sheet, table
 from bot.services.stats import Points, register_series
-from models import (
-    ActionItem,
-    AnonymousAttendance,
-    Answer,
-    DatePoll,
-    DatePollOption,
-    DatePollVote,
-    Group,
-    Meeting,
-    MeetingInvitation,
-    MeetingStatus,
-    Member,
-    Membership,
-    MembershipStatus,
-    ProblemArea,
-    ReminderSent,
-    Rsvp,
-    utcnow,
-)
+from models import Answer, Group, Meeting, MeetingStatus, Member, MembershipStatus, Rsvp, utcnow
 
-_meetings = table_of(Meeting)
-_answers = table_of(Rsvp)
-_erased = table_of(AnonymousAttendance)  # answers of people who erased their data
-_items = table_of(ActionItem)
-_polls = table_of(DatePoll)
-_options = table_of(DatePollOption)
-_votes = table_of(DatePollVote)
-_members = table_of(Member)
-_groups = table_of(Group)
-_areas = table_of(ProblemArea)
-_memberships = table_of(Membership)
-_invitations = table_of(MeetingInvitation)  # invited beyond the group (services/invitations)
+_meetings, _answers = table("meetings"), table("meeting_answers")
+_erased = table("meeting_anonymous_attendance")  # answers of people who erased their data
+_items, _memberships = table("meeting_action_items"), table("memberships")
+_polls, _options, _votes = map(
+    table, ("meeting_date_polls", "meeting_date_poll_options", "meeting_date_poll_votes")
+)
+_invitations = table("meeting_invitations")  # invited beyond the group (services/invitations)
 
 # Who got which reminder: bookkeeping with Telegram chat ids, nothing a funder reads.
-EXCLUDED_TABLES.add(ReminderSent.__tablename__)
+EXCLUDED_TABLES.add("meeting_reminders_sent")
 EXCLUDED_TABLES.add("meeting_cards_sent")  # the invitation cards sent, to edit them: the same
 
 ANSWER_NAMES: dict[str, str] = {
@@ -107,55 +72,22 @@ def _invited_through(row: Row[Any]) -> str | None:
     return audience_text(spec_of(row.invited_through)) if row.invited_through else None
 
 
-def _label(labels: dict[str, str], value: str | None) -> str | None:
-    return _(labels[value]) if value in labels else value
-
-
 def _status(row: Row[Any]) -> str:
     if row.status == MeetingStatus.CANCELLED:
         return _("cancelled")
     return _("held") if row.ends_at <= utcnow() else _("planned")
 
 
-def _group_name(row: Row[Any]) -> str | None:
-    return localized(row.group_names, row.group_name)
+def _count(rows: Any, *where: ColumnElement[bool]) -> Select[Any]:
+    return core_select(func.count()).select_from(rows).where(*where)
 
 
-def _count(table: Any, *where: ColumnElement[bool]) -> Select[Any]:
-    return core_select(func.count()).select_from(table).where(*where)
+def _checked_in(rows: Any) -> Select[Any]:
+    return _count(rows, rows.c.meeting_id == _meetings.c.id, rows.c.checked_in_at.is_not(None))
 
 
-def _meetings_query() -> Select[Any]:
-    checked_in = _count(
-        _answers,
-        _answers.c.meeting_id == _meetings.c.id,
-        _answers.c.checked_in_at.is_not(None),
-    )
-    erased_in = _count(
-        _erased,
-        _erased.c.meeting_id == _meetings.c.id,
-        _erased.c.checked_in_at.is_not(None),
-    )
-    return (
-        core_select(
-            _meetings,
-            _groups.c.name.label("group_name"),
-            _groups.c.names.label("group_names"),
-            _areas.c.names.label("area_names"),
-            _areas.c.slug.label("area_slug"),
-            _members.c.display_name.label("creator_name"),
-            (checked_in.scalar_subquery() + erased_in.scalar_subquery()).label("checked_in"),
-            erased_in.scalar_subquery().label("erased_checked_in"),
-        )
-        .join(_groups, _groups.c.id == _meetings.c.group_id)
-        .outerjoin(_areas, _areas.c.id == _meetings.c.area_id)
-        .outerjoin(_members, _members.c.id == _meetings.c.created_by_id)
-        .order_by(_meetings.c.starts_at, _meetings.c.id)
-    )
-
-
-def _answers_query() -> Select[Any]:
-    # The place in the queue, as the person was told it (waiting_position in the service).
+def _waiting_place() -> ColumnElement[Any]:
+    """The place in the queue, as the person was told it (waiting_position in the service)."""
     ahead = _answers.alias("ahead")
     place = _count(
         ahead,
@@ -163,207 +95,137 @@ def _answers_query() -> Select[Any]:
         ahead.c.answer == Answer.WAITING,
         ahead.c.position <= _answers.c.position,
     ).scalar_subquery()
-    return (
-        core_select(
-            _answers.c.meeting_id,
-            _meetings.c.topic,
-            _meetings.c.starts_at,
-            _members.c.display_name.label("member_name"),
-            _members.c.institution,
-            _answers.c.answer,
-            case((_answers.c.answer == Answer.WAITING, place), else_=None).label("waiting_place"),
-            _answers.c.answered_at,
-            _answers.c.checked_in_at,
-            _invitations.c.audience.label("invited_through"),
-        )
-        .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
-        .join(_members, _members.c.id == _answers.c.member_id)
-        .outerjoin(
-            _invitations,
-            (_invitations.c.meeting_id == _answers.c.meeting_id)
-            & (_invitations.c.member_id == _answers.c.member_id),
-        )
-        .order_by(_meetings.c.starts_at, _answers.c.meeting_id, _members.c.display_name)
-    )
+    return case((_answers.c.answer == Answer.WAITING, place), else_=None).label("waiting_place")
 
 
-def _erased_query() -> Select[Any]:
-    return (
-        core_select(
-            _erased.c.meeting_id,
-            _meetings.c.topic,
-            _meetings.c.starts_at,
-            _erased.c.answer,
-            _erased.c.checked_in_at,
-        )
-        .join(_meetings, _meetings.c.id == _erased.c.meeting_id)
-        .order_by(_meetings.c.starts_at, _erased.c.meeting_id, _erased.c.id)
-    )
-
-
-def _items_query() -> Select[Any]:
-    return (
-        core_select(
-            _items,
-            _meetings.c.topic,
-            _members.c.display_name.label("owner_name"),
-        )
-        .join(_meetings, _meetings.c.id == _items.c.meeting_id)
-        .outerjoin(_members, _members.c.id == _items.c.owner_id)
-        .order_by(_meetings.c.starts_at, _items.c.id)
-    )
-
-
-def _polls_query() -> Select[Any]:
-    return (
-        core_select(
-            _polls,
-            _groups.c.name.label("group_name"),
-            _groups.c.names.label("group_names"),
-            _members.c.display_name.label("creator_name"),
-        )
-        .join(_groups, _groups.c.id == _polls.c.group_id)
-        .outerjoin(_members, _members.c.id == _polls.c.created_by_id)
-        .order_by(_polls.c.id)
-    )
-
-
-def _options_query() -> Select[Any]:
-    votes = _count(_votes, _votes.c.option_id == _options.c.id).scalar_subquery()
-    return (
-        core_select(_options, _polls.c.topic, votes.label("votes"))
-        .join(_polls, _polls.c.id == _options.c.poll_id)
-        .order_by(_options.c.poll_id, _options.c.starts_at)
-    )
-
-
-def _votes_query() -> Select[Any]:
-    return (
-        core_select(
-            _options.c.poll_id,
-            _options.c.starts_at,
-            _members.c.display_name.label("member_name"),
-        )
-        .select_from(_votes)
-        .join(_options, _options.c.id == _votes.c.option_id)
-        .join(_members, _members.c.id == _votes.c.member_id)
-        .order_by(_options.c.poll_id, _options.c.starts_at, _members.c.display_name)
-    )
+def _meeting(key: ColumnElement[Any]) -> Join:
+    return join(_meetings, key, _meetings.c.topic, _meetings.c.starts_at, inner=True)
 
 
 C = ExportColumn
-register_sheet(
-    SheetSpec(
-        N_("Meetings"),
+TOPIC = C(N_("Topic"), "topic", 40)
+MEETING = C(N_("Meeting"), "topic", 40)
+ANSWER = C(N_("Answer"), "answer", 16, ANSWER_NAMES)
+CHECKED_IN_AT = C(N_("Checked in at"), "checked_in_at", 18)
+POLL_NO = C(N_("Poll no."), "poll_id", 8)
+TIME = C(N_("Time"), "starts_at", 18)
+_erased_in = _checked_in(_erased).scalar_subquery()
+sheet(
+    N_("Meetings"),
+    _meetings,
+    core.NUMBER,
+    core.GROUP,
+    TOPIC,
+    core.AREA,
+    core.STARTS,
+    C(N_("Ends"), "ends_at", 18),
+    core.PLACE,
+    C(N_("Places"), "capacity", 8),
+    core.OPEN,
+    C(N_("Status"), _status, 12),
+    C(N_("Checked in"), "checked_in", 10),
+    C(N_("Of them erased their data"), "erased_checked_in", 10),
+    core.CREATED_BY,
+    C(N_("Summary"), "summary", 60),
+    fields=(
         _meetings,
-        (
-            NUMBER,
-            C(N_("Group"), _group_name, 28),
-            C(N_("Topic"), "topic", 40),
-            C(N_("Problem area"), lambda r: localized(r.area_names, r.area_slug), 30),
-            STARTS,
-            C(N_("Ends"), "ends_at", 18),
-            C(N_("Place"), "place", 30),
-            C(N_("Places"), "capacity", 8),
-            C(N_("Open to residents"), "is_open", 10),
-            C(N_("Status"), _status, 12),
-            C(N_("Checked in"), "checked_in", 10),
-            C(N_("Of them erased their data"), "erased_checked_in", 10),
-            CREATED_BY,
-            C(N_("Summary"), "summary", 60),
-        ),
-        _meetings_query,
-    )
+        (_checked_in(_answers).scalar_subquery() + _erased_in).label("checked_in"),
+        _erased_in.label("erased_checked_in"),
+    ),
+    joins=(
+        core.group(_meetings.c.group_id, inner=True),
+        core.area(_meetings.c.area_id),
+        core.person(_meetings.c.created_by_id, "creator_name"),
+    ),
+    order_by=(_meetings.c.starts_at, _meetings.c.id),
 )
-register_sheet(
-    SheetSpec(
-        N_("Answers and attendance"),
-        _answers,
-        (
-            MEETING_NO,
-            C(N_("Meeting"), "topic", 40),
-            STARTS,
-            FULL_NAME,
-            INSTITUTION,
-            C(N_("Answer"), lambda r: _label(ANSWER_NAMES, r.answer), 16),
-            C(N_("Place on the waiting list"), "waiting_place", 10),
-            C(N_("Answered"), "answered_at", 18),
-            C(N_("Checked in at"), "checked_in_at", 18),
-            C(N_("Invitation sent to"), _invited_through, 30),
+sheet(
+    N_("Answers and attendance"),
+    _answers,
+    core.MEETING_NO,
+    MEETING,
+    core.STARTS,
+    core.FULL_NAME,
+    core.INSTITUTION,
+    ANSWER,
+    C(N_("Place on the waiting list"), "waiting_place", 10),
+    C(N_("Answered"), "answered_at", 18),
+    CHECKED_IN_AT,
+    C(N_("Invitation sent to"), _invited_through, 30),
+    fields=(_answers, _waiting_place()),
+    joins=(
+        _meeting(_answers.c.meeting_id),
+        core.person(_answers.c.member_id, "member_name", core.MEMBERS.c.institution, inner=True),
+        Join(
+            _invitations,
+            (_invitations.c.meeting_id == _answers.c.meeting_id)
+            & (_invitations.c.member_id == _answers.c.member_id),
+            (_invitations.c.audience.label("invited_through"),),
         ),
-        _answers_query,
-    )
+    ),
+    order_by=(_meetings.c.starts_at, _answers.c.meeting_id, core.MEMBERS.c.display_name),
 )
-register_sheet(
-    SheetSpec(
-        N_("Attendance of erased people"),
-        _erased,
-        (
-            MEETING_NO,
-            C(N_("Meeting"), "topic", 40),
-            STARTS,
-            C(N_("Answer"), lambda r: _label(ANSWER_NAMES, r.answer), 16),
-            C(N_("Checked in at"), "checked_in_at", 18),
-        ),
-        _erased_query,
-    )
+sheet(
+    N_("Attendance of erased people"),
+    _erased,
+    core.MEETING_NO,
+    MEETING,
+    core.STARTS,
+    ANSWER,
+    CHECKED_IN_AT,
+    joins=(_meeting(_erased.c.meeting_id),),
+    order_by=(_meetings.c.starts_at, _erased.c.meeting_id, _erased.c.id),
 )
-register_sheet(
-    SheetSpec(
-        N_("Action items"),
-        _items,
-        (
-            MEETING_NO,
-            C(N_("Meeting"), "topic", 40),
-            C(N_("Task"), "text", 50),
-            C(N_("Owner"), "owner_name", 24),
-            C(N_("Due"), "due_on", 12),
-            C(N_("Done on"), "done_at", 18),
-        ),
-        _items_query,
-    )
+sheet(
+    N_("Action items"),
+    _items,
+    core.MEETING_NO,
+    MEETING,
+    C(N_("Task"), "text", 50),
+    C(N_("Owner"), "owner_name", 24),
+    C(N_("Due"), "due_on", 12),
+    C(N_("Done on"), "done_at", 18),
+    joins=(_meeting(_items.c.meeting_id), core.person(_items.c.owner_id, "owner_name")),
+    order_by=(_meetings.c.starts_at, _items.c.id),
 )
-register_sheet(
-    SheetSpec(
-        N_("Date polls"),
-        _polls,
-        (
-            NUMBER,
-            C(N_("Group"), _group_name, 28),
-            C(N_("Topic"), "topic", 40),
-            C(N_("Place"), "place", 30),
-            C(N_("Status"), lambda r: _label(POLL_STATUS_NAMES, r.status), 14),
-            MEETING_NO,
-            CREATED_BY,
-            CREATED,
-        ),
-        _polls_query,
-    )
+sheet(
+    N_("Date polls"),
+    _polls,
+    core.NUMBER,
+    core.GROUP,
+    TOPIC,
+    core.PLACE,
+    C(N_("Status"), "status", 14, POLL_STATUS_NAMES),
+    core.MEETING_NO,
+    core.CREATED_BY,
+    core.CREATED,
+    joins=(
+        core.group(_polls.c.group_id, inner=True),
+        core.person(_polls.c.created_by_id, "creator_name"),
+    ),
 )
-register_sheet(
-    SheetSpec(
-        N_("Date poll options"),
-        _options,
-        (
-            C(N_("Poll no."), "poll_id", 8),
-            C(N_("Topic"), "topic", 40),
-            C(N_("Time"), "starts_at", 18),
-            C(N_("Votes"), "votes", 8),
-        ),
-        _options_query,
-    )
+sheet(
+    N_("Date poll options"),
+    _options,
+    POLL_NO,
+    TOPIC,
+    TIME,
+    C(N_("Votes"), "votes", 8),
+    fields=(_options, _count(_votes, _votes.c.option_id == _options.c.id).label("votes")),
+    joins=(join(_polls, _options.c.poll_id, _polls.c.topic, inner=True),),
+    order_by=(_options.c.poll_id, _options.c.starts_at),
 )
-register_sheet(
-    SheetSpec(
-        N_("Date poll votes"),
-        _votes,
-        (
-            C(N_("Poll no."), "poll_id", 8),
-            C(N_("Time"), "starts_at", 18),
-            FULL_NAME,
-        ),
-        _votes_query,
-    )
+sheet(
+    N_("Date poll votes"),
+    _votes,
+    POLL_NO,
+    TIME,
+    core.FULL_NAME,
+    joins=(
+        join(_options, _votes.c.option_id, _options.c.poll_id, _options.c.starts_at, inner=True),
+        core.person(_votes.c.member_id, "member_name", inner=True),
+    ),
+    order_by=(_options.c.poll_id, _options.c.starts_at, core.MEMBERS.c.display_name),
 )
 
 
@@ -388,18 +250,18 @@ async def attendance_per_group(session: AsyncSession, now: datetime) -> dict[int
     members_before = (
         core_select(_meetings.c.id.label("meeting_id"), _memberships.c.member_id)
         .join(_memberships, _memberships.c.group_id == _meetings.c.group_id)
-        .join(_members, _members.c.id == _memberships.c.member_id)
+        .join(core.MEMBERS, core.MEMBERS.c.id == _memberships.c.member_id)
         .where(
             _held(now),
             _memberships.c.status == MembershipStatus.MEMBER,
             _memberships.c.joined_at <= _meetings.c.starts_at,
-            _members.c.consent_at.is_not(None),
+            core.MEMBERS.c.consent_at.is_not(None),
         )
     )
     leads = (
-        core_select(_meetings.c.id.label("meeting_id"), _groups.c.lead_id.label("member_id"))
-        .join(_groups, _groups.c.id == _meetings.c.group_id)
-        .where(_held(now), _groups.c.lead_id.is_not(None))
+        core_select(_meetings.c.id.label("meeting_id"), core.GROUPS.c.lead_id.label("member_id"))
+        .join(core.GROUPS, core.GROUPS.c.id == _meetings.c.group_id)
+        .where(_held(now), core.GROUPS.c.lead_id.is_not(None))
     )
     answered = (
         core_select(_answers.c.meeting_id, _answers.c.member_id)
@@ -413,30 +275,24 @@ async def attendance_per_group(session: AsyncSession, now: datetime) -> dict[int
         .where(_held(now))
     )
     invited = union(members_before, leads, answered, erased).subquery()  # drops duplicates
-    invited_rows = await session.exec(  # type: ignore[call-overload]
+    attended = Counter[int]()
+    for checked in (_answers, _erased):
+        where = (_held(now), checked.c.checked_in_at.is_not(None))
+        attended.update(await _per_group(session, checked, *where))
+    invitees = await _per_group(session, invited)
+    return {group: (attended[group], count) for group, count in invitees.items()}
+
+
+async def _per_group(session: AsyncSession, rows: Any, *where: Any) -> dict[int, int]:
+    """group id -> how many of `rows` (that have a meeting_id) are about its meetings."""
+    found = await session.exec(  # type: ignore[call-overload]
         core_select(_meetings.c.group_id, func.count())
-        .select_from(invited)
-        .join(_meetings, _meetings.c.id == invited.c.meeting_id)
+        .select_from(rows)
+        .join(_meetings, _meetings.c.id == rows.c.meeting_id)
+        .where(*where)
         .group_by(_meetings.c.group_id)
     )
-    attended_rows = await session.exec(  # type: ignore[call-overload]
-        core_select(_meetings.c.group_id, func.count())
-        .select_from(_answers)
-        .join(_meetings, _meetings.c.id == _answers.c.meeting_id)
-        .where(_held(now), _answers.c.checked_in_at.is_not(None))
-        .group_by(_meetings.c.group_id)
-    )
-    attended = dict(attended_rows.all())
-    erased_rows = await session.exec(  # type: ignore[call-overload]
-        core_select(_meetings.c.group_id, func.count())
-        .select_from(_erased)
-        .join(_meetings, _meetings.c.id == _erased.c.meeting_id)
-        .where(_held(now), _erased.c.checked_in_at.is_not(None))
-        .group_by(_meetings.c.group_id)
-    )
-    for group, count in erased_rows.all():
-        attended[group] = attended.get(group, 0) + count
-    return {group: (attended.get(group, 0), count) for group, count in invited_rows.all()}
+    return dict(found.all())
 
 
 async def _group_names(session: AsyncSession, ids: set[int]) -> list[tuple[int, str]]:

@@ -136,16 +136,11 @@ async def set_reachable(session: AsyncSession, telegram_id: int, reachable: bool
 
 
 async def set_role(
-    session: AsyncSession,
-    member: Member,
-    role: Role,
-    *,
-    actor: Member | None = None,
-    source: str | None = None,
+    session: AsyncSession, member: Member, role: Role, *, actor: Member | None = None, **audit: str
 ) -> Member:
-    """Change the role; any change made in the bot ends the setting's claim on the person."""
+    """Change the role; any change made in the bot ends the setting's claim on the person.
+    `audit`: more for the audit record (source="settings": BOT_COORDINATORS made the change)."""
     if member.role != role:
-        extra = {"source": source} if source else {}
         await record(
             session,
             actor,
@@ -153,7 +148,7 @@ async def set_role(
             f"member:{member.id}",
             old=member.role,
             new=role.value,
-            **extra,
+            **audit,
         )
         member.role = role
         member.coordinator_from_settings = False

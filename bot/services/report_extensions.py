@@ -1,6 +1,6 @@
 """Modules that add export sheets, statistics series and digest sections to the reports.
 
-Each registers itself on import with ``export.register_sheet``,
+Each registers itself on import with ``sheet_spec.sheet``,
 ``stats.register_series`` and ``digest.register_section``; a feature adds one line here.
 Loaded lazily by the registries' readers, so no import cycles. A module may also name
 its tables for /mydata in a ``MYDATA_LABELS`` dict (table or "table.column" -> msgid).

@@ -19,20 +19,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_, format_date, local
 from bot.i18n import gettext as _
-from models import (
-    Contribution,
-    ContributionStatus,
-    Group,
-    Meeting,
-    MeetingStatus,
-    Member,
-    Membership,
-    MembershipStatus,
-    Role,
-    Rsvp,
-    Volunteer,
-    utcnow,
-)
+from models.base import utcnow
+from models.contributions import Contribution, ContributionStatus
+from models.groups import Group, Membership, MembershipStatus
+from models.meetings import Meeting, MeetingStatus, Rsvp
+from models.members import Member, Role
+from models.volunteers import Volunteer
 
 Points = list[tuple[str, int]]
 Compute = Callable[[AsyncSession], Awaitable[Points]]

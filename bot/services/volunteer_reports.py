@@ -12,47 +12,21 @@ from typing import Any
 from sqlalchemy import String, cast, func, literal
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Row
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_, current_language
 from bot.i18n import gettext as _
+from bot.services import core_sheets as core
 from bot.services.broadcasts import FINAL_STATES, audience_words
-from bot.services.export import (
-    CREATED,
-    FULL_NAME,
-    NUMBER,
-    STARTS,
-    TITLE,
-    ExportColumn,
-    SheetSpec,
-    localized,
-    register_sheet,
-    table_of,
-)
+from bot.services.sheet_spec import ExportColumn, Field, Join, join, localized, sheet, table
 from bot.services.stats import Points, counts_by, register_series
-from models import (
-    Broadcast,
-    BroadcastRecipient,
-    BroadcastStatus,
-    Group,
-    Member,
-    Opportunity,
-    OpportunitySignup,
-    ProblemArea,
-    RecipientState,
-    Volunteer,
-)
+from models import BroadcastRecipient, BroadcastStatus, ProblemArea, RecipientState, Volunteer
 
-_volunteers = table_of(Volunteer)
-_opportunities = table_of(Opportunity)
-_signups = table_of(OpportunitySignup)
-_broadcasts = table_of(Broadcast)
-_recipients = table_of(BroadcastRecipient)
-_members = table_of(Member)
-_groups = table_of(Group)
-_areas = table_of(ProblemArea)
+_volunteers, _signups = table("volunteers"), table("opportunity_signups")
+_opportunities = table("opportunities")
+_broadcasts, _recipients = table("broadcasts"), table("broadcast_recipients")
 
 AVAILABILITY_NAMES = {
     "weekday": N_("weekdays"),
@@ -77,23 +51,23 @@ RECIPIENT_STATE_NAMES: dict[str, str] = {
 _PAIR, _ITEM = "\x1f", "\x1e"
 
 
-def _label(labels: dict[str, str], value: str | None) -> str | None:
-    return _(labels[value]) if value in labels else value
-
-
-def _area_name(names: ColumnElement[Any], slug: ColumnElement[Any]) -> ColumnElement[Any]:
+def _area_name() -> ColumnElement[Any]:
     """An area's name in the export's language, in SQL (the query is built in it)."""
-    return func.coalesce(names[current_language()].as_string(), slug)
+    return func.coalesce(core.AREAS.c.names[current_language()].as_string(), core.AREAS.c.slug)
+
+
+def _area_field(label: str) -> Field:
+    return lambda: _area_name().label(label)
 
 
 def _all_area_names() -> ColumnElement[Any]:
     """Every area as 'slug<PAIR>name' items in one string: a volunteer's areas are a JSON
     list of slugs, and this lets each row name them without a query per row. The subquery
     is not correlated, so the database computes it once."""
-    pair = cast(_areas.c.slug, String) + literal(_PAIR) + _area_name(_areas.c.names, _areas.c.slug)
+    pair = cast(core.AREAS.c.slug, String) + literal(_PAIR) + _area_name()
     return (
         core_select(func.aggregate_strings(pair, _ITEM))
-        .select_from(_areas)
+        .select_from(core.AREAS)
         .scalar_subquery()
         .label("all_areas")
     )
@@ -106,15 +80,12 @@ def _interests(row: Row[Any]) -> str:
 
 
 def _availability(row: Row[Any]) -> str:
-    return ", ".join(_label(AVAILABILITY_NAMES, code) or code for code in row.availability or ())
+    labels = AVAILABILITY_NAMES
+    return ", ".join(_(labels[code]) if code in labels else code for code in row.availability or ())
 
 
 def _street(row: Row[Any]) -> str:
     return row.street or _("Other streets")
-
-
-def _volunteers_query() -> Select[Any]:
-    return core_select(_volunteers, _all_area_names()).order_by(_volunteers.c.id)
 
 
 def _taken() -> ColumnElement[Any]:
@@ -124,37 +95,6 @@ def _taken() -> ColumnElement[Any]:
         .where(_signups.c.opportunity_id == _opportunities.c.id)
         .scalar_subquery()
         .label("taken")
-    )
-
-
-def _opportunities_query() -> Select[Any]:
-    return (
-        core_select(
-            _opportunities,
-            _area_name(_areas.c.names, _areas.c.slug).label("area_name"),
-            _members.c.display_name.label("poster_name"),
-            _taken(),
-        )
-        .outerjoin(_areas, _areas.c.id == _opportunities.c.area_id)
-        .outerjoin(_members, _members.c.id == _opportunities.c.posted_by_id)
-        .order_by(_opportunities.c.starts_at, _opportunities.c.id)
-    )
-
-
-def _signups_query() -> Select[Any]:
-    return (
-        core_select(
-            _signups.c.opportunity_id,
-            _opportunities.c.title,
-            _opportunities.c.starts_at,
-            _members.c.display_name.label("member_name"),
-            _volunteers.c.phone,
-            _signups.c.created_at,
-        )
-        .join(_opportunities, _opportunities.c.id == _signups.c.opportunity_id)
-        .join(_members, _members.c.id == _signups.c.member_id)
-        .outerjoin(_volunteers, _volunteers.c.member_id == _signups.c.member_id)
-        .order_by(_opportunities.c.starts_at, _signups.c.opportunity_id, _signups.c.id)
     )
 
 
@@ -171,23 +111,6 @@ def _audience(row: Row[Any]) -> str:
     return audience_words(audience, named, area=row.audience_area)
 
 
-def _broadcasts_query() -> Select[Any]:
-    audience = _broadcasts.c.audience
-    return (
-        core_select(
-            _broadcasts,
-            _members.c.display_name.label("author_name"),
-            _groups.c.name.label("group_name"),
-            _groups.c.names.label("group_names"),
-            _area_name(_areas.c.names, _areas.c.slug).label("audience_area"),
-        )
-        .outerjoin(_members, _members.c.id == _broadcasts.c.author_id)
-        .outerjoin(_groups, _groups.c.id == audience["group_id"].as_integer())
-        .outerjoin(_areas, _areas.c.slug == audience["area"].as_string())
-        .order_by(_broadcasts.c.id)
-    )
-
-
 def _recipient(row: Row[Any]) -> str | None:
     if row.member_name is not None:
         return row.member_name  # type: ignore[no-any-return]
@@ -195,116 +118,109 @@ def _recipient(row: Row[Any]) -> str | None:
     return _("the chat of {group}").format(group=group) if group else None
 
 
-def _recipients_query() -> Select[Any]:
-    return (
-        core_select(
-            _recipients.c.broadcast_id,
-            _recipients.c.state,
-            _recipients.c.error,
-            _recipients.c.finished_at,
-            _members.c.display_name.label("member_name"),
-            _groups.c.name.label("group_name"),
-            _groups.c.names.label("group_names"),
-        )
-        .outerjoin(_members, _members.c.id == _recipients.c.member_id)
-        # A group's linked chat has no member; its chat id names the group (unique).
-        .outerjoin(
-            _groups,
-            (_recipients.c.member_id.is_(None)) & (_groups.c.chat_id == _recipients.c.chat_id),
-        )
-        .order_by(_recipients.c.broadcast_id, _recipients.c.id)
-    )
-
-
 C = ExportColumn
-register_sheet(
-    SheetSpec(
-        N_("Volunteers"),
-        _volunteers,
-        (
-            NUMBER,
-            C(N_("Full name"), "name", 28),
-            C(N_("Phone"), "phone", 16),
-            C(N_("Street"), _street, 24),
-            C(N_("Skills"), "skills", 50),
-            C(N_("Interested in"), _interests, 50),
-            C(N_("Available"), _availability, 28),
-            CREATED,
-            C(N_("Updated"), "updated_at", 18),
-        ),
-        _volunteers_query,
-    )
+PHONE = C(N_("Phone"), "phone", 16)
+sheet(
+    N_("Volunteers"),
+    _volunteers,
+    core.NUMBER,
+    C(N_("Full name"), "name", 28),
+    PHONE,
+    C(N_("Street"), _street, 24),
+    C(N_("Skills"), "skills", 50),
+    C(N_("Interested in"), _interests, 50),
+    C(N_("Available"), _availability, 28),
+    core.CREATED,
+    core.UPDATED,
+    fields=(_volunteers, _all_area_names),
 )
-register_sheet(
-    SheetSpec(
-        N_("Opportunities"),
-        _opportunities,
-        (
-            NUMBER,
-            TITLE,
-            STARTS,
-            C(N_("Place"), "place", 30),
-            C(N_("Places"), "places", 8),
-            C(N_("Signed up"), "taken", 10),
-            C(N_("Problem area"), "area_name", 30),
-            C(N_("Details"), "details", 40),
-            C(N_("Posted by"), "poster_name", 24),
-            CREATED,
-            C(N_("Cancelled"), "cancelled_at", 18),
-        ),
-        _opportunities_query,
-    )
+sheet(
+    N_("Opportunities"),
+    _opportunities,
+    core.NUMBER,
+    core.TITLE,
+    core.STARTS,
+    core.PLACE,
+    C(N_("Places"), "places", 8),
+    C(N_("Signed up"), "taken", 10),
+    core.AREA_NAME,
+    C(N_("Details"), "details", 40),
+    C(N_("Posted by"), "poster_name", 24),
+    core.CREATED,
+    C(N_("Cancelled"), "cancelled_at", 18),
+    fields=(_opportunities, _taken()),
+    joins=(
+        join(core.AREAS, _opportunities.c.area_id, _area_field("area_name")),
+        core.person(_opportunities.c.posted_by_id, "poster_name"),
+    ),
+    order_by=(_opportunities.c.starts_at, _opportunities.c.id),
 )
-register_sheet(
-    SheetSpec(
-        N_("Opportunity sign-ups"),
-        _signups,
-        (
-            C(N_("Opportunity no."), "opportunity_id", 10),
-            TITLE,
-            STARTS,
-            FULL_NAME,
-            C(N_("Phone"), "phone", 16),
-            C(N_("Date of sign-up"), "created_at", 18),
+sheet(
+    N_("Opportunity sign-ups"),
+    _signups,
+    C(N_("Opportunity no."), "opportunity_id", 10),
+    core.TITLE,
+    core.STARTS,
+    core.FULL_NAME,
+    PHONE,
+    C(N_("Date of sign-up"), "created_at", 18),
+    joins=(
+        join(
+            _opportunities,
+            _signups.c.opportunity_id,
+            _opportunities.c.title,
+            _opportunities.c.starts_at,
+            inner=True,
         ),
-        _signups_query,
-    )
+        core.person(_signups.c.member_id, "member_name", inner=True),
+        Join(_volunteers, _volunteers.c.member_id == _signups.c.member_id, (_volunteers.c.phone,)),
+    ),
+    order_by=(_opportunities.c.starts_at, _signups.c.opportunity_id, _signups.c.id),
 )
-register_sheet(
-    SheetSpec(
-        N_("Broadcasts"),
-        _broadcasts,
-        (
-            NUMBER,
-            C(N_("Author"), "author_name", 24),
-            C(N_("Audience"), _audience, 32),
-            C(N_("Text"), "text", 60),
-            C(N_("With a photo"), lambda r: r.photo_file_id is not None, 10),
-            C(N_("Status"), lambda r: _label(BROADCAST_STATUS_NAMES, r.status), 14),
-            C(N_("Recipients"), "total", 10),
-            C(N_("Delivered"), "sent", 10),
-            C(N_("Blocked the bot"), "blocked", 10),
-            C(N_("Failed"), "failed", 10),
-            C(N_("Uncertain"), "uncertain", 10),
-            CREATED,
-            C(N_("Finished"), "finished_at", 18),
+sheet(
+    N_("Broadcasts"),
+    _broadcasts,
+    core.NUMBER,
+    core.AUTHOR,
+    C(N_("Audience"), _audience, 32),
+    C(N_("Text"), "text", 60),
+    C(N_("With a photo"), lambda r: r.photo_file_id is not None, 10),
+    C(N_("Status"), "status", 14, BROADCAST_STATUS_NAMES),
+    C(N_("Recipients"), "total", 10),
+    C(N_("Delivered"), "sent", 10),
+    C(N_("Blocked the bot"), "blocked", 10),
+    C(N_("Failed"), "failed", 10),
+    C(N_("Uncertain"), "uncertain", 10),
+    core.CREATED,
+    C(N_("Finished"), "finished_at", 18),
+    joins=(
+        core.person(_broadcasts.c.author_id, "author_name"),
+        core.group(_broadcasts.c.audience["group_id"].as_integer()),
+        Join(
+            core.AREAS,
+            core.AREAS.c.slug == _broadcasts.c.audience["area"].as_string(),
+            (_area_field("audience_area"),),
         ),
-        _broadcasts_query,
-    )
+    ),
 )
-register_sheet(
-    SheetSpec(
-        N_("Broadcast recipients"),
-        _recipients,
-        (
-            C(N_("Broadcast no."), "broadcast_id", 10),
-            C(N_("Recipient"), _recipient, 28),
-            C(N_("Outcome"), lambda r: _label(RECIPIENT_STATE_NAMES, r.state), 14),
-            C(N_("Reason"), "error", 40),
-            C(N_("When"), "finished_at", 18),
+sheet(
+    N_("Broadcast recipients"),
+    _recipients,
+    C(N_("Broadcast no."), "broadcast_id", 10),
+    C(N_("Recipient"), _recipient, 28),
+    C(N_("Outcome"), "state", 14, RECIPIENT_STATE_NAMES),
+    C(N_("Reason"), "error", 40),
+    C(N_("When"), "finished_at", 18),
+    joins=(
+        core.person(_recipients.c.member_id, "member_name"),
+        # A group's linked chat has no member; its chat id names the group (unique).
+        Join(
+            core.GROUPS,
+            (_recipients.c.member_id.is_(None)) & (core.GROUPS.c.chat_id == _recipients.c.chat_id),
+            core.group_names(),
         ),
-        _recipients_query,
-    )
+    ),
+    order_by=(_recipients.c.broadcast_id, _recipients.c.id),
 )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
+from bot.services import members as members_service
 from bot.services.errors import InvalidInput, NotAllowed
 from bot.services.members import clean_name, clean_text
 from bot.services.rows import get_or_gone
@@ -97,6 +98,12 @@ async def get_for_member(session: AsyncSession, member_id: int) -> Volunteer | N
 
 async def get(session: AsyncSession, volunteer_id: int | None) -> Volunteer:
     return await get_or_gone(session, Volunteer, volunteer_id, N_("This volunteer has withdrawn."))
+
+
+async def with_member(session: AsyncSession, volunteer_id: int | None) -> tuple[Volunteer, Member]:
+    """A volunteer's profile and the member behind it (to write to them)."""
+    volunteer = await get(session, volunteer_id)
+    return volunteer, await members_service.get(session, volunteer.member_id)
 
 
 async def save(

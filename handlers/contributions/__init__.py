@@ -6,15 +6,24 @@ that writes one), browse (the lists), actions (what a card's buttons do).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import N_
 from bot.services.contributions import Filters
 from handlers import keyboards as kb
-from handlers.common import App, UnknownCommand, private_only
+from handlers.common import (
+    NOT_TYPED,
+    SENT,
+    TYPED,
+    App,
+    UnknownCommand,
+    persistent_conversation,
+    private_only,
+)
 from handlers.contributions import actions, browse, draft, review
 from handlers.contributions import routes as r
 from handlers.contributions.browse import browse_button, filter_args, render_list
@@ -55,18 +64,47 @@ MENU = [
 ]
 
 
+# What each button outside the conversations does.
+BUTTONS: kb.Buttons = {
+    r.CHOOSE_KIND: draft.choose_kind,
+    r.BROWSE: browse.browse_page,
+    r.BROWSE_PAGE: browse.browse_page,
+    r.BROWSE_AFTER: browse.browse_from,
+    r.BROWSE_BEFORE: browse.browse_from,
+    r.FILTER: browse.filter_choice,
+    r.FILTER_WITH_PAGE: browse.filter_choice,
+    r.BACK_TO_LIST: browse.back_to_list,
+    r.MINE: browse.mine,
+    r.MINE_PAGE: browse.mine,
+    r.OPEN: actions.open_card,
+    r.SUPPORT: actions.support,
+    r.UNSUPPORT: actions.unsupport,
+    r.MEDIA: actions.show_media,
+    r.STATUS: actions.change_status,
+    r.DELETE: actions.delete,
+    r.DELETE_CONFIRM: actions.delete_confirmed,
+}
+
+
 def register(application: App) -> None:
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
-    anything = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    text = TYPED
+    other, anything = NOT_TYPED, SENT
     unknown = UnknownCommand(application)
     on = kb.callback_handler
 
-    def unknown_command(step: draft.Step) -> MessageHandler[Any, Any]:
-        return MessageHandler(unknown, draft.again(step, draft.unknown_command_hint))
+    def shown_again(
+        step: draft.Step, hint: Callable[[], str] = draft.press_hint, rest: Any = anything
+    ) -> list[MessageHandler[Any, Any]]:
+        """A step's answer to an unknown command, and to the `rest` it cannot take: the step
+        again, with a hint in front."""
+        return [
+            MessageHandler(unknown, draft.again(step, draft.unknown_command_hint)),
+            MessageHandler(rest, draft.again(step, hint)),
+        ]
 
     # Registered first: a lead typing a reason while a draft of their own is open.
-    rejecting = ConversationHandler(
+    rejecting = persistent_conversation(
+        "contribution_reject",
         entry_points=[on(actions.reject_start, r.REJECT)],
         states={
             actions.REASON: [
@@ -76,74 +114,41 @@ def register(application: App) -> None:
             ],
         },
         fallbacks=draft.cancel_handlers(),
-        name="contribution_reject",
-        persistent=True,
-        allow_reentry=True,
     )
     entry_points: list[BaseHandler[Update, Any, Any]] = [
         CommandHandler(kind.value, draft.kind_command(kind.value)) for kind in ContributionKind
     ]
     entry_points += [on(draft.kind_button, r.KIND), on(review.edit_existing, r.EDIT_EXISTING)]
-    press = draft.press_hint
-    drafting = ConversationHandler(
+    reviewing = {
+        r.EDIT_MENU: review.edit_menu,
+        r.EDIT_FIELD: review.edit_field,
+        r.BACK_TO_REVIEW: review.back_to_review,
+        r.SEND: review.send,
+    }
+    drafting = persistent_conversation(
+        "contribution_draft",
         entry_points=entry_points,
         states={
             draft.ASK: [
                 MessageHandler(text, draft.field_typed),
                 on(draft.field_skipped, r.SKIP_FIELD),
-                unknown_command(draft.ask_again),
-                MessageHandler(other, draft.again(draft.ask_again, draft.not_text_hint)),
+                *shown_again(draft.ask_again, draft.not_text_hint, other),
             ],
-            draft.AREA: [
-                on(draft.area_chosen, r.AREA),
-                unknown_command(draft.show_areas),
-                MessageHandler(anything, draft.again(draft.show_areas, press)),
-            ],
-            draft.GROUP: [
-                on(draft.group_chosen, r.GROUP),
-                unknown_command(draft.show_groups),
-                MessageHandler(anything, draft.again(draft.show_groups, press)),
-            ],
+            draft.AREA: [on(draft.chosen, r.AREA), *shown_again(draft.show_areas)],
+            draft.GROUP: [on(draft.chosen, r.GROUP), *shown_again(draft.show_groups)],
             draft.ATTACH: [
                 MessageHandler(filters.PHOTO, draft.photo_sent),
                 MessageHandler(filters.LOCATION, draft.location_sent),
                 MessageHandler(text, draft.attachment_typed),
                 on(draft.attachment_skipped, r.SKIP_ATTACHMENT),
-                unknown_command(draft.ask_attachment),
-                MessageHandler(anything, draft.again(draft.ask_attachment, draft.attachment_hint)),
+                *shown_again(draft.ask_attachment, draft.attachment_hint),
             ],
-            draft.REVIEW: [
-                on(review.edit_menu, r.EDIT_MENU),
-                on(review.edit_field, r.EDIT_FIELD),
-                on(review.back_to_review, r.BACK_TO_REVIEW),
-                on(review.send, r.SEND),
-                unknown_command(draft.show_review),
-                MessageHandler(anything, draft.again(draft.show_review, press)),
-            ],
+            draft.REVIEW: [*kb.callback_handlers(reviewing), *shown_again(draft.show_review)],
         },
         fallbacks=draft.cancel_handlers(),
-        name="contribution_draft",
-        persistent=True,
-        allow_reentry=True,
     )
     application.add_handler(rejecting)
     application.add_handler(drafting)
-    application.add_handlers(
-        [
-            on(draft.choose_kind, r.CHOOSE_KIND),
-            CommandHandler("browse", private_only(browse.browse_command)),
-            CommandHandler("mine", private_only(browse.mine)),
-            on(browse.browse_page, r.BROWSE, r.BROWSE_PAGE),
-            on(browse.browse_from, r.BROWSE_AFTER, r.BROWSE_BEFORE),
-            on(browse.filter_choice, r.FILTER, r.FILTER_WITH_PAGE),
-            on(browse.back_to_list, r.BACK_TO_LIST),
-            on(browse.mine, r.MINE, r.MINE_PAGE),
-            on(actions.open_card, r.OPEN),
-            on(actions.support, r.SUPPORT),
-            on(actions.unsupport, r.UNSUPPORT),
-            on(actions.show_media, r.MEDIA),
-            on(actions.change_status, r.STATUS),
-            on(actions.delete, r.DELETE),
-            on(actions.delete_confirmed, r.DELETE_CONFIRM),
-        ]
-    )
+    application.add_handler(CommandHandler("browse", private_only(browse.browse_command)))
+    application.add_handler(CommandHandler("mine", private_only(browse.mine)))
+    application.add_handlers(kb.callback_handlers(BUTTONS))

@@ -12,7 +12,7 @@ from bot.services import contributions as service
 from bot.services import groups as groups_service
 from bot.services.contributions import Filters
 from handlers import keyboards as kb
-from handlers.common import Context, answer, esc, reply, requires
+from handlers.common import Context, answer, esc, pressed_args, reply, requires
 from handlers.contributions import routes as r
 from handlers.contributions.cards import (
     ICONS,
@@ -193,10 +193,7 @@ async def browse_command(update: Update, context: Context) -> None:
 @requires()
 async def browse_page(update: Update, context: Context) -> None:
     """A page of the list (the menu's "ct:b" is the first, unfiltered one)."""
-    await answer(update)
-    data = update.callback_query.data if update.callback_query else None
-    args = r.BROWSE_PAGE.parse(data) if r.BROWSE_PAGE.matches(data) else ()
-    filters_, page = filters_from(args)
+    filters_, page = filters_from(await pressed_args(update, r.BROWSE_PAGE))
     await show_list(update, context, filters_, page)
 
 
@@ -227,20 +224,11 @@ async def filter_choice(update: Update, context: Context) -> None:
     def choice(label: str, **change: Any) -> InlineKeyboardButton:
         return browse_button(label, with_changes(current, **change))
 
-    if dimension == "a":
-        rows = await picker_rows(
-            context,
-            "area",
-            lambda label, area_id: choice(label, area_id=area_id),
-            everything=choice(_("All areas"), area_id=None),
-        )
-    elif dimension == "g":
-        rows = await picker_rows(
-            context,
-            "group",
-            lambda label, group_id: choice(label, group_id=group_id),
-            everything=choice(_("All groups"), group_id=None),
-        )
+    if dimension in ("a", "g"):  # an area or a group, "all" first
+        what, key = ("area", "area_id") if dimension == "a" else ("group", "group_id")
+        everything = _("All areas") if dimension == "a" else _("All groups")
+        rows = [[choice(everything, **{key: None})]]
+        rows += await picker_rows(context, what, lambda label, id_: choice(label, **{key: id_}))
     elif dimension == "k":
         rows = [[choice(_("All kinds"), kind=None)]] + [
             [choice(f"{ICONS[k]} {kind_name(k)}", kind=k.value)] for k in ContributionKind
@@ -268,7 +256,5 @@ async def back_to_list(update: Update, context: Context) -> None:
 
 @requires()
 async def mine(update: Update, context: Context) -> None:
-    await answer(update)
-    data = update.callback_query.data if update.callback_query else None
-    (page,) = r.MINE_PAGE.parse(data) if r.MINE_PAGE.matches(data) else (0,)
+    (page,) = await pressed_args(update, r.MINE_PAGE, (0,))
     await show_list(update, context, Filters(author_id=context.me.id), page)

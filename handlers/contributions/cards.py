@@ -59,15 +59,10 @@ PickButton = Callable[[str, int], InlineKeyboardButton]
 
 
 async def picker_rows(
-    context: Context,
-    what: str,
-    button: PickButton,
-    *,
-    kind_first: str | None = None,
-    everything: InlineKeyboardButton | None = None,
+    context: Context, what: str, button: PickButton, *, kind_first: str | None = None
 ) -> list[list[InlineKeyboardButton]]:
     """One button a row for each problem area (`what` "area") or active group ("group"),
-    built by `button(label, id)`; `everything` (an "all" choice) comes first."""
+    built by `button(label, id)`."""
     options: list[tuple[str, int]]
     async with context.db.session() as session:
         if what == "area":
@@ -78,9 +73,7 @@ async def picker_rows(
             if kind_first is not None:  # the team that collects this kind comes first
                 groups.sort(key=lambda g: g.contribution_kind != kind_first)
             options = [(group_name(g), g.id) for g in groups[:MAX_GROUPS] if g.id is not None]
-    rows = [[everything]] if everything is not None else []
-    rows += [[button(label, option_id)] for label, option_id in options]
-    return rows
+    return [[button(label, option_id)] for label, option_id in options]
 
 
 # --- the card --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from functools import wraps
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import gettext as _
@@ -73,8 +73,28 @@ def with_draft(
     return handler
 
 
-def _with_hint(hint: str | None, text: str) -> str:
-    return f"{hint}\n\n{text}" if hint else text
+def with_message(
+    step: Callable[[Update, Context, Draft, Message], Awaitable[int]],
+) -> Callable[[Update, Context], Coroutine[Any, Any, int]]:
+    """Something sent in the draft conversation: `step` goes on with the draft and the message;
+    without a draft the conversation ends."""
+
+    @wraps(step)
+    async def handler(update: Update, context: Context) -> int:
+        draft = draft_of(context)
+        message = update.effective_message
+        if draft is None or message is None:
+            return END
+        return await step(update, context, draft, message)
+
+    return handler
+
+
+async def _show(update: Update, text: str, markup: InlineKeyboardMarkup, hint: str | None) -> None:
+    """A step's question and buttons in place of the pressed message; shown again with a
+    `hint` in front, it comes as a new message (under what the user sent)."""
+    shown = f"{hint}\n\n{text}" if hint else text
+    await reply(update, shown, markup, edit=hint is None)
 
 
 # --- hints: the same step again, its buttons included -----------------------------------
@@ -130,35 +150,37 @@ def field_keyboard(spec: FieldSpec) -> InlineKeyboardMarkup:
 
 
 async def ask_field(
-    update: Update,
-    context: Context,
-    draft: Draft,
-    key: str | None = None,
-    *,
-    hint: str | None = None,
+    update: Update, context: Context, draft: Draft, spec: FieldSpec, *, hint: str | None = None
 ) -> int:
-    spec = service.field_spec(draft["kind"], key) if key else service.next_missing_field(draft)
-    if spec is None:
-        return await show_areas(update, context, draft)
+    """The question of one field (the first one's with a word on the kind and /cancel)."""
     draft["asking"] = spec.key
     text = _(spec.prompt)
     if spec.key == service.TITLE and not draft.get("editing") and hint is None:
         intro = _("New {kind}. You can stop at any moment with /cancel.")
         text = intro.format(kind=kind_name(draft["kind"])) + "\n\n" + text
-    await reply(update, _with_hint(hint, text), field_keyboard(spec), edit=hint is None)
+    await _show(update, text, field_keyboard(spec), hint)
     return ASK
+
+
+async def ask_next(update: Update, context: Context, draft: Draft) -> int:
+    """The first question not answered (nor skipped) yet; when there is none, the area."""
+    spec = service.next_missing_field(draft)
+    if spec is None:
+        return await show_areas(update, context, draft)
+    return await ask_field(update, context, draft, spec)
 
 
 async def ask_again(update: Update, context: Context, draft: Draft, *, hint: str) -> int:
     """The question being asked, again (also while a field of the review is edited)."""
-    return await ask_field(update, context, draft, draft.get("asking") or service.TITLE, hint=hint)
+    spec = service.field_spec(draft["kind"], draft.get("asking") or service.TITLE)
+    return await ask_field(update, context, draft, spec, hint=hint)
 
 
 async def start_kind(update: Update, context: Context, kind: str) -> int:
     assert context.user_data is not None
     draft = service.new_draft(kind)
     context.user_data[DRAFT] = draft
-    return await ask_field(update, context, draft)
+    return await ask_next(update, context, draft)
 
 
 def kind_command(kind: str) -> Any:
@@ -194,9 +216,7 @@ async def choose_kind(update: Update, context: Context) -> None:
 async def after_answer(update: Update, context: Context, draft: Draft) -> int:
     if draft.pop("editing", None):
         return await show_review(update, context, draft)
-    if service.next_missing_field(draft) is not None:
-        return await ask_field(update, context, draft)
-    return await show_areas(update, context, draft)
+    return await ask_next(update, context, draft)
 
 
 async def _skip_field(update: Update, context: Context, draft: Draft) -> int:
@@ -208,11 +228,8 @@ async def _skip_field(update: Update, context: Context, draft: Draft) -> int:
     return await after_answer(update, context, draft)
 
 
-async def field_typed(update: Update, context: Context) -> int:
-    draft = draft_of(context)
-    message = update.effective_message
-    if draft is None or message is None:
-        return END
+@with_message
+async def field_typed(update: Update, context: Context, draft: Draft, message: Message) -> int:
     key = draft.get("asking") or service.TITLE
     spec = service.field_spec(draft["kind"], key)
     if spec.optional and is_skip_word(message.text):
@@ -241,42 +258,24 @@ async def field_skipped(update: Update, context: Context, draft: Draft) -> int:
 # --- area, group, photo or place -------------------------------------------------------
 
 
+def _with_cancel(rows: list[list[InlineKeyboardButton]]) -> InlineKeyboardMarkup:
+    return kb.markup([*rows, cancel_row()])
+
+
 async def show_areas(
     update: Update, context: Context, draft: Draft, *, hint: str | None = None
 ) -> int:
     rows = await picker_rows(context, "area", r.AREA.button)
-    rows.append(cancel_row())
-    question = _("Which problem area does it concern?")
-    await reply(update, _with_hint(hint, question), kb.markup(rows), edit=hint is None)
+    await _show(update, _("Which problem area does it concern?"), _with_cancel(rows), hint)
     return AREA
-
-
-@with_draft
-async def area_chosen(update: Update, context: Context, draft: Draft) -> int:
-    (draft["area_id"],) = r.AREA.parse(update.callback_query.data if update.callback_query else "")
-    if draft.pop("editing", None):
-        return await show_review(update, context, draft)
-    return await show_groups(update, context, draft)
 
 
 async def show_groups(
     update: Update, context: Context, draft: Draft, *, hint: str | None = None
 ) -> int:
     rows = await picker_rows(context, "group", r.GROUP.button, kind_first=draft["kind"])
-    rows.append(cancel_row())
-    question = _("Which group should take it up?")
-    await reply(update, _with_hint(hint, question), kb.markup(rows), edit=hint is None)
+    await _show(update, _("Which group should take it up?"), _with_cancel(rows), hint)
     return GROUP
-
-
-@with_draft
-async def group_chosen(update: Update, context: Context, draft: Draft) -> int:
-    (draft["group_id"],) = r.GROUP.parse(
-        update.callback_query.data if update.callback_query else ""
-    )
-    if draft.pop("editing", None):
-        return await show_review(update, context, draft)
-    return await ask_attachment(update, context, draft)
 
 
 async def ask_attachment(
@@ -287,46 +286,57 @@ async def ask_attachment(
     question = _(
         "You can add a photo or a location (📎 → Location). Send one, or press “{skip}”."
     ).format(skip=skip)
-    await reply(update, _with_hint(hint, question), kb.markup(rows), edit=hint is None)
+    await _show(update, question, kb.markup(rows), hint)
     return ATTACH
 
 
-async def photo_sent(update: Update, context: Context) -> int:
-    draft = draft_of(context)
-    message = update.effective_message
-    if draft is None or message is None or not message.photo:
+# A press at the area or the group step: where the draft keeps the choice, the step after it.
+_CHOICES: dict[kb.Route, tuple[str, Step]] = {
+    r.AREA: ("area_id", show_groups),
+    r.GROUP: ("group_id", ask_attachment),
+}
+
+
+@with_draft
+async def chosen(update: Update, context: Context, draft: Draft) -> int:
+    """An area or a group is chosen: kept in the draft, then the next step (or the review, when
+    it was changed from there)."""
+    data = update.callback_query.data if update.callback_query else None
+    route = next(route for route in _CHOICES if route.matches(data))
+    key, following = _CHOICES[route]
+    (draft[key],) = route.parse(data)
+    if draft.pop("editing", None):
+        return await show_review(update, context, draft)
+    return await following(update, context, draft)
+
+
+@with_message
+async def photo_sent(update: Update, context: Context, draft: Draft, message: Message) -> int:
+    if not message.photo:
         return END
     draft["photo"] = message.photo[-1].file_id
-    draft.pop("editing", None)
-    return await show_review(update, context, draft)
+    return await review_again(update, context, draft)
 
 
-async def location_sent(update: Update, context: Context) -> int:
-    draft = draft_of(context)
-    message = update.effective_message
-    if draft is None or message is None or message.location is None:
+@with_message
+async def location_sent(update: Update, context: Context, draft: Draft, message: Message) -> int:
+    if message.location is None:
         return END
     draft["latitude"] = message.location.latitude
     draft["longitude"] = message.location.longitude
-    draft.pop("editing", None)
-    return await show_review(update, context, draft)
+    return await review_again(update, context, draft)
 
 
 @with_draft
 async def attachment_skipped(update: Update, context: Context, draft: Draft) -> int:
-    draft.pop("editing", None)
-    return await show_review(update, context, draft)
+    return await review_again(update, context, draft)
 
 
-async def attachment_typed(update: Update, context: Context) -> int:
+@with_message
+async def attachment_typed(update: Update, context: Context, draft: Draft, message: Message) -> int:
     """Text at the photo step: a skip word skips, anything else gets the hint."""
-    draft = draft_of(context)
-    message = update.effective_message
-    if draft is None or message is None:
-        return END
     if is_skip_word(message.text):
-        draft.pop("editing", None)
-        return await show_review(update, context, draft)
+        return await review_again(update, context, draft)
     return await ask_attachment(update, context, draft, hint=attachment_hint())
 
 
@@ -370,8 +380,14 @@ async def show_review(
     update: Update, context: Context, draft: Draft, *, hint: str | None = None
 ) -> int:
     text = await review_text(context, draft)
-    await reply(update, _with_hint(hint, text), review_keyboard(), edit=hint is None)
+    await _show(update, text, review_keyboard(), hint)
     return REVIEW
+
+
+async def review_again(update: Update, context: Context, draft: Draft) -> int:
+    """Back to the review, the field being edited (if any) done."""
+    draft.pop("editing", None)
+    return await show_review(update, context, draft)
 
 
 async def cancel(update: Update, context: Context) -> int:

@@ -28,6 +28,7 @@ from handlers.contributions.draft import (
     ask_attachment,
     ask_field,
     draft_of,
+    review_again,
     show_areas,
     show_groups,
     show_review,
@@ -64,11 +65,10 @@ async def edit_field(update: Update, context: Context, draft: Draft) -> int:
             draft.pop(name, None)
         return await ask_attachment(update, context, draft)
     try:
-        service.field_spec(draft["kind"], key)
+        spec = service.field_spec(draft["kind"], key)
     except InvalidInput:
-        draft.pop("editing", None)
-        return await show_review(update, context, draft)
-    return await ask_field(update, context, draft, key)
+        return await review_again(update, context, draft)
+    return await ask_field(update, context, draft, spec)
 
 
 @with_draft

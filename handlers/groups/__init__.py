@@ -8,17 +8,14 @@ One module per flow: `pages` (lists and a group's page), `membership`, `editing`
 
 from __future__ import annotations
 
-from telegram.ext import (
-    ChatMemberHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from collections.abc import Callable
+from typing import Any
+
+from telegram.ext import ChatMemberHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from bot.i18n import N_
 from handlers import keyboards as kb
-from handlers.common import App, private_only
+from handlers.common import NOT_TYPED, TYPED, App, Handlers, persistent_conversation, private_only
 from handlers.groups import chats, creation, editing, membership, pages, roles, search
 from handlers.groups import routes as r
 from handlers.groups.pages import (
@@ -59,12 +56,55 @@ MENU = [
 ]
 
 
+# What each button outside the conversations does.
+BUTTONS: kb.Buttons = {
+    r.LIST: pages.list_groups,
+    r.ALL: pages.list_groups,
+    r.ALL_PAGE: pages.list_groups,
+    r.MINE: pages.list_groups,
+    r.MINE_PAGE: pages.list_groups,
+    r.PAGE: pages.group_page,
+    r.JOIN: membership.join,
+    r.LEAVE: membership.leave,
+    r.REQUESTS: membership.requests,
+    r.APPROVE: membership.decide,
+    r.DECLINE: membership.decide,
+    r.MEMBERS: membership.members,
+    r.MEMBERS_FOUND: membership.members,
+    r.REMOVE: membership.remove,
+    r.REMOVE_CONFIRM: membership.remove_confirm,
+    r.EDIT: editing.edit_menu,
+    r.EDIT_AREA: editing.area_picker,
+    r.EDIT_OPEN: editing.edit_choice,
+    r.EDIT_AREA_SET: editing.edit_choice,
+    r.EDIT_PARENT: editing.parent_picker,
+    r.EDIT_PARENT_SET: editing.parent_set,
+    r.LEAD_PICK: editing.lead_picker,
+    r.LEAD_CHOSEN: editing.lead_chosen,
+    r.LEAD_CONFIRM: editing.lead_confirm,
+    r.ARCHIVE: editing.archive,
+    r.ARCHIVE_CONFIRM: editing.archive_confirm,
+    r.PEOPLE: roles.people,
+    r.PEOPLE_FOUND: roles.people,
+    r.PERSON: roles.person,
+    r.GRANT: roles.role_question,
+    r.REVOKE: roles.role_question,
+    r.GRANT_CONFIRM: roles.role_change,
+    r.REVOKE_CONFIRM: roles.role_change,
+    r.LINK: chats.link_chosen,
+}
+
+
+def _typed(callback: Callable[..., Any]) -> Handlers:
+    """A step that takes typed text; anything else is asked for as text again."""
+    return [MessageHandler(TYPED, callback), MessageHandler(NOT_TYPED, creation.not_text)]
+
+
 def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
     """Creating a small group, typing a new name or purpose, typing letters to search."""
-    text = filters.TEXT & ~filters.COMMAND
-    other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     on = kb.callback_handler
-    return ConversationHandler(
+    return persistent_conversation(
+        "groups",
         entry_points=[
             on(creation.create_start, r.NEW),
             on(editing.edit_text_start, r.RENAME, r.PURPOSE),
@@ -72,10 +112,7 @@ def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
             on(search.search_members_start, r.MEMBERS_SEARCH),
         ],
         states={
-            r.NAME: [
-                MessageHandler(text, creation.create_name),
-                MessageHandler(other, creation.not_text),
-            ],
+            r.NAME: _typed(creation.create_name),
             r.AREA: [on(creation.create_area, r.CREATE_AREA)],
             r.PARENT: [on(creation.create_parent, r.CREATE_PARENT)],
             r.OPEN: [on(creation.create_open, r.CREATE_OPEN)],
@@ -84,23 +121,14 @@ def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
                 on(creation.create_lead_page, r.CREATE_LEAD_PAGE),
             ],
             r.CONFIRM: [on(creation.create_confirm, r.CREATE_CONFIRM)],
-            r.EDIT_TEXT: [
-                MessageHandler(text, editing.edit_text_received),
-                MessageHandler(other, creation.not_text),
-            ],
-            r.SEARCH: [
-                MessageHandler(text, search.search_received),
-                MessageHandler(other, creation.not_text),
-            ],
+            r.EDIT_TEXT: _typed(editing.edit_text_received),
+            r.SEARCH: _typed(search.search_received),
         },
         fallbacks=[
             CommandHandler("cancel", creation.create_cancel),
             on(creation.create_cancel, r.CANCEL),
-            MessageHandler(text | other, creation.press_a_button),
+            MessageHandler(TYPED | NOT_TYPED, creation.press_a_button),
         ],
-        name="groups",
-        persistent=True,
-        allow_reentry=True,
     )
 
 
@@ -112,31 +140,4 @@ def register(application: App) -> None:
     application.add_handler(
         ChatMemberHandler(chats.bot_left_chat, ChatMemberHandler.MY_CHAT_MEMBER)
     )
-    on = kb.callback_handler
-    for handler in (
-        on(pages.list_groups, r.LIST, r.ALL, r.ALL_PAGE, r.MINE, r.MINE_PAGE),
-        on(pages.group_page, r.PAGE),
-        on(membership.join, r.JOIN),
-        on(membership.leave, r.LEAVE),
-        on(membership.requests, r.REQUESTS),
-        on(membership.decide, r.APPROVE, r.DECLINE),
-        on(membership.members, r.MEMBERS, r.MEMBERS_FOUND),
-        on(membership.remove, r.REMOVE),
-        on(membership.remove_confirm, r.REMOVE_CONFIRM),
-        on(editing.edit_menu, r.EDIT),
-        on(editing.area_picker, r.EDIT_AREA),
-        on(editing.edit_choice, r.EDIT_OPEN, r.EDIT_AREA_SET),
-        on(editing.parent_picker, r.EDIT_PARENT),
-        on(editing.parent_set, r.EDIT_PARENT_SET),
-        on(editing.lead_picker, r.LEAD_PICK),
-        on(editing.lead_chosen, r.LEAD_CHOSEN),
-        on(editing.lead_confirm, r.LEAD_CONFIRM),
-        on(editing.archive, r.ARCHIVE),
-        on(editing.archive_confirm, r.ARCHIVE_CONFIRM),
-        on(roles.people, r.PEOPLE, r.PEOPLE_FOUND),
-        on(roles.person, r.PERSON),
-        on(roles.role_question, r.GRANT, r.REVOKE),
-        on(roles.role_change, r.GRANT_CONFIRM, r.REVOKE_CONFIRM),
-        on(chats.link_chosen, r.LINK),
-    ):
-        application.add_handler(handler)
+    application.add_handlers(kb.callback_handlers(BUTTONS))

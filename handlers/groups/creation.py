@@ -27,18 +27,19 @@ def _cancel_row() -> list[InlineKeyboardButton]:
     return [r.CANCEL.button(_("Cancel"))]
 
 
+async def _ask(update: Update, question: str, *rows: list[InlineKeyboardButton]) -> None:
+    """A step of creating a group: the question in place of the pressed message, its rows of
+    buttons, and Cancel."""
+    await reply(update, question, kb.markup([*rows, _cancel_row()]))
+
+
 @requires(Role.COORDINATOR)
 async def create_start(update: Update, context: Context) -> int:
     await answer(update)
     assert context.user_data is not None
     context.user_data[r.DRAFT] = {}
-    await reply(
-        update,
-        _("New small group. What is its name? Name the concrete problem it works on.")
-        + "\n"
-        + _("Or /cancel."),
-        kb.markup([_cancel_row()]),
-    )
+    question = _("New small group. What is its name? Name the concrete problem it works on.")
+    await _ask(update, question + "\n" + _("Or /cancel."))
     return r.NAME
 
 
@@ -84,7 +85,7 @@ async def create_area(update: Update, context: Context) -> int:
     await answer(update)
     rows = [[r.CREATE_PARENT.button(t.display_name(context.language), t.id)] for t in parents]
     rows.append([r.CREATE_PARENT.button(_("No parent team"), 0)])
-    await reply(update, _("Does it belong to one of the teams?"), kb.markup([*rows, _cancel_row()]))
+    await _ask(update, _("Does it belong to one of the teams?"), *rows)
     return r.PARENT
 
 
@@ -93,16 +94,11 @@ async def create_parent(update: Update, context: Context) -> int:
     (parent_id,) = r.args(update, r.CREATE_PARENT)
     _draft(context)["parent"] = parent_id or None
     await answer(update)
-    await reply(
+    await _ask(
         update,
         _("May residents join it freely, or does the lead approve each request?"),
-        kb.markup(
-            [
-                [r.CREATE_OPEN.button(_("Open to everyone"), "1")],
-                [r.CREATE_OPEN.button(_("Lead approves joining"), "0")],
-                _cancel_row(),
-            ]
-        ),
+        [r.CREATE_OPEN.button(_("Open to everyone"), "1")],
+        [r.CREATE_OPEN.button(_("Lead approves joining"), "0")],
     )
     return r.OPEN
 
@@ -111,14 +107,12 @@ async def _lead_step(update: Update, context: Context, page: int) -> int:
     async with context.db.session() as session:
         people, pages = await groups_service.lead_candidates(session, page)
     page = max(0, min(page, pages - 1))
-    rows = person_rows(people, r.CREATE_LEAD)
-    rows.append(r.pager(r.CREATE_LEAD_PAGE, page, pages))
-    rows.append([r.CREATE_LEAD.button(_("No lead for now"), 0)])
-    await reply(
-        update,
-        _("Who leads it? Choose one of the team's leaders."),
-        kb.markup([*rows, _cancel_row()]),
-    )
+    rows = [
+        *person_rows(people, r.CREATE_LEAD),
+        r.pager(r.CREATE_LEAD_PAGE, page, pages),
+        [r.CREATE_LEAD.button(_("No lead for now"), 0)],
+    ]
+    await _ask(update, _("Who leads it? Choose one of the team's leaders."), *rows)
     return r.LEAD
 
 
@@ -166,11 +160,8 @@ async def create_lead(update: Update, context: Context) -> int:
         parent.display_name(context.language) if parent else None,
         lead.display_name if lead else None,
     )
-    await reply(
-        update,
-        text + "\n\n" + _("Create this group?"),
-        kb.markup([[r.CREATE_CONFIRM.button(_("Create"), "y")], _cancel_row()]),
-    )
+    create = [r.CREATE_CONFIRM.button(_("Create"), "y")]
+    await _ask(update, text + "\n\n" + _("Create this group?"), create)
     return r.CONFIRM
 
 

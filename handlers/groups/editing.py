@@ -12,7 +12,7 @@ from bot.services.errors import DomainError
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
 from handlers.commands import refresh_member_commands
-from handlers.common import END, Context, answer, domain_message, esc, reply, requires
+from handlers.common import END, Context, answer, domain_message, esc, in_session, reply, requires
 from handlers.groups import routes as r
 from handlers.groups.pages import (
     area_name,
@@ -232,8 +232,7 @@ async def tell_new_lead(context: Context, group: Group, lead: Member) -> None:
 @requires(Role.COORDINATOR)
 async def archive(update: Update, context: Context) -> None:
     (group_id,) = r.args(update, r.ARCHIVE)
-    async with context.db.session() as session:
-        group = await groups_service.get_active(session, group_id)
+    group = await in_session(context, groups_service.get_active, group_id)
     await answer(update)
     await reply(
         update,
@@ -253,8 +252,7 @@ async def archive_confirm(update: Update, context: Context) -> None:
     if choice != "y":
         await back_to_page(update, context, group_id)
         return
-    async with context.db.session() as session:
-        group = await groups_service.archive_group(session, context.me, group_id)
+    group = await in_session(context, groups_service.archive_group, context.me, group_id)
     await answer(update)
     await reply(
         update,

@@ -10,7 +10,7 @@ from bot.services import groups as groups_service
 from bot.services import members as members_service
 from handlers import keyboards as kb
 from handlers.commands import refresh_member_commands
-from handlers.common import Context, answer, esc, refuse, reply, requires, stale_text
+from handlers.common import Context, answer, esc, in_session, refuse, reply, requires, stale_text
 from handlers.groups import routes as r
 from handlers.groups.pages import tell
 from handlers.start import role_name
@@ -68,8 +68,7 @@ def _person_card(person: Member) -> tuple[str, InlineKeyboardMarkup]:
 @requires(Role.COORDINATOR)
 async def person(update: Update, context: Context) -> None:
     (person_id,) = r.args(update, r.PERSON)
-    async with context.db.session() as session:
-        found = await members_service.get(session, person_id)
+    found = await in_session(context, members_service.get, person_id)
     await answer(update)
     await reply(update, *_person_card(found))
 
@@ -81,8 +80,7 @@ async def role_question(update: Update, context: Context) -> None:
         await refuse(update, stale_text())
         return
     grant = pressed == r.GRANT
-    async with context.db.session() as session:
-        found = await members_service.get(session, person_id)
+    found = await in_session(context, members_service.get, person_id)
     await answer(update)
     question = (
         _("Make {name} a {role}?") if grant else _("Take the role of {role} from {name}?")

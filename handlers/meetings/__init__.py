@@ -13,10 +13,11 @@ answer, check in, and the lead follows up. One module per flow:
 
 from __future__ import annotations
 
-from telegram.ext import CommandHandler, ConversationHandler
+from telegram.ext import CommandHandler
 
 from bot.i18n import N_
-from handlers.common import App, private_only
+from handlers import keyboards as kb
+from handlers.common import App, persistent_conversation, private_only
 from handlers.meetings import (
     attendance,
     changes,
@@ -46,11 +47,12 @@ MENU = [
 
 def register(application: App) -> None:
     application.add_handler(draft.conversation())
-    application.add_handlers(inviting.handlers())  # invite more people, any audience
+    application.add_handlers(kb.callback_handlers(inviting.BUTTONS))  # invite more, any audience
     # Moving a meeting, changing a detail and the follow-up are one persistent conversation
     # (its name and states are stored for users in the middle of it).
     application.add_handler(
-        ConversationHandler(
+        persistent_conversation(
+            "meeting_followup",
             entry_points=[
                 *changes.entry_points(),
                 *follow_up.entry_points(),
@@ -58,12 +60,9 @@ def register(application: App) -> None:
             ],
             states={**changes.states(), **follow_up.states(), **editing.states()},
             fallbacks=stop_handlers(),
-            name="meeting_followup",
-            persistent=True,
-            allow_reentry=True,
         )
     )
     application.add_handler(CommandHandler("meetings", private_only(listing.list_meetings)))
-    for module in (listing, invitations, attendance, changes, editing, follow_up, polls):
-        application.add_handlers(module.handlers())
+    flows = (listing, invitations, attendance, changes, editing, follow_up, polls)
+    application.add_handlers(kb.callback_handlers(*(flow.BUTTONS for flow in flows)))
     refresh.start(application)

@@ -3,10 +3,7 @@ or absent) and the attendance list as an XLSX file."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler
 
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
@@ -98,10 +95,10 @@ async def attendance_file(update: Update, context: Context) -> None:
     )
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(check_in_pressed, r.CHECK_IN),
-        kb.callback_handler(roster, r.ATTENDANCE),
-        kb.callback_handler(mark, r.MARK),
-        kb.callback_handler(attendance_file, r.ATTENDANCE_FILE),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.CHECK_IN: check_in_pressed,
+    r.ATTENDANCE: roster,
+    r.MARK: mark,
+    r.ATTENDANCE_FILE: attendance_file,
+}

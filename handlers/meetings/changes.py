@@ -9,20 +9,23 @@ from telegram import Update
 from telegram.ext import BaseHandler
 
 from bot.dateparse import parse_when
+from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.services import meetings as service
 from bot.services import members as members_service
 from bot.services.errors import DomainError, InvalidInput
 from handlers import keyboards as kb
-from handlers.common import END, Context, answer, ask_to_confirm, domain_message, reply, requires
+from handlers.common import END, Context, answer, domain_message, in_session, reply, requires
 from handlers.meetings import cards
 from handlers.meetings import routes as r
 from handlers.meetings.listing import show_meeting
 from handlers.meetings.shared import (
     MOVE,
     MOVE_TIME,
+    Question,
     args_of,
     ask,
+    asking_first,
     examples,
     id_of,
     managed_meeting,
@@ -35,6 +38,11 @@ from handlers.meetings.shared import (
 from models import Answer, Role
 
 TOLD = (Answer.YES, Answer.MAYBE, Answer.WAITING)  # who hears of a move or a cancellation
+CANCELLING = Question(
+    N_("Cancel this meeting? Everyone who answered will be told."),
+    N_("Yes, cancel it"),
+    N_("No, keep it"),
+)
 
 
 @requires(Role.RESIDENT)
@@ -89,23 +97,18 @@ async def move_typed(update: Update, context: Context) -> int:
     return END
 
 
-@requires(Role.RESIDENT)
-async def cancel_asked(update: Update, context: Context) -> None:
-    meeting_id = id_of(update, r.CANCEL)
-    async with context.db.session() as session:
-        await managed_meeting(session, context.me, meeting_id)
-    question = _("Cancel this meeting? Everyone who answered will be told.")
-    await ask_to_confirm(
-        update, question, r.CANCEL_CONFIRM, meeting_id, yes=_("Yes, cancel it"), no=_("No, keep it")
-    )
+async def _managed(context: Context, meeting_id: int, *, scheduled: bool = True) -> None:
+    await in_session(context, managed_meeting, context.me, meeting_id, scheduled=scheduled)
+
+
+cancel_asked = asking_first(r.CANCEL, r.CANCEL_CONFIRM, _managed, CANCELLING)
 
 
 @requires(Role.RESIDENT)
 async def cancel_confirmed(update: Update, context: Context) -> None:
     meeting_id, choice = args_of(update, r.CANCEL_CONFIRM)
     if choice != "y":
-        async with context.db.session() as session:
-            await managed_meeting(session, context.me, meeting_id, scheduled=False)
+        await _managed(context, meeting_id, scheduled=False)
         await answer(update)
         await show_meeting(update, context, meeting_id)
         return
@@ -136,8 +139,8 @@ def states() -> dict[object, list[BaseHandler[Any, Any, Any]]]:
     return {MOVE_TIME: typed(move_typed)}
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(cancel_asked, r.CANCEL),
-        kb.callback_handler(cancel_confirmed, r.CANCEL_CONFIRM),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.CANCEL: cancel_asked,
+    r.CANCEL_CONFIRM: cancel_confirmed,
+}

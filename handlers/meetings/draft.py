@@ -27,6 +27,7 @@ from handlers.common import (
     answer,
     clip_label,
     domain_message,
+    persistent_conversation,
     private_only,
     refuse,
     reply,
@@ -281,7 +282,8 @@ def conversation() -> ConversationHandler[Any]:
     # The states' numbers are persisted: AREA and OPENNESS are steps of earlier versions (a
     # draft may be waiting in them); PLACE, CAPACITY, AGENDA and DURATION are now reached
     # from the review and return to it.
-    return ConversationHandler(
+    return persistent_conversation(
+        "meeting",
         entry_points=[CommandHandler("meeting", private_only(new_meeting)), on(new_meeting, r.NEW)],
         states={
             GROUP: pressed(on(group_chosen, r.DRAFT_GROUP)),
@@ -306,7 +308,4 @@ def conversation() -> ConversationHandler[Any]:
             ),
         },
         fallbacks=[*stop_handlers(), CommandHandler("meeting", private_only(new_meeting))],
-        name="meeting",
-        persistent=True,
-        allow_reentry=True,
     )

@@ -205,8 +205,8 @@ def states() -> dict[object, list[BaseHandler[Any, Any, Any]]]:
     return {EDIT_VALUE: [kb.callback_handler(value_cleared, r.EDIT_CLEAR), *typed(value_typed)]}
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(edit_menu, r.EDIT),
-        kb.callback_handler(confirmed, r.EDIT_CONFIRM),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.EDIT: edit_menu,
+    r.EDIT_CONFIRM: confirmed,
+}

@@ -282,9 +282,9 @@ def states() -> dict[object, list[BaseHandler[Any, Any, Any]]]:
     }
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(followup, r.FOLLOW_UP),
-        kb.callback_handler(publish_summary, r.PUBLISH),
-        kb.callback_handler(item_done, r.ITEM_DONE),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.FOLLOW_UP: followup,
+    r.PUBLISH: publish_summary,
+    r.ITEM_DONE: item_done,
+}

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from telegram import InputFile, Update
-from telegram.ext import BaseHandler
 
 from bot import notify
 from bot.i18n import N_, ngettext
@@ -130,8 +129,8 @@ async def ics_pressed(update: Update, context: Context) -> None:
     )
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(answer_pressed, r.ANSWER),
-        kb.callback_handler(ics_pressed, r.ICS),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.ANSWER: answer_pressed,
+    r.ICS: ics_pressed,
+}

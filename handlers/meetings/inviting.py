@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler
 
 from bot.broadcasting import engine, render
 from bot.i18n import N_, current_language, format_datetime, ngettext
@@ -29,7 +28,7 @@ from handlers.broadcasts import (
     audience_label,
     audience_of_choice,
 )
-from handlers.common import Context, answer, clip_label, esc, reply, requires
+from handlers.common import Context, answer, clip_label, esc, pressed_args, reply, requires
 from handlers.meetings import cards
 from handlers.meetings.shared import LABEL_MAX, args_of, now
 from models import Broadcast, Meeting, Role
@@ -128,8 +127,7 @@ async def _menu(update: Update, context: Context, broadcast: Broadcast, meeting:
 
 @requires(Role.LEAD)
 async def start(update: Update, context: Context) -> None:
-    (meeting_id,) = args_of(update, START)
-    await answer(update)
+    (meeting_id,) = await pressed_args(update, START)
     async with context.db.session() as session:
         broadcast = await service.new_draft(session, context.me, meeting_id, now=now(context))
         _b, meeting = await service.draft(session, context.me, broadcast.id, now=now(context))
@@ -138,8 +136,7 @@ async def start(update: Update, context: Context) -> None:
 
 @requires(Role.LEAD)
 async def announce(update: Update, context: Context) -> None:
-    (meeting_id,) = args_of(update, ANNOUNCE)
-    await answer(update)
+    (meeting_id,) = await pressed_args(update, ANNOUNCE)
     async with context.db.session() as session:
         meeting = await service.inviting_meeting(session, context.me, meeting_id, now=now(context))
         if not meeting.is_open:
@@ -156,8 +153,7 @@ async def announce(update: Update, context: Context) -> None:
 
 @requires(Role.LEAD)
 async def menu(update: Update, context: Context) -> None:
-    (bid,) = args_of(update, MENU)
-    await answer(update)
+    (bid,) = await pressed_args(update, MENU)
     async with context.db.session() as session:
         broadcast, meeting = await service.draft(session, context.me, bid, now=now(context))
     await _menu(update, context, broadcast, meeting)
@@ -272,6 +268,37 @@ async def pick_street(update: Update, context: Context) -> None:
 # --- preview and send -------------------------------------------------------------------------
 
 
+def _left_out(plan: service.Plan) -> list[str]:
+    """A line for each reason some people will not get the invitation, with how many."""
+    reasons = [
+        (
+            plan.already,
+            ngettext(
+                "{n} person is left out: already invited, in the group, or answered.",
+                "{n} people are left out: already invited, in the group, or answered.",
+                plan.already,
+            ),
+        ),
+        (
+            plan.blocked,
+            ngettext(
+                "{n} more person blocked the bot and will not get it.",
+                "{n} more people blocked the bot and will not get it.",
+                plan.blocked,
+            ),
+        ),
+        (
+            plan.outsiders,
+            ngettext(
+                "{n} person outside the group is left out: the meeting is only for its group.",
+                "{n} people outside the group are left out: the meeting is only for its group.",
+                plan.outsiders,
+            ),
+        ),
+    ]
+    return [text.format(n=n) for n, text in reasons if n]
+
+
 async def _preview(update: Update, context: Context, bid: int) -> None:
     """The real invitation as a new message, then who gets it and the buttons to decide."""
     member = context.me
@@ -296,30 +323,7 @@ async def _preview(update: Update, context: Context, bid: int) -> None:
         + "</b>",
     ]
     lines += [f"• {label}: {n}" for label, n in labels]
-    if plan.already:
-        lines.append(
-            ngettext(
-                "{n} person is left out: already invited, in the group, or answered.",
-                "{n} people are left out: already invited, in the group, or answered.",
-                plan.already,
-            ).format(n=plan.already)
-        )
-    if plan.blocked:
-        lines.append(
-            ngettext(
-                "{n} more person blocked the bot and will not get it.",
-                "{n} more people blocked the bot and will not get it.",
-                plan.blocked,
-            ).format(n=plan.blocked)
-        )
-    if plan.outsiders:
-        lines.append(
-            ngettext(
-                "{n} person outside the group is left out: the meeting is only for its group.",
-                "{n} people outside the group are left out: the meeting is only for its group.",
-                plan.outsiders,
-            ).format(n=plan.outsiders)
-        )
+    lines += _left_out(plan)
     rows: list[list[kb.InlineKeyboardButton]] = []
     if count:
         rows.append([SEND.button("📨 " + _("Send now"), bid)])
@@ -383,18 +387,18 @@ async def drop(update: Update, context: Context) -> None:
     await reply(update, _("The invitation was not sent."), kb.with_menu(rows))
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(start, START),
-        kb.callback_handler(announce, ANNOUNCE),
-        kb.callback_handler(menu, MENU),
-        kb.callback_handler(add, *ADDS),
-        kb.callback_handler(pick_group, PICK_GROUP),
-        kb.callback_handler(pick_meeting, PICK_MEETING),
-        kb.callback_handler(pick_area, PICK_AREA),
-        kb.callback_handler(pick_street, PICK_STREET),
-        kb.callback_handler(preview, PREVIEW),
-        kb.callback_handler(outsiders, OUTSIDERS),
-        kb.callback_handler(send, SEND),
-        kb.callback_handler(drop, DROP),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    START: start,
+    ANNOUNCE: announce,
+    MENU: menu,
+    **dict.fromkeys(ADDS, add),
+    PICK_GROUP: pick_group,
+    PICK_MEETING: pick_meeting,
+    PICK_AREA: pick_area,
+    PICK_STREET: pick_street,
+    PREVIEW: preview,
+    OUTSIDERS: outsiders,
+    SEND: send,
+    DROP: drop,
+}

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.ext import BaseHandler
 
 from bot.i18n import format_datetime
 from bot.i18n import gettext as _
@@ -164,8 +163,9 @@ async def list_meetings(update: Update, context: Context) -> None:
     await reply(update, "\n".join(lines), kb.with_menu(rows))
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(list_meetings, r.LIST, r.LIST_PAGE),
-        kb.callback_handler(view, r.VIEW),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.LIST: list_meetings,
+    r.LIST_PAGE: list_meetings,
+    r.VIEW: view,
+}

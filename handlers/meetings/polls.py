@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import BaseHandler
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
@@ -16,12 +15,16 @@ from bot.services import members as members_service
 from bot.services.errors import DomainError, NotAllowed
 from bot.services.permissions import Action, can
 from handlers import keyboards as kb
-from handlers.common import Context, answer, ask_to_confirm, domain_message, refuse, reply, requires
-from handlers.meetings import cards
+from handlers.common import Context, answer, domain_message, refuse, reply, requires
+from handlers.meetings import cards, shared
 from handlers.meetings import routes as r
 from handlers.meetings.invitations import announce
 from handlers.meetings.shared import NOT_MANAGER, args_of, id_of, is_private, now, tell
 from models import DatePoll, Group, Member, Role
+
+DECIDING = shared.Question(
+    N_("Make this time the meeting and invite the group?"), N_("Yes, schedule it"), N_("Not yet")
+)
 
 
 async def _poll_view(
@@ -114,14 +117,7 @@ async def _managed_option(context: Context, option_id: int) -> None:
         raise NotAllowed(NOT_MANAGER)
 
 
-@requires(Role.RESIDENT)
-async def poll_win_asked(update: Update, context: Context) -> None:
-    option_id = id_of(update, r.POLL_WIN)
-    await _managed_option(context, option_id)
-    question = _("Make this time the meeting and invite the group?")
-    await ask_to_confirm(
-        update, question, r.POLL_WIN_CONFIRM, option_id, yes=_("Yes, schedule it"), no=_("Not yet")
-    )
+poll_win_asked = shared.asking_first(r.POLL_WIN, r.POLL_WIN_CONFIRM, _managed_option, DECIDING)
 
 
 @requires(Role.RESIDENT)
@@ -143,11 +139,11 @@ async def poll_win_confirmed(update: Update, context: Context) -> None:
     await announce(update, context, meeting, actor_id=actor.id, current=current)  # type: ignore[arg-type]
 
 
-def handlers() -> list[BaseHandler[Any, Any, Any]]:
-    return [
-        kb.callback_handler(poll_view, r.POLL_VIEW),
-        kb.callback_handler(poll_tick, r.POLL_TICK),
-        kb.callback_handler(poll_pick, r.POLL_PICK),
-        kb.callback_handler(poll_win_asked, r.POLL_WIN),
-        kb.callback_handler(poll_win_confirmed, r.POLL_WIN_CONFIRM),
-    ]
+# What each button of this flow does (registered in __init__).
+BUTTONS: kb.Buttons = {
+    r.POLL_VIEW: poll_view,
+    r.POLL_TICK: poll_tick,
+    r.POLL_PICK: poll_pick,
+    r.POLL_WIN: poll_win_asked,
+    r.POLL_WIN_CONFIRM: poll_win_confirmed,
+}

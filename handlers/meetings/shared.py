@@ -5,13 +5,13 @@ and telling a meeting's people."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import BaseHandler, CommandHandler, MessageHandler
 
 from bot import notify
 from bot import reminders as jobs
@@ -21,9 +21,21 @@ from bot.services import groups as groups_service
 from bot.services import meetings as service
 from bot.services.errors import NotAllowed
 from handlers import keyboards as kb
-from handlers.common import END, NOT_TYPED, TYPED, Context, answer, reply, split_message
+from handlers.common import (
+    END,
+    NOT_TYPED,
+    SENT,
+    TYPED,
+    Context,
+    Handler,
+    answer,
+    ask_to_confirm,
+    reply,
+    requires,
+    split_message,
+)
 from handlers.meetings import routes as r
-from models import Group, Meeting, Member, ProblemArea
+from models import Group, Meeting, Member, ProblemArea, Role
 
 # The conversations' states. Both conversations are persistent: a user in the middle of one
 # keeps their state number across restarts, so these numbers never change.
@@ -40,6 +52,16 @@ EDIT = "meeting_edit"
 
 LABEL_MAX = 23  # characters of a button label: more is cut on a phone
 NOT_MANAGER = N_("Only a coordinator or the lead of this group can do this.")
+# May the presser act on this id? Raises (NotAllowed, NotFound...) when not.
+Check = Callable[[Context, int], Awaitable[object]]
+
+
+class Question(NamedTuple):
+    """A yes/no question before a far-reaching change (its texts marked with N_)."""
+
+    text: str
+    yes: str
+    no: str
 
 
 def draft_data(context: Context) -> dict[str, Any]:
@@ -134,7 +156,7 @@ def typed(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
 
 def pressed(*handlers: BaseHandler[Any, Any, Any]) -> list[BaseHandler[Any, Any, Any]]:
     """A step that expects a button: a message gets a reminder to press one."""
-    return [*handlers, MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, press_a_button)]
+    return [*handlers, MessageHandler(SENT, press_a_button)]
 
 
 def stop_handlers() -> list[BaseHandler[Any, Any, Any]]:
@@ -151,6 +173,20 @@ async def managed_meeting(
     if not await service.may_manage(session, member, meeting):
         raise NotAllowed(NOT_MANAGER)
     return meeting
+
+
+def asking_first(asked: kb.Route, confirm: kb.Route, check: Check, question: Question) -> Handler:
+    """A button that asks before it acts: `check` that the presser may act on the pressed id
+    (it raises when not), then `question` with yes/no buttons of `confirm`."""
+
+    @requires(Role.RESIDENT)
+    async def ask_first(update: Update, context: Context) -> None:
+        object_id = id_of(update, asked)
+        await check(context, object_id)
+        text, yes, no = (_(part) for part in question)
+        await ask_to_confirm(update, text, confirm, object_id, yes=yes, no=no)
+
+    return ask_first
 
 
 async def card_parts(

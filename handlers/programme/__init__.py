@@ -9,11 +9,14 @@ in `routes`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler
 
 from bot.i18n import N_
 from handlers import keyboards as kb
-from handlers.common import NOT_TYPED, TYPED, App, private_only
+from handlers.common import NOT_TYPED, TYPED, App, Handlers, persistent_conversation, private_only
 from handlers.programme import actions, documents, links
 from handlers.programme import map as problem_map
 from handlers.programme import routes as r
@@ -34,10 +37,35 @@ MENU = [
 ]
 
 
-def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
+# What each button outside the conversations does.
+BUTTONS: kb.Buttons = {
+    r.MAP: problem_map.show_map,
+    r.MAP_AREA: problem_map.area_picture,
+    r.LINKS: links.show,
+    r.LINK_KIND: links.by_kind,
+    r.LINK_ADD: links.add,
+    r.LINK_DEL: links.remove,
+    r.ATTENDANCE_PDF: documents.attendance_list,
+    r.DOCUMENT: documents.programme_document,
+    r.ACTIONS: actions.list_actions,
+    r.ACTION: actions.view,
+    r.PROGRESS: actions.progress_menu,
+    r.SET_STATUS: actions.set_status,
+    r.SET_PERCENT: actions.set_percent,
+}
+
+
+def _typed(callback: Callable[..., Any], *, skip: Callable[..., Any] | None = None) -> Handlers:
+    """A step answered by typing (or, where it may be skipped, with the Skip button)."""
+    skipping = [kb.callback_handler(skip, r.SKIP)] if skip is not None else []
+    return [MessageHandler(TYPED, callback), *skipping]
+
+
+def _conversation() -> ConversationHandler[Any]:
     """The typed steps: a search, a new action's answers, an indicator, a value, a note."""
     on = kb.callback_handler
-    return ConversationHandler(
+    return persistent_conversation(
+        "programme",
         entry_points=[
             on(links.search_start, r.LINK_SEARCH),
             on(actions.new_start, r.NEW_ACTION),
@@ -45,37 +73,25 @@ def _conversation() -> ConversationHandler:  # type: ignore[type-arg]
             on(actions.achieved_start, r.ACHIEVED),
         ],
         states={
-            r.SEARCH: [MessageHandler(TYPED, links.search_received)],
-            r.GOAL: [MessageHandler(TYPED, actions.goal_received)],
-            r.TARGET: [
-                MessageHandler(TYPED, actions.target_received),
-                on(actions.target_skipped, r.SKIP),
-            ],
+            r.SEARCH: _typed(links.search_received),
+            r.GOAL: _typed(actions.goal_received),
+            r.TARGET: _typed(actions.target_received, skip=actions.target_skipped),
             r.RESPONSIBLE_STATE: [on(actions.responsible_chosen, r.RESPONSIBLE, r.SKIP)],
             r.PARTNERS_STATE: [
                 on(actions.partner_toggled, r.PARTNER),
                 on(actions.partners_done, r.PARTNERS_DONE),
             ],
-            r.START: [
-                MessageHandler(TYPED, actions.start_received),
-                on(actions.start_received, r.SKIP),
-            ],
-            r.END: [
-                MessageHandler(TYPED, actions.end_received),
-                on(actions.end_received, r.SKIP),
-            ],
-            r.INDICATOR: [MessageHandler(TYPED, actions.indicator_received)],
-            r.VALUE: [MessageHandler(TYPED, actions.achieved_received)],
-            r.NOTE: [MessageHandler(TYPED, actions.note_received)],
+            r.START: _typed(actions.start_received, skip=actions.start_received),
+            r.END: _typed(actions.end_received, skip=actions.end_received),
+            r.INDICATOR: _typed(actions.indicator_received),
+            r.VALUE: _typed(actions.achieved_received),
+            r.NOTE: _typed(actions.note_received),
         },
         fallbacks=[
             CommandHandler("cancel", actions.stop),
             on(actions.stop, r.STOP),
             MessageHandler(NOT_TYPED, actions.not_text),
         ],
-        name="programme",
-        persistent=True,
-        allow_reentry=True,
     )
 
 
@@ -87,20 +103,4 @@ def register(application: App) -> None:
         ("actions", actions.list_actions),
     ):
         application.add_handler(CommandHandler(command, private_only(handler)))
-    on = kb.callback_handler
-    for handler in (
-        on(problem_map.show_map, r.MAP),
-        on(problem_map.area_picture, r.MAP_AREA),
-        on(links.show, r.LINKS),
-        on(links.by_kind, r.LINK_KIND),
-        on(links.add, r.LINK_ADD),
-        on(links.remove, r.LINK_DEL),
-        on(documents.attendance_list, r.ATTENDANCE_PDF),
-        on(documents.programme_document, r.DOCUMENT),
-        on(actions.list_actions, r.ACTIONS),
-        on(actions.view, r.ACTION),
-        on(actions.progress_menu, r.PROGRESS),
-        on(actions.set_status, r.SET_STATUS),
-        on(actions.set_percent, r.SET_PERCENT),
-    ):
-        application.add_handler(handler)
+    application.add_handlers(kb.callback_handlers(BUTTONS))

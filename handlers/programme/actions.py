@@ -44,8 +44,17 @@ def _text(update: Update) -> str:
     return (message.text or "").strip() if message is not None else ""
 
 
-def _cancel_row() -> list[InlineKeyboardButton]:
-    return [r.STOP.button(_("Cancel"))]
+Row = list[InlineKeyboardButton]
+
+
+async def _question(
+    update: Update, text: str, *rows: Row, skip: bool = False, edit: bool = True
+) -> None:
+    """A step of the conversation: `text` with its `rows` of buttons, Skip when the step may be
+    skipped, and Cancel."""
+    skip_row = [r.SKIP.button(_("Skip"))] if skip else []
+    cancel_row = [r.STOP.button(_("Cancel"))]
+    await reply(update, text, kb.markup([*rows, skip_row, cancel_row]), edit=edit)
 
 
 def action_text(detail: service.ActionDetail) -> str:
@@ -164,12 +173,11 @@ async def new_start(update: Update, context: Context) -> object:
     await answer(update)
     assert context.user_data is not None
     context.user_data[r.KEY] = {"idea": idea_id, "partners": []}
-    await reply(
+    await _question(
         update,
         _("🎯 “{title}” as a programme action.\n\nWhat is its goal? One or two sentences.").format(
             title=esc(idea.title)
         ),
-        kb.markup([_cancel_row()]),
     )
     return r.GOAL
 
@@ -178,26 +186,18 @@ async def new_start(update: Update, context: Context) -> object:
 async def goal_received(update: Update, context: Context) -> object:
     text = _text(update)
     if not text or len(text) > service.GOAL_MAX:
-        await reply(update, _("Please write a few words."), kb.markup([_cancel_row()]))
+        await _question(update, _("Please write a few words."))
         return r.GOAL
     _step(context)["goal"] = text
-    await reply(
-        update,
-        _("Who is it for (the target group)?"),
-        kb.markup([[r.SKIP.button(_("Skip"))], _cancel_row()]),
-    )
+    await _question(update, _("Who is it for (the target group)?"), skip=True)
     return r.TARGET
 
 
 async def _ask_responsible(update: Update, context: Context) -> object:
     institutions = context.runtime.profile.institutions
     buttons = [r.RESPONSIBLE.button(clip_label(name, 30), i) for i, name in enumerate(institutions)]
-    await reply(
-        update,
-        _("Which institution is responsible?"),
-        kb.markup([*kb.grid(buttons, 1), [r.SKIP.button(_("Skip"))], _cancel_row()]),
-        edit=False,
-    )
+    question = _("Which institution is responsible?")
+    await _question(update, question, *kb.grid(buttons, 1), skip=True, edit=False)
     return r.RESPONSIBLE_STATE
 
 
@@ -205,7 +205,7 @@ async def _ask_responsible(update: Update, context: Context) -> object:
 async def target_received(update: Update, context: Context) -> object:
     text = _text(update)
     if len(text) > service.SHORT_MAX:
-        await reply(update, _("Please keep it shorter."), kb.markup([_cancel_row()]))
+        await _question(update, _("Please keep it shorter."))
         return r.TARGET
     _step(context)["target"] = text
     return await _ask_responsible(update, context)
@@ -225,11 +225,9 @@ async def _ask_partners(update: Update, context: Context) -> object:
         r.PARTNER.button(("✅ " if i in chosen else "▫️ ") + clip_label(name, 28), i)
         for i, name in enumerate(institutions)
     ]
-    await reply(
-        update,
-        _("Partners: press the institutions that take part, then Done."),
-        kb.markup([*kb.grid(buttons, 1), [r.PARTNERS_DONE.button(_("Done"))], _cancel_row()]),
-    )
+    done = [r.PARTNERS_DONE.button(_("Done"))]
+    question = _("Partners: press the institutions that take part, then Done.")
+    await _question(update, question, *kb.grid(buttons, 1), done)
     return r.PARTNERS_STATE
 
 
@@ -263,11 +261,7 @@ async def partner_toggled(update: Update, context: Context) -> object:
 @requires(Role.RESIDENT)
 async def partners_done(update: Update, context: Context) -> object:
     await answer(update)
-    await reply(
-        update,
-        _("When does it start? A month like 03.2027."),
-        kb.markup([[r.SKIP.button(_("Skip"))], _cancel_row()]),
-    )
+    await _question(update, _("When does it start? A month like 03.2027."), skip=True)
     return r.START
 
 
@@ -281,14 +275,10 @@ async def start_received(update: Update, context: Context) -> object:
         try:
             step["start"] = service.parse_month(_text(update))
         except InvalidInput:
-            await reply(update, _("Please give a month like 03.2027."), kb.markup([_cancel_row()]))
+            await _question(update, _("Please give a month like 03.2027."))
             return r.START
-    await reply(
-        update,
-        _("When does it end? A month like 12.2027."),
-        kb.markup([[r.SKIP.button(_("Skip"))], _cancel_row()]),
-        edit=update.callback_query is not None,
-    )
+    question = _("When does it end? A month like 12.2027.")
+    await _question(update, question, skip=True, edit=update.callback_query is not None)
     return r.END
 
 
@@ -303,7 +293,7 @@ async def end_received(update: Update, context: Context) -> object:
         try:
             end = service.parse_month(_text(update))
         except InvalidInput:
-            await reply(update, _("Please give a month like 03.2027."), kb.markup([_cancel_row()]))
+            await _question(update, _("Please give a month like 03.2027."))
             return r.END
     institutions = context.runtime.profile.institutions
     partners = [institutions[i] for i in step.get("partners", []) if i < len(institutions)]
@@ -402,7 +392,7 @@ async def _ask(update: Update, context: Context, key: str, value: int) -> object
     await answer(update)
     assert context.user_data is not None
     context.user_data[r.KEY] = {key: value}
-    await reply(update, _(question), kb.markup([_cancel_row()]))
+    await _question(update, _(question))
     return state
 
 
@@ -457,7 +447,7 @@ async def achieved_received(update: Update, context: Context) -> object:
     try:
         value = float(_text(update).replace(",", "."))
     except ValueError:
-        await reply(update, _("Please write a number."), kb.markup([_cancel_row()]))
+        await _question(update, _("Please write a number."))
         return r.VALUE
     async with context.db.session() as session:
         indicator = await service.set_achieved(session, context.me, indicator_id, value)

@@ -4,6 +4,8 @@ authors are told once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import notify
@@ -28,15 +30,19 @@ def _line(c: Contribution) -> str:
     return f"#{c.id} {esc(kind_name(c.kind))}: {esc(clip_label(c.title, 70))}"
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """What the suggestions are narrowed to: a kind (its filter button) or typed words (the
+    search); neither: the same problem area first, then the most supported."""
+
+    kind: str | None = None
+    words: str | None = None
+
+
 async def links_screen(
-    update: Update,
-    context: Context,
-    contribution_id: int,
-    *,
-    kind: str | None = None,
-    words: str | None = None,
-    edit: bool = True,
+    update: Update, context: Context, contribution_id: int, narrowing: Narrowing = Narrowing()
 ) -> None:
+    kind, words = narrowing.kind, narrowing.words
     member = context.member
     async with context.db.session() as session:
         c = await contributions_service.get(session, contribution_id)
@@ -84,7 +90,7 @@ async def links_screen(
     elif may_plan:
         rows.append([r.NEW_ACTION.button("🎯 " + _("Make it an action"), c.id)])
     rows.append([contribution_routes.OPEN.button("« " + _("Back to the card"), c.id)])
-    await reply(update, clip("\n".join(lines), 4000), kb.with_menu(rows), edit=edit)
+    await reply(update, clip("\n".join(lines), 4000), kb.with_menu(rows))
 
 
 @requires(Role.RESIDENT)
@@ -100,7 +106,7 @@ async def by_kind(update: Update, context: Context) -> None:
     await answer(update)
     assert update.callback_query is not None
     contribution_id, code = r.LINK_KIND.parse(update.callback_query.data)
-    await links_screen(update, context, contribution_id, kind=r.KIND_OF.get(code))
+    await links_screen(update, context, contribution_id, Narrowing(kind=r.KIND_OF.get(code)))
 
 
 def _told_text(result: service.LinkResult, *, linked: bool) -> tuple[str, InlineKeyboardMarkup]:
@@ -170,5 +176,5 @@ async def search_received(update: Update, context: Context) -> object:
     if not contribution_id:
         return END
     words = (update.effective_message.text or "").strip()[:60]
-    await links_screen(update, context, int(contribution_id), words=words, edit=False)
+    await links_screen(update, context, int(contribution_id), Narrowing(words=words))
     return END

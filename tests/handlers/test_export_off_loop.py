@@ -38,14 +38,14 @@ async def test_help_is_answered_while_an_export_is_being_written(
     # A sheet whose cell writing takes long and never yields (as openpyxl's did): on the
     # event loop it would hold up every other update until it finished.
     writing, release = threading.Event(), threading.Event()
-    rows = export_service._XlsxWriter.rows
+    rows = export_service.XlsxWriter.rows
 
     def slow_rows(self: Any, batch: Any) -> None:
         writing.set()
         release.wait(10)
         rows(self, batch)
 
-    monkeypatch.setattr(export_service._XlsxWriter, "rows", slow_rows)
+    monkeypatch.setattr(export_service.XlsxWriter, "rows", slow_rows)
     await signup(harness, COORDINATOR, "Ewa Szef")
     calls = await harness.send(COORDINATOR, "/export")
     try:

@@ -100,7 +100,7 @@ def test_quick_times_are_the_next_days_in_local_time() -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from handlers.opportunities import _quick_times
+    from handlers.opportunities.posting import _quick_times
 
     zone = ZoneInfo("Europe/Warsaw")
     thursday = datetime(2026, 11, 26, 13, 0, tzinfo=zone)

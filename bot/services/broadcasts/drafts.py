@@ -1,23 +1,14 @@
-"""Broadcasts as data: audiences, drafts, recipient rows and their state changes.
-
-The delivery loop (bot/broadcasting.py) drives the state machine of each recipient row::
-
-    pending -> sending -> sent | blocked | failed
-                      \\-> pending      (429, or a connection refused: Telegram got nothing)
-                      \\-> uncertain    (the process died or the answer was lost mid-send)
-
-Every change is its own committed transaction, so the table is the truth after a crash.
-"""
+"""Writing a broadcast: its audience and who is in it, the text, the draft, starting and
+stopping it, and the lists the /broadcast screen shows."""
 
 from __future__ import annotations
 
 import html
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -39,12 +30,36 @@ from models import (
     Member,
     Membership,
     MembershipStatus,
-    RecipientState,
     Role,
     Rsvp,
     Volunteer,
     utcnow,
 )
+
+__all__ = [
+    "AUDIENCES",
+    "CAPTION_MAX",
+    "HEADER_RESERVE",
+    "TEXT_MAX",
+    "Audience",
+    "as_html",
+    "audience_group",
+    "audience_spec",
+    "audience_words",
+    "check_allowed",
+    "check_text",
+    "create_draft",
+    "discard",
+    "get",
+    "may_stop",
+    "recent_finished",
+    "recipients",
+    "set_running",
+    "start",
+    "stop",
+    "unreachable_members",
+    "visible_running",
+]
 
 # Telegram's limits (4096 / 1024) less the room for the header every recipient sees above
 # the text (bot/broadcasting.py `header`).
@@ -52,22 +67,18 @@ HEADER_RESERVE = 120
 TEXT_MAX = 4096 - HEADER_RESERVE
 CAPTION_MAX = 1024 - HEADER_RESERVE
 AUDIENCES = ("everyone", "leaders", "group", "volunteers", "meeting")
-FINAL_STATES = (
-    RecipientState.SENT,
-    RecipientState.BLOCKED,
-    RecipientState.FAILED,
-    RecipientState.UNCERTAIN,
-)
+# An audience spec: {"kind": one of AUDIENCES, and what narrows it (group_id, street...)}.
+Audience = dict[str, Any]
 
 
-def audience_spec(kind: str, **params: Any) -> dict[str, Any]:
+def audience_spec(kind: str, **params: Any) -> Audience:
     if kind not in AUDIENCES:
         raise InvalidInput(N_("This choice is not available."))
     return {"kind": kind, **{k: v for k, v in params.items() if v is not None}}
 
 
 def audience_words(
-    spec: dict[str, Any],
+    spec: Audience,
     named: Mapping[str, str],
     *,
     area: str | None = None,
@@ -127,7 +138,7 @@ def as_html(text: str, formatted_html: str | None = None) -> str:
     return html.escape(text, quote=False)
 
 
-async def _group_for(session: AsyncSession, audience: dict[str, Any]) -> Group | None:
+async def _group_for(session: AsyncSession, audience: Audience) -> Group | None:
     if audience.get("kind") == "meeting":
         meeting = await meetings_service.get(session, audience.get("meeting_id"))
         return await meetings_service.group_of(session, meeting)
@@ -136,7 +147,15 @@ async def _group_for(session: AsyncSession, audience: dict[str, Any]) -> Group |
     return await groups_service.get_active(session, audience.get("group_id"))
 
 
-async def check_allowed(session: AsyncSession, author: Member, audience: dict[str, Any]) -> None:
+async def audience_group(session: AsyncSession, broadcast: Broadcast) -> Group | None:
+    """The group a broadcast goes to (its name heads the message), if any."""
+    audience = broadcast.audience or {}
+    if audience.get("kind") != "group" or not audience.get("group_id"):
+        return None
+    return await session.get(Group, int(audience["group_id"]))
+
+
+async def check_allowed(session: AsyncSession, author: Member, audience: Audience) -> None:
     """Coordinators broadcast to anyone; a group's lead only to that group."""
     group = await _group_for(session, audience)
     if not can(author, Action.BROADCAST, group):
@@ -144,7 +163,7 @@ async def check_allowed(session: AsyncSession, author: Member, audience: dict[st
 
 
 async def recipients(
-    session: AsyncSession, audience: dict[str, Any]
+    session: AsyncSession, audience: Audience
 ) -> tuple[list[tuple[int | None, int]], int]:
     """(member id or None, chat id) of those who will get it, and how many are unreachable.
 
@@ -201,18 +220,15 @@ async def recipients(
 
 
 async def create_draft(
-    session: AsyncSession,
-    author: Member,
-    audience: dict[str, Any],
-    text: str,
-    photo_file_id: str | None = None,
+    session: AsyncSession, author: Member, audience: Audience, text: str, photo: str | None = None
 ) -> Broadcast:
+    """A draft of `text` (Telegram HTML) for `audience`; `photo`: a Telegram file id."""
     await check_allowed(session, author, audience)
     broadcast = Broadcast(
         author_id=author.id,
         audience=audience,
-        text=check_text(text, with_photo=photo_file_id is not None),
-        photo_file_id=photo_file_id,
+        text=check_text(text, with_photo=photo is not None),
+        photo_file_id=photo,
     )
     return await save(session, broadcast)
 
@@ -266,166 +282,6 @@ async def discard(session: AsyncSession, broadcast_id: int, author: Member) -> N
     await session.delete(broadcast)
 
 
-# --- the recipient state machine (each call is one transaction of its own) ---------------
-
-
-async def pending_batch(
-    session: AsyncSession, broadcast_id: int, limit: int
-) -> list[tuple[int, int]]:
-    """(recipient id, chat id) of the next recipients not tried yet."""
-    rows = await session.exec(
-        select(BroadcastRecipient.id, BroadcastRecipient.chat_id)
-        .where(
-            BroadcastRecipient.broadcast_id == broadcast_id,
-            BroadcastRecipient.state == RecipientState.PENDING,
-        )
-        .order_by(col(BroadcastRecipient.id))
-        .limit(limit)
-    )
-    return [(rid, chat) for rid, chat in rows.all() if rid is not None]
-
-
-async def recipient_languages(session: AsyncSession, chat_ids: list[int]) -> dict[int, str]:
-    """chat id -> the stored language of the member behind it (linked chats: none)."""
-    if not chat_ids:
-        return {}
-    rows = await session.exec(
-        select(Member.telegram_id, Member.language).where(
-            col(Member.telegram_id).in_(chat_ids), col(Member.language).is_not(None)
-        )
-    )
-    return {telegram_id: language for telegram_id, language in rows.all() if language}
-
-
-async def audience_group(session: AsyncSession, broadcast: Broadcast) -> Group | None:
-    """The group a broadcast goes to (its name heads the message), if any."""
-    audience = broadcast.audience or {}
-    if audience.get("kind") != "group" or not audience.get("group_id"):
-        return None
-    return await session.get(Group, int(audience["group_id"]))
-
-
-async def claim(session: AsyncSession, recipient_id: int) -> bool:
-    """pending -> sending; False if someone (or something) else already took the row."""
-    result = await session.exec(
-        update(BroadcastRecipient)
-        .where(
-            col(BroadcastRecipient.id) == recipient_id,
-            col(BroadcastRecipient.state) == RecipientState.PENDING,
-        )
-        .values(
-            state=RecipientState.SENDING,
-            attempts=BroadcastRecipient.attempts + 1,
-            claimed_at=utcnow(),
-        )
-    )
-    return bool(result.rowcount)
-
-
-async def settle(
-    session: AsyncSession,
-    recipient_id: int,
-    state: RecipientState,
-    *,
-    error: str | None = None,
-    message_id: int | None = None,
-) -> None:
-    """sending -> a final state, or back to pending when Telegram certainly got nothing."""
-    values: dict[str, Any] = {"state": state, "error": error[:200] if error else None}
-    if message_id is not None:
-        values["message_id"] = message_id
-    if state != RecipientState.PENDING:
-        values["finished_at"] = utcnow()
-    await session.exec(
-        update(BroadcastRecipient)
-        .where(
-            col(BroadcastRecipient.id) == recipient_id,
-            col(BroadcastRecipient.state) == RecipientState.SENDING,
-        )
-        .values(**values)
-    )
-
-
-async def recover_in_flight(session: AsyncSession) -> dict[int, int]:
-    """At start-up: rows left `sending` by a dead process become `uncertain`, never resent.
-
-    Returns {broadcast id: rows marked}. Only call this when no delivery loop is running.
-    """
-    rows = await session.exec(
-        select(BroadcastRecipient.broadcast_id, func.count())
-        .where(BroadcastRecipient.state == RecipientState.SENDING)
-        .group_by(col(BroadcastRecipient.broadcast_id))
-    )
-    found = {bid: n for bid, n in rows.all()}
-    if found:
-        await session.exec(
-            update(BroadcastRecipient)
-            .where(col(BroadcastRecipient.state) == RecipientState.SENDING)
-            .values(
-                state=RecipientState.UNCERTAIN,
-                error="in flight when the bot stopped",
-                finished_at=utcnow(),
-            )
-        )
-    return found
-
-
-@dataclass(frozen=True)
-class Progress:
-    total: int
-    pending: int
-    sending: int
-    sent: int
-    blocked: int
-    failed: int
-    uncertain: int
-
-    @property
-    def done(self) -> int:
-        return self.sent + self.blocked + self.failed + self.uncertain
-
-
-async def progress(session: AsyncSession, broadcast_id: int) -> Progress:
-    rows = await session.exec(
-        select(BroadcastRecipient.state, func.count())
-        .where(BroadcastRecipient.broadcast_id == broadcast_id)
-        .group_by(col(BroadcastRecipient.state))
-    )
-    counts = {state: n for state, n in rows.all()}
-    return Progress(
-        total=sum(counts.values()),
-        pending=counts.get(RecipientState.PENDING, 0),
-        sending=counts.get(RecipientState.SENDING, 0),
-        sent=counts.get(RecipientState.SENT, 0),
-        blocked=counts.get(RecipientState.BLOCKED, 0),
-        failed=counts.get(RecipientState.FAILED, 0),
-        uncertain=counts.get(RecipientState.UNCERTAIN, 0),
-    )
-
-
-async def unfinished_ids(session: AsyncSession) -> list[int]:
-    """Broadcasts running, or stopped without a report yet (the process died first)."""
-    rows = await session.exec(
-        select(Broadcast.id).where(
-            or_(
-                col(Broadcast.status) == BroadcastStatus.RUNNING,
-                and_(
-                    col(Broadcast.status) == BroadcastStatus.STOPPED,
-                    col(Broadcast.reported_at).is_(None),
-                ),
-            )
-        )
-    )
-    return [bid for bid in rows.all() if bid is not None]
-
-
-async def is_running(session: AsyncSession, broadcast_id: int) -> bool:
-    status = (
-        await session.exec(select(Broadcast.status).where(Broadcast.id == broadcast_id))
-    ).first()
-    return status == BroadcastStatus.RUNNING
-
-
 async def visible_running(session: AsyncSession, member: Member) -> list[Broadcast]:
     """Running broadcasts this member may watch: all for coordinators, own for leads."""
     query = select(Broadcast).where(Broadcast.status == BroadcastStatus.RUNNING)
@@ -460,41 +316,6 @@ async def stop(session: AsyncSession, broadcast_id: int, actor: Member) -> Broad
     await record(session, actor, "broadcast.stop", f"broadcast:{broadcast.id}")
     await session.flush()
     return broadcast
-
-
-async def finish(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
-    """Close a broadcast with nothing left to send; returns it once, for the one report.
-
-    A running broadcast becomes done when no row is pending or sending; a stopped one
-    when no row is sending. `reported_at` is set here so the report goes out only once.
-    """
-    broadcast = await session.get(Broadcast, broadcast_id)
-    if broadcast is None or broadcast.reported_at is not None:
-        return None
-    counts = await progress(session, broadcast_id)
-    if counts.sending or (broadcast.status == BroadcastStatus.RUNNING and counts.pending):
-        return None
-    if broadcast.status == BroadcastStatus.RUNNING:
-        broadcast.status = BroadcastStatus.DONE
-    elif broadcast.status != BroadcastStatus.STOPPED:
-        return None
-    broadcast.sent, broadcast.blocked = counts.sent, counts.blocked
-    broadcast.failed, broadcast.uncertain = counts.failed, counts.uncertain
-    broadcast.finished_at = broadcast.reported_at = utcnow()
-    return await save(session, broadcast)
-
-
-async def uncertain_members(session: AsyncSession, broadcast_id: int) -> list[Member]:
-    rows = await session.exec(
-        select(Member)
-        .join(BroadcastRecipient, col(BroadcastRecipient.member_id) == col(Member.id))
-        .where(
-            BroadcastRecipient.broadcast_id == broadcast_id,
-            BroadcastRecipient.state == RecipientState.UNCERTAIN,
-        )
-        .order_by(col(Member.display_name))
-    )
-    return list(rows.all())
 
 
 async def unreachable_members(session: AsyncSession) -> list[tuple[Member, str | None]]:

@@ -1,0 +1,133 @@
+"""Working groups: browsing, membership, join requests, small groups, leads, roles, chats.
+
+One module per responsibility: `lookups` (finding a group, one membership), `profile_cache`
+(areas and active groups kept in memory), `pages` (the lists and a group's page),
+`membership`, `people` (lists of people and the name search), `management` (creating,
+editing, leading, archiving), `roles`, `chats` (linked Telegram chats).
+"""
+
+from __future__ import annotations
+
+from bot.services.groups.chats import (
+    group_for_chat,
+    link_chat,
+    linkable_groups,
+    move_linked_chat,
+    unlink_chat,
+)
+from bot.services.groups.lookups import active_groups, get_active, is_member, membership, teams
+from bot.services.groups.management import (
+    GROUP_NAME_MAX,
+    PURPOSE_MAX,
+    archive_group,
+    clean_group_name,
+    clean_purpose,
+    create_group,
+    set_lead,
+    set_parent,
+    update_group,
+)
+from bot.services.groups.membership import (
+    REQUEST_NOTICE_WINDOW,
+    TOGGLE_WINDOW,
+    TOGGLES_ALLOWED,
+    JoinOutcome,
+    ask_to_join,
+    decide_request,
+    deciders,
+    ensure_member,
+    join,
+    leave,
+    pending_requests,
+    remove_member,
+)
+from bot.services.groups.pages import (
+    MEMBERS_PER_PAGE,
+    GroupPage,
+    GroupSummary,
+    group_members,
+    group_page,
+    list_groups,
+    my_groups,
+)
+from bot.services.groups.people import (
+    PEOPLE_PER_PAGE,
+    SEARCH_MAX,
+    SEARCH_MIN,
+    clean_search,
+    fold,
+    lead_candidates,
+    members_page,
+    people,
+    search_people,
+)
+from bot.services.groups.profile_cache import (
+    PROFILE_TTL,
+    area_by_id,
+    areas,
+    cached_active_groups,
+    forget_profile,
+    get_area,
+    group_for_display,
+)
+from bot.services.groups.roles import GRANTABLE_ROLES, grant_role, revoke_role
+
+__all__ = [
+    "GRANTABLE_ROLES",
+    "GROUP_NAME_MAX",
+    "MEMBERS_PER_PAGE",
+    "PEOPLE_PER_PAGE",
+    "PROFILE_TTL",
+    "PURPOSE_MAX",
+    "REQUEST_NOTICE_WINDOW",
+    "SEARCH_MAX",
+    "SEARCH_MIN",
+    "TOGGLES_ALLOWED",
+    "TOGGLE_WINDOW",
+    "GroupPage",
+    "GroupSummary",
+    "JoinOutcome",
+    "active_groups",
+    "archive_group",
+    "area_by_id",
+    "areas",
+    "ask_to_join",
+    "cached_active_groups",
+    "clean_group_name",
+    "clean_purpose",
+    "clean_search",
+    "create_group",
+    "decide_request",
+    "deciders",
+    "ensure_member",
+    "fold",
+    "forget_profile",
+    "get_active",
+    "get_area",
+    "grant_role",
+    "group_for_chat",
+    "group_for_display",
+    "group_members",
+    "group_page",
+    "is_member",
+    "join",
+    "lead_candidates",
+    "leave",
+    "link_chat",
+    "linkable_groups",
+    "list_groups",
+    "members_page",
+    "membership",
+    "move_linked_chat",
+    "my_groups",
+    "pending_requests",
+    "people",
+    "remove_member",
+    "revoke_role",
+    "search_people",
+    "set_lead",
+    "set_parent",
+    "teams",
+    "unlink_chat",
+    "update_group",
+]
