@@ -2,23 +2,30 @@
 
     uv run python benchmarks/panel.py            # 10,000 members, 100,000 contributions
     uv run python benchmarks/panel.py --small    # 1,000 / 10,000: a quick look
+    uv run python benchmarks/panel.py --pg postgresql://postgres@127.0.0.1/bench_panel
 
 Each page is requested in-process through the panel's ASGI app (httpx's ASGITransport), so
 the figure is what the server spends: checking initData, loading the member, the queries,
-rendering the template. Prints p50 and p99 in ms per page; the target is p99 <= 50 ms.
+rendering the template. The panel is first started as `leaders-bot run` starts it
+(`Panel.warm`, then `gc.freeze`; the warm-up's own time is printed). Prints p50 and p99 per
+page, in wall-clock ms and in CPU ms of this process (on a shared machine the wall clock
+also counts the time other processes take the CPU). The target is a p99 <= 50 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -26,20 +33,35 @@ import httpx
 from sqlalchemy import insert
 from sqlmodel import select
 
-from benchmarks.browse import fill
+from benchmarks.browse import fill, reset_pg
 from bot import i18n
 from bot.config import Settings
-from bot.db import Database, migrate
-from bot.panel.app import RateLimit, create_app
+from bot.db import Database, migrate, normalise_url
+from bot.panel.app import RateLimit, create_app, panel_of
 from bot.panel.auth import sign
-from models import Answer, Group, Meeting, Member, Membership, Rsvp, Volunteer
+from models import (
+    ActionIndicator,
+    ActionNote,
+    Answer,
+    Contribution,
+    ContributionLink,
+    Group,
+    Meeting,
+    Member,
+    Membership,
+    ProgrammeAction,
+    Rsvp,
+    Volunteer,
+)
 from tests.harness import build_app
 
 TOKEN = "1:bench-token"
+TARGET_MS = 50.0
 
 
 async def fill_more(db: Database, members: int) -> None:
-    """Memberships, 120 meetings over 40 days with 3,000 answers, and 500 volunteers."""
+    """Memberships, 120 meetings over 40 days with 3,000 answers, 500 volunteers, 1,000
+    links between contributions and 40 programme actions with indicators and notes."""
     rng = random.Random(9)
     now = datetime.now(UTC)
     async with db.session() as session:
@@ -52,6 +74,7 @@ async def fill_more(db: Database, members: int) -> None:
         inventors = (await session.exec(select(Group).where(Group.slug == "inventors"))).one()
         inventors.lead_id = lead.id
         session.add(inventors)
+        kinds = dict((await session.exec(select(Contribution.id, Contribution.kind))).all())
     async with db.engine.begin() as conn:
         pairs = {(rng.choice(member_ids), rng.choice(group_ids)) for _ in range(members)}
         await conn.execute(
@@ -108,16 +131,118 @@ async def fill_more(db: Database, members: int) -> None:
                 for i, member_id in enumerate(rng.sample(member_ids, min(500, len(member_ids))))
             ],
         )
+        await _link_and_plan(conn, rng, kinds, now)
 
 
-async def run(url: str, contributions: int, members: int, repeat: int) -> None:
+async def _link_and_plan(conn: Any, rng: random.Random, kinds: dict[Any, str], now: Any) -> None:
+    """1,000 links between contributions of different kinds among the newest 3,000 (what a
+    programme works on; each link is made by hand in the chat, so 1,000 is a big programme)
+    and 40 actions from ideas, with 3 indicators and 2 notes each."""
+    recent = sorted(kinds)[-3000:]
+    links = set()
+    while len(links) < 1000:
+        a, b = sorted(rng.sample(recent, 2))
+        if kinds[a] != kinds[b]:
+            links.add((a, b))
+    await conn.execute(
+        insert(ContributionLink),
+        [{"first_id": a, "second_id": b, "created_at": now} for a, b in links],
+    )
+    ideas = [i for i in recent if kinds[i] == "idea"][:40]
+    await conn.execute(
+        insert(ProgrammeAction),
+        [
+            {
+                "contribution_id": idea,
+                "title": f"Action {n}",
+                "goal": "Less unemployment among young people",
+                "target_group": "young people",
+                "responsible": "Labour office",
+                "partners": ["Library", "School"],
+                "start_month": "2027-01",
+                "end_month": "2027-06",
+                "status": "in_progress",
+                "progress": rng.randrange(0, 100),
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, idea in enumerate(ideas)
+        ],
+    )
+    action_ids = list((await conn.execute(select(ProgrammeAction.id))).scalars())
+    await conn.execute(
+        insert(ActionIndicator),
+        [
+            {"action_id": a, "name": f"indicator {k}", "target": 40.0, "unit": "people"}
+            for a in action_ids
+            for k in range(3)
+        ],
+    )
+    await conn.execute(
+        insert(ActionNote),
+        [
+            {"action_id": a, "noted_on": date(2027, 1, k + 1), "text": "Met the partners"}
+            for a in action_ids
+            for k in range(2)
+        ],
+    )
+
+
+Case = tuple[str, str, Member, str]  # label, path, who asks, what is forgotten before each
+
+
+async def cases(db: Database) -> list[Case]:
+    async with db.session() as session:
+        inventors = (await session.exec(select(Group).where(Group.slug == "inventors"))).one()
+        coordinator = await session.get(Member, 1)
+        lead = await session.get(Member, 6)
+        leader = await session.get(Member, 20)
+        meeting_id = (await session.exec(select(Meeting.id))).first()
+        action_id = (await session.exec(select(ProgrammeAction.id))).first()
+    assert coordinator is not None and lead is not None and leader is not None
+    month = datetime.now(UTC).strftime("%Y-%m")
+    return [
+        ("overview (coordinator, figures kept)", "/api/view/overview", coordinator, ""),
+        ("overview (leader: own numbers)", "/api/view/overview", leader, ""),
+        ("board, no filter", "/api/view/board", coordinator, ""),
+        ("board, no filter, first after a change", "/api/view/board", coordinator, "counts"),
+        ("board, kind=idea", "/api/view/board?kind=idea", coordinator, ""),
+        ("board, group (lead)", f"/api/view/board?group={inventors.id}", lead, ""),
+        ("board, search", "/api/view/board?q=number%2012", coordinator, ""),
+        ("board, search of 2 letters", "/api/view/board?q=12", coordinator, ""),
+        ("groups", "/api/view/groups", coordinator, ""),
+        ("group page", f"/api/view/group?id={inventors.id}", coordinator, ""),
+        ("meetings, month", f"/api/view/meetings?month={month}", coordinator, ""),
+        ("meetings, month (lead)", f"/api/view/meetings?month={month}", lead, ""),
+        ("meeting page", f"/api/view/meeting?id={meeting_id}", coordinator, ""),
+        ("problem map", "/api/view/map", leader, ""),
+        ("problem map, first after a change", "/api/view/map", leader, "counts"),
+        ("programme actions", "/api/view/actions", coordinator, ""),
+        ("programme actions (lead)", "/api/view/actions", lead, ""),
+        ("programme action page", f"/api/view/action?id={action_id}", lead, ""),
+        ("volunteers", "/api/view/volunteers", coordinator, ""),
+        (
+            "volunteers, filtered",
+            "/api/view/volunteers?area=employment&skill=cook",
+            coordinator,
+            "",
+        ),
+    ]
+
+
+def _quantiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49], cuts[98]
+
+
+async def run(url: str, contributions: int, members: int, repeat: int) -> list[dict[str, Any]]:
     db = Database(url)
     began = time.perf_counter()
     await fill(db, contributions, members, small_groups=40)
     await fill_more(db, members)
     print(
-        f"filled in {time.perf_counter() - began:.1f} s: {members} members, "
-        f"{contributions} contributions"
+        f"{db.url.split(':')[0]}: filled in {time.perf_counter() - began:.1f} s: "
+        f"{members} members, {contributions} contributions"
     )
     settings = Settings(  # type: ignore[arg-type]
         telegram_bot_token=TOKEN, database_url=url, bot_webapp_url="https://panel.example.org/"
@@ -125,75 +250,71 @@ async def run(url: str, contributions: int, members: int, repeat: int) -> None:
     i18n.setup("pl", "Europe/Warsaw")
     application = build_app(settings, db)
     app = create_app(application, telegram_js=False, rate_limit=RateLimit(1e9, 1e9))
-    async with db.session() as session:
-        inventors = (await session.exec(select(Group).where(Group.slug == "inventors"))).one()
-        coordinator = await session.get(Member, 1)
-        lead = await session.get(Member, 6)
-        assert coordinator is not None and lead is not None
-    month = datetime.now(UTC).strftime("%Y-%m")
+    panel = panel_of(app)
+    began = time.perf_counter()
+    await panel.warm()  # as bot/panel/server.py before it serves
+    gc.collect()
+    gc.freeze()
+    print(f"warm-up at start (before serving): {time.perf_counter() - began:.2f} s")
 
     def header(member: Member) -> dict[str, str]:
         user = {"id": member.telegram_id, "first_name": "B", "language_code": "pl"}
         return {"Authorization": "tma " + sign(user, TOKEN)}
 
-    cases = [
-        ("overview (coordinator, figures kept)", "/api/view/overview", coordinator, False),
-        ("overview (coordinator, first after start)", "/api/view/overview", coordinator, True),
-        ("overview (leader: own numbers)", "/api/view/overview", await _leader(db), False),
-        ("board, no filter", "/api/view/board", coordinator, False),
-        ("board, kind=idea", "/api/view/board?kind=idea", coordinator, False),
-        ("board, group (lead)", f"/api/view/board?group={inventors.id}", lead, False),
-        ("board, search", "/api/view/board?q=number%2012", coordinator, False),
-        ("groups", "/api/view/groups", coordinator, False),
-        ("group page", f"/api/view/group?id={inventors.id}", coordinator, False),
-        ("meetings, month", f"/api/view/meetings?month={month}", coordinator, False),
-        ("meetings, month (lead)", f"/api/view/meetings?month={month}", lead, False),
-        ("volunteers", "/api/view/volunteers", coordinator, False),
-        (
-            "volunteers, filtered",
-            "/api/view/volunteers?area=employment&skill=cook",
-            coordinator,
-            False,
-        ),
-    ]
-    panel = app.app.state.panel  # type: ignore[attr-defined]
+    summary = []
     transport = httpx.ASGITransport(app=app)
-    print(f"{'page':48} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"{'page':44} {'p50 ms':>7} {'p99 ms':>7} {'CPU p50':>8} {'CPU p99':>8}")
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-        for label, path, member, cold in cases:
+        for label, path, member, forget in await cases(db):
             headers = header(member)
-            samples = []
+            wall, cpu = [], []
             for i in range(repeat + 5):
-                if cold:
-                    panel.cache.clear()  # the first overview after a start
-                begin = time.perf_counter()
+                if forget:
+                    panel.caches.counts.clear()  # as after any change to the contributions
+                begin, begin_cpu = time.perf_counter(), time.process_time()
                 response = await http.get(path, headers=headers)
                 elapsed = (time.perf_counter() - begin) * 1000
+                elapsed_cpu = (time.process_time() - begin_cpu) * 1000
                 assert response.status_code == 200, (label, response.status_code)
                 if i >= 5:
-                    samples.append(elapsed)
-            cuts = statistics.quantiles(samples, n=100, method="inclusive")
-            print(f"{label:48} {cuts[49]:8.1f} {cuts[98]:8.1f}")
+                    wall.append(elapsed)
+                    cpu.append(elapsed_cpu)
+            (p50, p99), (cpu50, cpu99) = _quantiles(wall), _quantiles(cpu)
+            flag = "" if p99 <= TARGET_MS else f"  > {TARGET_MS:g} ms"
+            print(f"{label:44} {p50:7.1f} {p99:7.1f} {cpu50:8.1f} {cpu99:8.1f}{flag}")
+            summary.append(
+                {
+                    "metric": f"{db.url.split(':')[0]} {label}: p99",
+                    "value": p99,
+                    "unit": "ms",
+                    "target": f"<= {TARGET_MS:g}",
+                    "ok": p99 <= TARGET_MS,
+                    "detail": f"p50 {p50:.1f}, CPU p99 {cpu99:.1f}",
+                }
+            )
     await db.dispose()
-
-
-async def _leader(db: Database) -> Member:
-    async with db.session() as session:
-        member = await session.get(Member, 20)
-        assert member is not None
-        return member
+    return summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", action="store_true", help="1,000 members, 10,000 contributions")
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--pg", help="also on this scratch PostgreSQL database (it is wiped)")
+    parser.add_argument("--json", action="store_true", help="a JSON summary on the last line")
     args = parser.parse_args()
     members, contributions = (1_000, 10_000) if args.small else (10_000, 100_000)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
         migrate(url)
-        asyncio.run(run(url, contributions, members, args.repeat))
+        summary = asyncio.run(run(url, contributions, members, args.repeat))
+    if args.pg:
+        url = normalise_url(args.pg)
+        asyncio.run(reset_pg(url))
+        migrate(url)
+        summary += asyncio.run(run(url, contributions, members, args.repeat))
+    if args.json:
+        print(json.dumps({"summary": summary}))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     GET  /                                   the page shell (public: it holds no data)
     GET  /static/...                         CSS and the one script
     GET  /api/view/{page}?filters            a page's HTML, for the member behind initData
+                                             (pages: bot/panel/views)
     POST /api/contributions/{id}/status      move a card (JSON: {"status", "reason"})
 
 Every /api request carries Telegram's signed initData (`Authorization: tma <initData>`):
@@ -16,9 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -28,11 +28,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.config import SUPPORTED_LANGUAGES
 from bot.context import BotApplication, BotContext
 from bot.i18n import gettext as _
 from bot.i18n import resolve_language, use_language
-from bot.panel import views
+from bot.panel import queries, views
 from bot.panel.auth import InitDataError, WebAppUser, verify
+from bot.panel.cache import Caches, StatsCache
+from bot.panel.programme import area_kind_counts
 from bot.runtime import runtime
 from bot.services import contributions as contributions_service
 from bot.services import members as members_service
@@ -102,16 +105,6 @@ class RateLimit:
         return True
 
 
-PageView = Callable[..., Awaitable[dict[str, Any]]]
-VIEWS: dict[str, PageView] = {
-    "overview": views.overview,
-    "board": views.board,
-    "groups": views.groups,
-    "group": views.group,
-    "meetings": views.meetings,
-    "meeting": views.meeting,
-    "volunteers": views.volunteers,
-}
 STATUS_ERRORS: dict[type[DomainError], int] = {NotAllowed: 403, NotFound: 404, InvalidInput: 409}
 
 
@@ -122,13 +115,25 @@ class Panel:
         self.application = application
         self.telegram_js = telegram_js
         self.limit = rate_limit
-        self.cache = views.StatsCache(runtime(application).db)
+        self.caches = Caches(StatsCache(runtime(application).db))
         self.templates = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates do not change while the bot runs
         )
+
+    async def warm(self) -> None:
+        """At start, beside the bot's first updates (server.py): the templates compiled, the
+        overview's figures in every language and the whole-table counts of the board and the
+        map, so that the first visitors do not wait for scans of the whole database."""
+        for name in self.templates.list_templates():
+            self.templates.get_template(name)
+        await self.caches.stats.warm(SUPPORTED_LANGUAGES)
+        async with runtime(self.application).db.session() as session:
+            await self.caches.counts.get(session, "status", queries.status_counts)
+            await self.caches.counts.get(session, "map", area_kind_counts)
 
     @property
     def token(self) -> str:
@@ -182,21 +187,20 @@ class Panel:
 
     async def view(self, request: Request) -> Response:
         page = request.path_params["page"]
-        if page not in VIEWS:
+        if page not in views.VIEWS:
             return Response(status_code=404)
         user = self.authenticate(request)
         if isinstance(user, Response):
             return user
-        params: Mapping[str, str] = request.query_params
         rt = runtime(self.application)
         async with rt.db.session() as session:
             viewer = await self.viewer(session, user)
             if isinstance(viewer, Response):
                 return viewer
             with use_language(viewer.language):
-                extra = {"profile": rt.profile} if page == "volunteers" else {}
+                asked = views.PageRequest(viewer, request.query_params, self.caches, rt.profile)
                 try:
-                    data = await VIEWS[page](session, viewer, params, self.cache, **extra)
+                    data = await views.VIEWS[page](session, asked)
                 except views.Forbidden as refusal:
                     text = f"<p class='notice'>{_escape(str(refusal))}</p>"
                     return HTMLResponse(text, status_code=403)
@@ -204,7 +208,7 @@ class Panel:
             html = self.templates.get_template(f"{page}.html").render(
                 t=views.labels(),
                 nav=views.nav(viewer),
-                tab={"group": "groups", "meeting": "meetings"}.get(page, page),
+                tab=views.TABS.get(page, page),
                 language=viewer.language,
                 **data,
             )
@@ -244,7 +248,7 @@ class Panel:
                 message = _(error.message).format(**error.params)
             code = next((c for t, c in STATUS_ERRORS.items() if isinstance(error, t)), 409)
             return JSONResponse({"ok": False, "message": message}, status_code=code)
-        self.cache.expire()
+        self.caches.stats.expire()
         with use_language(language):
             message = _("Status: {status}").format(status=views.status_name(status))
         await self.tell_author(contribution_id)
@@ -286,3 +290,9 @@ def create_app(
     )
     app.state.panel = panel
     return SecurityHeaders(app, telegram_js)
+
+
+def panel_of(app: ASGIApp) -> Panel:
+    """The `Panel` behind an app made by `create_app` (to warm it at start)."""
+    inner = cast(SecurityHeaders, app).app
+    return cast(Panel, cast(Starlette, inner).state.panel)

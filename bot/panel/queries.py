@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
+from sqlalchemy import bindparam, case, union_all
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.panel import search
+from bot.panel.cache import KeptCounts
 from bot.services import contributions as contributions_service
 from bot.services import meetings as meetings_service
 from bot.services import volunteers as volunteers_service
@@ -20,6 +24,7 @@ from models import (
     ContributionStatus,
     Group,
     Meeting,
+    MeetingStatus,
     Member,
     ProblemArea,
     Role,
@@ -28,7 +33,6 @@ from models import (
 )
 
 COLUMN_LIMIT = 10  # cards shown per status column
-SEARCH_LIMIT = 120  # cards a text search shows, over all columns
 COUNT_CAP = 1000  # matches of a filter counted at most
 SEARCH_MAX = 60  # characters of a search
 
@@ -42,15 +46,12 @@ class BoardFilters:
 
 
 def _conditions(filters: BoardFilters) -> list[Any]:
-    found = contributions_service.conditions_of(
+    """The kind, area and group filters (the search apart)."""
+    return contributions_service.conditions_of(
         contributions_service.Filters(
             kind=filters.kind, area_id=filters.area_id, group_id=filters.group_id
         )
     )
-    if filters.search:
-        pattern = "%" + filters.search.replace("\\", "").replace("%", "").replace("_", "") + "%"
-        found.append(col(Contribution.title).ilike(pattern))
-    return found
 
 
 @dataclass(frozen=True)
@@ -83,67 +84,78 @@ _ROW = (
 )
 
 
-def _rows_query() -> Any:
-    query = select(*_ROW)  # type: ignore[call-overload]
-    return query.outerjoin(Member, col(Member.id) == col(Contribution.author_id))
+@cache
+def _rows_statement(newest: bool) -> Any:
+    """The cards of the ids given (`ids`), or (`newest`) each column's newest COLUMN_LIMIT.
+    Built once: building the union of subqueries costs more than running it."""
+    if newest:
+        parts = [
+            select(Contribution.id)
+            .where(col(Contribution.status) == status.value)
+            .order_by(col(Contribution.id).desc())
+            .limit(COLUMN_LIMIT)
+            .subquery()
+            for status in ContributionStatus
+        ]
+        ids: Any = union_all(*(select(part.c.id) for part in parts))
+    else:
+        ids = bindparam("ids", expanding=True)
+    query = select(*_ROW).outerjoin(Member, col(Member.id) == col(Contribution.author_id))  # type: ignore[call-overload]
+    return query.where(col(Contribution.id).in_(ids))
+
+
+async def _rows(session: AsyncSession, ids: list[int] | None) -> list[BoardRow]:
+    """The cards of `ids`, or (None) each column's newest; newest first."""
+    statement = _rows_statement(ids is None)
+    rows = await session.exec(statement, params={} if ids is None else {"ids": ids})
+    return sorted((BoardRow(*row) for row in rows.all()), key=lambda r: -r.id)
+
+
+async def status_counts(session: AsyncSession) -> Counter[str]:
+    """Contributions per status, all of them (the (status, id) index, read whole)."""
+    rows = await session.exec(
+        select(Contribution.status, func.count()).group_by(col(Contribution.status))
+    )
+    return Counter(dict(rows.all()))
 
 
 async def board(
-    session: AsyncSession, filters: BoardFilters
+    session: AsyncSession, filters: BoardFilters, kept: KeptCounts
 ) -> tuple[dict[str, list[BoardRow]], Counter[str], bool]:
     """Cards per status (newest first, at most COLUMN_LIMIT each), the count per status, and
     whether the counts are a lower bound (a filter matched more than COUNT_CAP).
 
-    Without a search each column is one query on the (status, id) index; a search reads the
-    newest SEARCH_LIMIT matches once and sorts them into columns."""
+    Unfiltered: the exact counts (kept while nothing changes) and each column's newest
+    cards, in one query. Filtered: the newest COUNT_CAP matches (their id and status) give
+    the counts and pick the cards."""
     conditions = _conditions(filters)
-    if conditions:
-        # Counting every match of a filter reads a table row per match (hundreds of ms on
-        # 100,000 contributions): count among the newest COUNT_CAP matches instead.
-        statuses = await session.exec(
-            select(Contribution.status)
+    if filters.search:
+        found = await search.newest_matches(session, filters.search, conditions, COUNT_CAP)
+    elif conditions:
+        matching = await session.exec(
+            select(Contribution.id, Contribution.status)
             .where(*conditions)
             .order_by(col(Contribution.id).desc())
             .limit(COUNT_CAP)
         )
-        found = list(statuses.all())
-        counts: Counter[str] = Counter(found)
-        capped = len(found) >= COUNT_CAP
-    else:  # the (status, id) index answers this without reading the table
-        counts = Counter(
-            dict(
-                (
-                    await session.exec(
-                        select(Contribution.status, func.count()).group_by(col(Contribution.status))
-                    )
-                ).all()
-            )
-        )
-        capped = False
+        found = [(i, s) for i, s in matching.all() if i is not None]
+    else:
+        counts: Counter[str] = await kept.get(session, "status", status_counts)
+        return _columns(await _rows(session, None)), counts, False
+    chosen: dict[str, list[int]] = {status.value: [] for status in ContributionStatus}
+    for contribution_id, status in found:
+        if len(chosen[status]) < COLUMN_LIMIT:
+            chosen[status].append(contribution_id)
+    ids = [i for column in chosen.values() for i in column]
+    rows = await _rows(session, ids) if ids else []
+    return _columns(rows), Counter(status for _i, status in found), len(found) >= COUNT_CAP
+
+
+def _columns(rows: list[BoardRow]) -> dict[str, list[BoardRow]]:
     columns: dict[str, list[BoardRow]] = {status.value: [] for status in ContributionStatus}
-    if filters.search:
-        rows = await session.exec(
-            _rows_query()
-            .where(*conditions)
-            .order_by(col(Contribution.id).desc())
-            .limit(SEARCH_LIMIT)
-        )
-        for row in rows.all():
-            card = BoardRow(*row)
-            if len(columns[card.status]) < COLUMN_LIMIT:
-                columns[card.status].append(card)
-        return columns, counts, capped
-    for status in ContributionStatus:
-        if not counts.get(status.value):
-            continue
-        rows = await session.exec(
-            _rows_query()
-            .where(*conditions, col(Contribution.status) == status.value)
-            .order_by(col(Contribution.id).desc())
-            .limit(COLUMN_LIMIT)
-        )
-        columns[status.value] = [BoardRow(*row) for row in rows.all()]
-    return columns, counts, capped
+    for row in rows:
+        columns[row.status].append(row)
+    return columns
 
 
 async def choices(session: AsyncSession) -> tuple[list[ProblemArea], list[Group]]:
@@ -162,9 +174,26 @@ async def choices(session: AsyncSession) -> tuple[list[ProblemArea], list[Group]
     return areas, groups
 
 
+@dataclass(frozen=True)
+class MeetingRow:
+    """What the calendar shows of a meeting: plain columns (no ORM object)."""
+
+    id: int
+    group_id: int
+    topic: str
+    starts_at: datetime
+    ends_at: datetime
+    place: str
+    status: str
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == MeetingStatus.CANCELLED
+
+
 @dataclass
 class MonthMeeting:
-    meeting: Meeting
+    meeting: MeetingRow
     group: Group | None
     counts: Counter[str]
     present: int
@@ -175,8 +204,17 @@ async def month_meetings(
     session: AsyncSession, viewer: Member, start: datetime, end: datetime
 ) -> list[MonthMeeting]:
     """Meetings starting in [start, end) that the viewer may see (as `meetings.may_see`:
-    coordinators all; others those of their groups, open ones and those they answered)."""
-    query = select(Meeting).where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
+    coordinators all; others those of their groups, open ones and those they answered),
+    with their answers counted."""
+    query = select(  # type: ignore[call-overload]
+        Meeting.id,
+        Meeting.group_id,
+        Meeting.topic,
+        Meeting.starts_at,
+        Meeting.ends_at,
+        Meeting.place,
+        Meeting.status,
+    ).where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
     if not has_role(viewer, Role.COORDINATOR):
         mine = await meetings_service.my_group_ids(session, viewer)
         answered = select(Rsvp.meeting_id).where(Rsvp.member_id == viewer.id)
@@ -185,7 +223,8 @@ async def month_meetings(
             | col(Meeting.is_open).is_(True)
             | col(Meeting.id).in_(answered)
         )
-    meetings = list((await session.exec(query.order_by(col(Meeting.starts_at)))).all())
+    rows = await session.exec(query.order_by(col(Meeting.starts_at)))
+    meetings = [MeetingRow(*row) for row in rows.all()]
     if not meetings:
         return []
     ids = [m.id for m in meetings]
@@ -196,24 +235,30 @@ async def month_meetings(
     counts: dict[int, Counter[str]] = defaultdict(Counter)
     present: Counter[int] = Counter()
     own: dict[int, str] = {}
-    rows = await session.exec(
-        select(Rsvp.meeting_id, Rsvp.answer, Rsvp.checked_in_at, Rsvp.member_id).where(
-            col(Rsvp.meeting_id).in_(ids)
+    answered_by_viewer = func.max(case((col(Rsvp.member_id) == viewer.id, 1), else_=0))
+    answers = await session.exec(
+        select(  # type: ignore[call-overload]
+            Rsvp.meeting_id,
+            Rsvp.answer,
+            func.count(),
+            func.count(col(Rsvp.checked_in_at)),
+            answered_by_viewer,
         )
+        .where(col(Rsvp.meeting_id).in_(ids))
+        .group_by(col(Rsvp.meeting_id), col(Rsvp.answer))
     )
-    for meeting_id, answer, checked_in, member_id in rows.all():
-        counts[meeting_id][answer] += 1
-        if checked_in is not None:
-            present[meeting_id] += 1
-        if member_id == viewer.id:
+    for meeting_id, answer, answered, checked_in, viewer_answered in answers.all():
+        counts[meeting_id][answer] += answered
+        present[meeting_id] += checked_in
+        if viewer_answered:
             own[meeting_id] = answer
     return [
         MonthMeeting(
             meeting=m,
             group=groups.get(m.group_id),
-            counts=counts[m.id or 0],
-            present=present[m.id or 0],
-            mine=own.get(m.id or 0),
+            counts=counts[m.id],
+            present=present[m.id],
+            mine=own.get(m.id),
         )
         for m in meetings
     ]
@@ -230,13 +275,35 @@ async def meeting_answers(session: AsyncSession, meeting_id: int) -> list[tuple[
     return [(name or "—", answer, there is not None) for name, answer, there in rows.all()]
 
 
-async def volunteers(session: AsyncSession, wanted: Any, limit: int) -> tuple[list[Volunteer], int]:
-    """Volunteers matching `wanted` (the chat's `volunteers.Filter`, with the same rules as
-    `volunteers.search`), by name: the first `limit` and how many match. Reads the volunteer
-    rows only (not their members)."""
-    query = select(Volunteer).where(*volunteers_service.street_condition(wanted))
+@dataclass(frozen=True)
+class VolunteerRow:
+    """What the list shows of a volunteer (and what `volunteers.matches` reads)."""
+
+    name: str
+    phone: str | None
+    street: str | None
+    skills: str
+    areas: list[str]
+    availability: list[str]
+
+
+async def volunteers(
+    session: AsyncSession, wanted: volunteers_service.Filter, limit: int
+) -> tuple[list[VolunteerRow], int]:
+    """Volunteers matching `wanted` with the chat's rules (`volunteers.search`): the first
+    `limit` by name and how many match. Reads their columns only (no ORM objects)."""
+    query = select(  # type: ignore[call-overload]
+        Volunteer.name,
+        Volunteer.phone,
+        Volunteer.street,
+        Volunteer.skills,
+        Volunteer.areas,
+        Volunteer.availability,
+    ).where(*volunteers_service.street_condition(wanted))
     rows = (await session.exec(query.order_by(col(Volunteer.name)))).all()
-    found = [volunteer for volunteer in rows if volunteers_service.matches(volunteer, wanted)]
+    found = [VolunteerRow(*row) for row in rows]
+    # `matches` reads a volunteer's areas, availability and skills: the row has them.
+    found = [v for v in found if volunteers_service.matches(cast(Volunteer, v), wanted)]
     return found[:limit], len(found)
 
 

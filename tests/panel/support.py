@@ -1,23 +1,28 @@
 """A small world for the panel's tests: a coordinator, a lead, a leader and a resident,
-contributions in two groups, a meeting with answers, a volunteer; and signed initData."""
+contributions in two groups, a meeting with answers, a volunteer; a programme (linked
+contributions and an action) around it; and signed initData."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import select
 
 from bot.panel.auth import sign
 from models import (
+    ActionIndicator,
+    ActionNote,
     Answer,
     Contribution,
+    ContributionLink,
     Group,
     Meeting,
     Member,
     Membership,
     ProblemArea,
+    ProgrammeAction,
     Role,
     Rsvp,
     Volunteer,
@@ -124,3 +129,74 @@ async def build_world(db: Any) -> World:
         )
         await session.flush()
         return World(coordinator, lead, leader, resident, own, other, idea, barrier, meeting)
+
+
+@dataclass
+class Programme:
+    """Around `World`: causes, barriers, ideas and resources in two areas (and none), some
+    linked, one rejected; an accepted idea turned into an action, two more waiting."""
+
+    cause: Contribution  # addressed by `idea`
+    lonely_cause: Contribution  # no idea addresses it
+    idea: Contribution  # accepted, own group: the action's idea
+    ready: Contribution  # accepted, own group, no action yet
+    elsewhere: Contribution  # accepted, other group, no action yet
+    action: ProgrammeAction
+
+
+async def build_programme(db: Any, world: World) -> Programme:
+    async with db.session() as session:
+        areas = list((await session.exec(select(ProblemArea).order_by(ProblemArea.id))).all())
+        first, second = areas[0].id, areas[1].id
+        own, other = world.own_group.id, world.other_group.id
+        author = world.leader.id
+
+        def made(kind: str, title: str, area: int | None, **fields: Any) -> Contribution:
+            c = Contribution(
+                kind=kind, title=title, details={}, area_id=area, author_id=author, **fields
+            )
+            session.add(c)
+            return c
+
+        cause = made("cause", "Few jobs for young people", first, support_count=7)
+        lonely = made("cause", "Long commutes to the town", first, support_count=2)
+        made("cause", "Rejected cause", first, status="rejected", support_count=50)
+        barrier = made("barrier", "No bus in the evening", first, support_count=1)
+        idea = made("idea", "Job fair at the school", first, status="accepted", group_id=own)
+        ready = made(
+            "idea", "Evening bus line", first, status="accepted", group_id=own, support_count=3
+        )
+        elsewhere = made("idea", "Repair café", second, status="accepted", group_id=other)
+        resource = made("resource", "The school's gym", first, support_count=4)
+        made("experience", "A fair in 2019", None)
+        await session.flush()
+        links = [(cause, idea), (barrier, idea), (barrier, cause), (resource, idea)]
+        rejected = (
+            await session.exec(select(Contribution).where(Contribution.status == "rejected"))
+        ).one()
+        links.append((rejected, ready))
+        for a, b in links:
+            low, high = sorted((a.id, b.id))  # type: ignore[type-var]
+            session.add(ContributionLink(first_id=low, second_id=high))
+        action = ProgrammeAction(
+            contribution_id=idea.id,
+            group_id=own,
+            title=idea.title,
+            goal="Forty young people meet employers",
+            partners=["Labour office", "School"],
+            start_month="2027-03",
+            status="in_progress",
+            progress=40,
+        )
+        session.add(action)
+        await session.flush()
+        session.add(
+            ActionIndicator(
+                action_id=action.id, name="participants", target=40, unit="people", achieved=12
+            )
+        )  # type: ignore[arg-type]
+        session.add(
+            ActionNote(action_id=action.id, noted_on=date(2027, 3, 2), text="Booked the hall")
+        )  # type: ignore[arg-type]
+        await session.flush()
+        return Programme(cause, lonely, idea, ready, elsewhere, action)

@@ -21,7 +21,15 @@ import pytest
 
 from bot.db import Database
 from tests.harness import Harness
-from tests.panel.support import COORDINATOR, LEAD, LEADER, RESIDENT, World, init_data
+from tests.panel.support import (
+    COORDINATOR,
+    LEAD,
+    LEADER,
+    RESIDENT,
+    World,
+    build_programme,
+    init_data,
+)
 
 CHROMIUM = shutil.which("chromium")
 DRIVER = "/usr/bin/chromedriver"
@@ -156,7 +164,8 @@ def show_month(page: Page, month: str) -> None:
         page.wait_ready(before)
 
 
-async def test_a_coordinator_sees_every_page(page: Page, world: World) -> None:
+async def test_a_coordinator_sees_every_page(page: Page, world: World, db: Database) -> None:
+    programme = await build_programme(db, world)
     await open_as(page, COORDINATOR, theme=THEME)
     assert page.state() == "ready"
     assert "Members per role" in page.text()  # the overview's charts
@@ -166,7 +175,15 @@ async def test_a_coordinator_sees_every_page(page: Page, world: World) -> None:
     )
     assert background == "rgb(23, 33, 43)"
     tabs = [e.text for e in page.driver.find_elements("css selector", "nav [data-view]")]
-    assert tabs == ["Overview", "Board", "Groups", "Meetings", "Volunteers"]
+    assert tabs == [
+        "Overview",
+        "Board",
+        "Groups",
+        "Meetings",
+        "Problem map",
+        "Programme actions",
+        "Volunteers",
+    ]
     await off_loop(page.go, "board")
     html = page.html()
     assert f'data-move="{world.idea.id}"' in html and f'data-move="{world.barrier.id}"' in html
@@ -176,6 +193,15 @@ async def test_a_coordinator_sees_every_page(page: Page, world: World) -> None:
     await off_loop(show_month, page, world.meeting.starts_at.strftime("%Y-%m"))
     assert "Planning the café" in page.text()
     assert page.driver.find_elements("css selector", ".calendar .chip")
+    await off_loop(page.go, "map")
+    assert "Causes no idea addresses" in page.text() and "Job fair at the school" in page.text()
+    await off_loop(page.go, "actions")
+    before = page.loads()
+    page.driver.find_element(
+        "css selector", f'[data-view="action"][data-id="{programme.action.id}"]'
+    ).click()
+    await off_loop(page.wait_ready, before)
+    assert "Forty young people meet employers" in page.text() and "12 / 40 people" in page.text()
     assert page.csp_errors() == []
 
 
@@ -183,7 +209,8 @@ async def test_a_resident_sees_what_a_resident_may(page: Page, world: World) -> 
     await open_as(page, RESIDENT)
     assert "Statistics are for coordinators and group leads." in page.text()
     tabs = [e.text for e in page.driver.find_elements("css selector", "nav [data-view]")]
-    assert "Volunteers" not in tabs
+    assert "Volunteers" not in tabs and "Programme actions" not in tabs
+    assert "Problem map" in tabs
     await off_loop(page.go, "board")
     assert "Seniors' café in the library" in page.text()
     assert page.driver.find_elements("css selector", "[data-move], [data-reject]") == []
@@ -244,14 +271,16 @@ async def test_forged_or_expired_init_data_gets_nothing(
     assert "Seniors" not in page.driver.page_source
 
 
-async def test_screenshots(page: Page, world: World) -> None:
+async def test_screenshots(page: Page, world: World, db: Database) -> None:
     """Saved only with PANEL_SCREENSHOTS=<folder> (docs/panel-*.png in the repository)."""
     folder = os.environ.get("PANEL_SCREENSHOTS")
     if not folder:
         pytest.skip("set PANEL_SCREENSHOTS=docs to write the screenshots")
     await off_loop(lambda: Path(folder).mkdir(parents=True, exist_ok=True))
     await open_as(page, COORDINATOR, theme=THEME)
-    for tab in ("overview", "board", "groups", "meetings", "volunteers"):
+    for tab in ("overview", "board", "groups", "meetings", "map", "actions", "volunteers"):
+        if tab == "map":  # the board above shows the small world alone
+            await build_programme(db, world)
         await off_loop(page.go, tab)
         if tab == "meetings":
             await off_loop(show_month, page, world.meeting.starts_at.strftime("%Y-%m"))

@@ -20,7 +20,18 @@ from tests.panel.support import (
     auth,
 )
 
-PAGES = ("overview", "board", "groups", "group", "meetings", "meeting", "volunteers")
+PAGES = (
+    "overview",
+    "board",
+    "groups",
+    "group",
+    "meetings",
+    "meeting",
+    "map",
+    "actions",
+    "action",
+    "volunteers",
+)
 
 
 async def status_of(db: Database, contribution_id: int) -> str:

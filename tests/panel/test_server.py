@@ -3,6 +3,8 @@ only when BOT_WEBAPP_URL is set."""
 
 from __future__ import annotations
 
+import gc
+
 import httpx
 import pytest
 
@@ -27,6 +29,9 @@ async def test_the_panel_runs_beside_the_bot_and_stops_with_it(
         assert application.post_init is not None and application.post_stop is not None
         await application.post_init(application)  # what run_polling/run_webhook call
         await application.bot_data["commands_task"]
+        await application.bot_data["panel_warm_task"]  # warmed beside the bot's start
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()  # the rest of the tests as before
         async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
             shell = await http.get("/")
             assert shell.status_code == 200 and "static/panel.js" in shell.text

@@ -65,6 +65,8 @@
           document.body.dataset.shown = view;
           document.body.dataset.loads = String(loads);
           document.body.dataset.state = response.ok ? "ready" : "forbidden";
+          var tab = app.querySelector("nav .active");
+          if (tab) { tab.scrollIntoView({ block: "nearest", inline: "nearest" }); }
         });
       })
       .catch(function () { show("failed"); });
