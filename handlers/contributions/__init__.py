@@ -87,13 +87,11 @@ BUTTONS: kb.Buttons = {
 
 
 def register(application: App) -> None:
-    text = TYPED
-    other, anything = NOT_TYPED, SENT
     unknown = UnknownCommand(application)
     on = kb.callback_handler
 
     def shown_again(
-        step: draft.Step, hint: Callable[[], str] = draft.press_hint, rest: Any = anything
+        step: draft.Step, hint: Callable[[], str] = draft.press_hint, rest: Any = SENT
     ) -> list[MessageHandler[Any, Any]]:
         """A step's answer to an unknown command, and to the `rest` it cannot take: the step
         again, with a hint in front."""
@@ -108,9 +106,9 @@ def register(application: App) -> None:
         entry_points=[on(actions.reject_start, r.REJECT)],
         states={
             actions.REASON: [
-                MessageHandler(text, actions.reason_typed),
+                MessageHandler(TYPED, actions.reason_typed),
                 MessageHandler(unknown, actions.reason_unknown_command),
-                MessageHandler(other, actions.reason_not_text),
+                MessageHandler(NOT_TYPED, actions.reason_not_text),
             ],
         },
         fallbacks=draft.cancel_handlers(),
@@ -130,16 +128,16 @@ def register(application: App) -> None:
         entry_points=entry_points,
         states={
             draft.ASK: [
-                MessageHandler(text, draft.field_typed),
+                MessageHandler(TYPED, draft.field_typed),
                 on(draft.field_skipped, r.SKIP_FIELD),
-                *shown_again(draft.ask_again, draft.not_text_hint, other),
+                *shown_again(draft.ask_again, draft.not_text_hint, NOT_TYPED),
             ],
             draft.AREA: [on(draft.chosen, r.AREA), *shown_again(draft.show_areas)],
             draft.GROUP: [on(draft.chosen, r.GROUP), *shown_again(draft.show_groups)],
             draft.ATTACH: [
                 MessageHandler(filters.PHOTO, draft.photo_sent),
                 MessageHandler(filters.LOCATION, draft.location_sent),
-                MessageHandler(text, draft.attachment_typed),
+                MessageHandler(TYPED, draft.attachment_typed),
                 on(draft.attachment_skipped, r.SKIP_ATTACHMENT),
                 *shown_again(draft.ask_attachment, draft.attachment_hint),
             ],
