@@ -5,11 +5,14 @@
     GET  /api/view/{page}?filters            a page's HTML, for the member behind initData
                                              (pages: bot/panel/views)
     POST /api/contributions/{id}/status      move a card (JSON: {"status", "reason"})
+    POST /api/downloads/{kind}[/{id}]        a five-minute link to a file (bot/panel/downloads.py)
+    GET  /download/{token}                   the file, checked again (the token signs the member)
 
 Every /api request carries Telegram's signed initData (`Authorization: tma <initData>`):
 the signature and its age are checked, then the member and their role are loaded from the
 database on every request, and the chat's permission rules (`permissions.can`) decide.
-No valid signature: 401 and nothing else.
+No valid signature: 401 and nothing else. A download link (which a browser opens without the
+header) carries a signed, short-lived token instead, and the member is checked again.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from bot.i18n import resolve_language, use_language
 from bot.panel import queries, views
 from bot.panel.auth import InitDataError, WebAppUser, verify
 from bot.panel.cache import Caches, StatsCache
+from bot.panel.downloads import Downloads
 from bot.panel.programme import area_kind_counts
 from bot.runtime import runtime
 from bot.services import contributions as contributions_service
@@ -280,11 +284,15 @@ def create_app(
     leaves out telegram.org's script (tests, offline use): the page then reads initData from
     the URL's `#tgWebAppData=` fragment."""
     panel = Panel(application, telegram_js=telegram_js, rate_limit=rate_limit or RateLimit())
+    downloads = Downloads(panel)
     app = Starlette(
         routes=[
             Route("/", panel.shell, methods=["GET"]),
             Route("/api/view/{page:str}", panel.view, methods=["GET"]),
             Route("/api/contributions/{contribution_id:int}/status", panel.move, methods=["POST"]),
+            Route("/api/downloads/{kind:str}/{object_id:int}", downloads.link, methods=["POST"]),
+            Route("/api/downloads/{kind:str}", downloads.link, methods=["POST"]),
+            Route("/download/{token:str}", downloads.file, methods=["GET"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )

@@ -1,7 +1,7 @@
 """The panel in a real headless Chromium (Debian's chromium + chromium-driver, driven by
 Selenium), served by uvicorn on 127.0.0.1 from an application built on the recording
 request: what a coordinator, a lead and a resident see; a card moved by a lead reaches its
-author; forged or expired initData gets nothing.
+author; a coordinator's downloads arrive as files; forged or expired initData gets nothing.
 
 PANEL_SCREENSHOTS=docs also saves docs/panel-<page>.png at 390 px width.
 """
@@ -256,6 +256,48 @@ async def test_a_coordinator_rejects_with_a_reason(
     card.find_element("css selector", "form button").click()
     await off_loop(page.wait_ready, before)
     assert "Already planned" in panel_harness.sent_to(LEADER)[-1].text
+
+
+def downloaded(folder: Path, pattern: str) -> Path | None:
+    """The finished file matching `pattern` in `folder` (Chromium writes .crdownload first)."""
+    found = [p for p in folder.glob(pattern) if not p.name.endswith(".crdownload")]
+    return found[0] if found else None
+
+
+def open_meeting(page: Page, world: World) -> None:
+    page.go("meetings")
+    show_month(page, world.meeting.starts_at.strftime("%Y-%m"))
+    before = page.loads()
+    page.driver.find_element(
+        "css selector", f'[data-view="meeting"][data-id="{world.meeting.id}"]'
+    ).click()
+    page.wait_ready(before)
+
+
+async def test_a_coordinator_downloads_files_a_leader_sees_no_button(
+    page: Page, world: World, tmp_path: Path
+) -> None:
+    """Outside Telegram the script opens the signed link: the browser saves the file."""
+    from openpyxl import load_workbook
+
+    page.driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
+    await open_as(page, COORDINATOR)
+    await off_loop(page.go, "volunteers")
+    page.driver.find_element("css selector", '[data-download="volunteers"]').click()
+    saved = await off_loop(page.wait, lambda d: downloaded(tmp_path, "Volunteers-*.xlsx"))
+    rows = list(load_workbook(saved).active.iter_rows(values_only=True))
+    assert rows[1][1:3] == ("Rita Resident", "+48 600 100 200")
+    await off_loop(open_meeting, page, world)
+    page.driver.find_element("css selector", '[data-download="attendance"]').click()
+    saved = await off_loop(page.wait, lambda d: downloaded(tmp_path, "attendance-*.xlsx"))
+    assert load_workbook(saved).active["B1"].value == "Planning the café"
+    assert page.state() == "ready" and page.csp_errors() == []
+    await open_as(page, LEADER)  # sees the meeting, may not manage it
+    await off_loop(open_meeting, page, world)
+    assert "Planning the café" in page.text()
+    assert page.driver.find_elements("css selector", "[data-download]") == []
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 // The coordinators' panel: reads Telegram's initData, loads each page's HTML from the
-// server with it, and sends card moves. No inline scripts anywhere (the CSP forbids them).
+// server with it, sends card moves and asks for downloads. No inline scripts anywhere (the
+// CSP forbids them).
 (function () {
   "use strict";
 
@@ -86,6 +87,43 @@
     }).catch(function () { show("failed"); });
   }
 
+  function failedText() {
+    return document.getElementById("failed").textContent;
+  }
+
+  // A file: Telegram's own download (Bot API 8.0+; on phones a page cannot save a file
+  // itself), else the browser opens the link (the server sends it as an attachment).
+  function save(url, name) {
+    if (tg && typeof tg.downloadFile === "function" && tg.isVersionAtLeast &&
+        tg.isVersionAtLeast("8.0") && url.indexOf("https:") === 0) {
+      try {
+        tg.downloadFile({ url: url, file_name: name });
+        return;
+      } catch (e) { /* refused (an older client, a popup open): the link itself below */ }
+    }
+    window.location.assign(url);
+  }
+
+  // The server checks who asks and answers a link valid for a few minutes: a download
+  // cannot carry the initData header itself.
+  function download(button) {
+    var path = "api/downloads/" + encodeURIComponent(button.dataset.download) +
+      (button.dataset.id ? "/" + encodeURIComponent(button.dataset.id) : "");
+    button.disabled = true;
+    return request(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}"
+    }).then(function (response) {
+      if (response.status === 401) { show("denied"); return; }
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok || !data.ok) { toast(data.message || failedText()); return; }
+        save(new URL(data.url, document.baseURI).href, data.file_name);
+      });
+    }).catch(function () { toast(failedText()); })
+      .then(function () { button.disabled = false; });
+  }
+
   function paramsOf(element) {
     var params = {};
     Object.keys(element.dataset).forEach(function (key) {
@@ -101,7 +139,10 @@
     if (button) {
       button.disabled = true;
       move(button.dataset.move, { status: button.dataset.status });
+      return;
     }
+    var file = event.target.closest("[data-download]");
+    if (file && !file.disabled) { download(file); }
   });
 
   app.addEventListener("submit", function (event) {

@@ -1,5 +1,6 @@
 """Meetings: a month's calendar with each meeting's answers and attendance, and one
-meeting's page (the names for those who manage it, as the chat's attendance list)."""
+meeting's page (the names for those who manage it, as the chat's attendance list, and the
+list as a file: bot/panel/downloads.py)."""
 
 from __future__ import annotations
 
@@ -93,8 +94,12 @@ async def page(session: AsyncSession, ask: PageRequest) -> dict[str, Any]:
     manages = can(member, Action.MANAGE_MEETING, group)
     counts = {a: sum(1 for _n, answer, _t in answers if answer == a) for a in names}
     mine = await meetings_service.my_answer(session, found.id, member.id)
+    # The files of the chat's roster (XLSX) and meeting card (PDF): for the same people,
+    # and like the card's buttons not for a cancelled meeting.
+    files = manages and not found.is_cancelled
     return {
         "meeting": {
+            "id": found.id,
             "when": _when(found),
             "topic": found.topic,
             "group": group_name(group),
@@ -109,4 +114,10 @@ async def page(session: AsyncSession, ask: PageRequest) -> dict[str, Any]:
         if manages
         else [],
         "mine": names.get(mine.answer) if mine else None,
+        "downloads": [
+            ("attendance", _("Attendance list (XLSX)")),
+            ("attendance-pdf", _("Attendance list (PDF)")),
+        ]
+        if files
+        else [],
     }

@@ -1,4 +1,6 @@
-"""Volunteers (coordinators only, as in the chat), with the chat's filters."""
+"""Volunteers (coordinators only, as in the chat), with the chat's filters, and the
+Volunteers sheet of /export as a file (bot/panel/downloads.py): all of them, as the chat's
+export has no filters."""
 
 from __future__ import annotations
 
@@ -56,4 +58,12 @@ async def page(session: AsyncSession, ask: PageRequest) -> dict[str, Any]:
         ],
         "more": total > len(found),
         "count": ngettext("{n} volunteer", "{n} volunteers", total).format(n=total),
+        "download": {
+            "label": _("All volunteers (XLSX)"),
+            "note": _(
+                "The file lists every volunteer, as /export does: the filters apply here only."
+            ),
+        }
+        if can(ask.viewer.member, Action.EXPORT)
+        else None,
     }
