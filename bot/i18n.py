@@ -67,15 +67,21 @@ def _load_language(language: str, locales_dir: Path) -> _gettext.GNUTranslations
     if not source.exists():
         raise CatalogError(f"no catalog for language {language!r} at {source}")
     if mo.exists() and mo.stat().st_mtime >= source.stat().st_mtime:
-        data = mo.read_bytes()
-    else:
-        # Missing or stale .mo: compile now, so a fresh checkout just works.
-        data = compile_language(language, locales_dir)
-        try:
-            mo.write_bytes(data)
-        except OSError:
-            pass
+        return _parsed(mo, mo.stat().st_mtime_ns)
+    # Missing or stale .mo: compile now, so a fresh checkout just works.
+    data = compile_language(language, locales_dir)
+    try:
+        mo.write_bytes(data)
+    except OSError:
+        pass
     return _gettext.GNUTranslations(io.BytesIO(data))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(mo: Path, _mtime_ns: int) -> _gettext.GNUTranslations:
+    """A compiled catalog parsed once per version of the file: `setup` runs again in each
+    CLI command and test, and parsing the three catalogs takes tens of milliseconds."""
+    return _gettext.GNUTranslations(io.BytesIO(mo.read_bytes()))
 
 
 def setup(

@@ -49,6 +49,8 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
         self._loaded: set[str] = set()
         # Inside batch(): (kind, key) -> data to write when the batch ends.
         self._pending: dict[tuple[str, str], Any] | None = None
+        # Every conversation's stored states, read at the first get_conversations.
+        self._conversation_rows: defaultdict[str, list[BotState]] | None = None
 
     async def _rows(self, kind: str) -> list[BotState]:
         async with self.database.session() as session:
@@ -154,8 +156,26 @@ class DatabasePersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[s
 
     # conversations -----------------------------------------------------------------------
     async def get_conversations(self, name: str) -> ConversationDict:
+        if self._conversation_rows is None:
+            # PTB asks once per ConversationHandler at initialize (22 of them): read the
+            # states of all of them in one query, not one each.
+            self._conversation_rows = defaultdict(list)
+            async with self.database.session() as session:
+                found = await session.exec(
+                    select(BotState).where(col(BotState.kind).startswith(CONVERSATION))
+                )
+                for row in found.all():
+                    self._conversation_rows[row.kind].append(row)
+        kind = CONVERSATION + name
+        if kind in self._loaded:  # asked again: read what the table holds now
+            rows = await self._rows(kind)
+        else:
+            rows = self._conversation_rows.pop(kind, [])
+            for row in rows:
+                self._stored[(kind, row.key)] = deepcopy(row.data)
+            self._loaded.add(kind)
         conversations: ConversationDict = {}
-        for row in await self._rows(CONVERSATION + name):
+        for row in rows:
             key: ConversationKey = tuple(json.loads(row.key))
             conversations[key] = row.data
         return conversations

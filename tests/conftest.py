@@ -1,8 +1,9 @@
 """Fixtures: a real database (SQLite file, or PostgreSQL via TEST_DATABASE_URL) per test.
 
-Tests that start the real bot process (every user of the e2e_database fixture) are marked
-`slow`. A bare `uv run pytest` leaves them out; `uv run pytest -m slow` runs only them, and
-naming files or tests (`uv run pytest tests/e2e/test_meetings_e2e.py`) runs what is named.
+Tests that start the real bot process are marked `slow`: every user of the e2e_database
+fixture, and the CLI tests that run `leaders-bot` (marked in their modules). A bare
+`uv run pytest` leaves them out; `uv run pytest -m slow` runs only them, and naming files or
+tests (`uv run pytest tests/e2e/test_meetings_e2e.py`) runs what is named.
 """
 
 from __future__ import annotations
@@ -68,11 +69,10 @@ def _create_worker_database() -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    slow = []
     for item in items:
         if "e2e_database" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
-            slow.append(item)
+    slow = [item for item in items if item.get_closest_marker("slow") is not None]
     if not slow or config.option.markexpr or config.args_source == pytest.Config.ArgsSource.ARGS:
         return  # `-m` chooses, or files/tests were named
     config.hook.pytest_deselected(items=slow)

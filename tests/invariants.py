@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from sqlalchemy import and_, func, select
@@ -15,16 +16,38 @@ BOOKKEEPING = frozenset({"bot_state"})
 
 
 async def snapshot(db: Database, exclude: frozenset[str] = BOOKKEEPING) -> dict[str, str]:
-    """A digest of every table's rows (in primary-key order), table by table."""
-    digests: dict[str, str] = {}
+    """A digest of every table's rows (in primary-key order), table by table.
+
+    One statement for all tables: the database serialises each table's rows in key order and
+    only the digests are compared, so a check around every action of the authorization
+    matrix costs one round trip, not one per table."""
+    tables = [t for t in SQLModel.metadata.sorted_tables if t.name not in exclude]
     async with db.engine.connect() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            if table.name in exclude:
-                continue
-            order = list(table.primary_key.columns) or list(table.columns)
-            rows = (await conn.execute(select(table).order_by(*order))).all()
-            digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()[:16]
-    return digests
+        statement = _snapshot_statement(conn.dialect.name, tuple(t.name for t in tables))
+        row = (await conn.exec_driver_sql(statement)).one()
+    return {
+        table.name: hashlib.sha256(str(rows).encode()).hexdigest()[:16]
+        for table, rows in zip(tables, row, strict=True)
+    }
+
+
+@functools.cache
+def _snapshot_statement(dialect: str, names: tuple[str, ...]) -> str:
+    parts = []
+    for name in names:
+        table = SQLModel.metadata.tables[name]
+        order = ", ".join(
+            f'"{c.name}"' for c in (list(table.primary_key.columns) or list(table.columns))
+        )
+        if dialect == "postgresql":
+            parts.append(f"(SELECT string_agg(x::text, E'\\n' ORDER BY {order}) FROM \"{name}\" x)")
+        else:  # SQLite: aggregates take rows in the order of the subquery
+            columns = ", ".join(f'"{c.name}"' for c in table.columns)
+            parts.append(
+                f"(SELECT json_group_array(json_array({columns})) "
+                f'FROM (SELECT * FROM "{name}" ORDER BY {order}))'
+            )
+    return "SELECT " + ",\n".join(parts)
 
 
 async def row_counts(db: Database) -> dict[str, int]:

@@ -671,7 +671,12 @@ async def member_with(
         return member.id
 
 
-async def world_for(harness: Harness, user: User, role: str) -> World:
+async def world_for(
+    harness: Harness, user: User, role: str, shared: dict[str, int] | None
+) -> World:
+    """The world of one role's turn. `shared`: the role-independent objects of the turn
+    before, when that turn changed nothing in the database (they are then as fresh as new
+    ones); None: create them again."""
     async with harness.app.bot_data["runtime"].db.session() as session:
         groups = list((await session.exec(select(Group).order_by(Group.id))).all())
         for group in groups:  # nobody leads anything yet
@@ -683,7 +688,7 @@ async def world_for(harness: Harness, user: User, role: str) -> World:
         invite = await invites_service.create_invite(session, role=Role.LEADER, days=7)
     me = await member_with(harness, user, role, groups[0].id, groups[1].id)  # type: ignore[arg-type]
     world = World(harness, groups[0].id, groups[1].id, invite.id, me, user.id)  # type: ignore[arg-type]
-    world.ids = await world.query(lambda s: _feature_objects(s, world))
+    world.ids = await world.query(lambda s: _feature_objects(s, world, shared))
     return world
 
 
@@ -704,27 +709,53 @@ async def _in_group(session: Any, member_id: int, group_id: int, status: str) ->
         session.add(Membership(member_id=member_id, group_id=group_id, status=status))
 
 
-async def _feature_objects(session: Any, world: World) -> dict[str, int]:
-    """Fresh objects of the later features for one role's turn (ids for the placeholders)."""
+def _idea(area: int, group: int, author: int) -> Contribution:
+    return Contribution(
+        kind=ContributionKind.IDEA,
+        title="A bench by the bus stop",
+        details={"for_whom": "older people", "first_step": "ask the council"},
+        area_id=area,
+        group_id=group,
+        author_id=author,
+    )
+
+
+async def _feature_objects(
+    session: Any, world: World, shared: dict[str, int] | None
+) -> dict[str, int]:
+    """Objects of the later features for one role's turn (ids for the placeholders): the
+    member's own ({mine}, {draft}, {invitation}) always new, the rest new unless `shared`."""
+    ids = dict(shared) if shared is not None else await _shared_objects(session, world.group)
+    author = world.me or ids["person"]
+    mine = _idea(ids["area"], world.group, author)
+    draft = Broadcast(
+        author_id=author, audience={"kind": "group", "group_id": world.group}, text="Hello"
+    )
+    invitation = Broadcast(
+        author_id=author,
+        meeting_id=ids["meeting"],
+        audience={
+            "kind": "invitation",
+            "meeting_id": ids["meeting"],
+            "audiences": [{"kind": "everyone"}],
+        },
+        text="Playground repairs",
+        outsiders_allowed=True,
+    )
+    session.add_all([mine, draft, invitation])
+    await session.flush()
+    return {**ids, "mine": mine.id, "draft": draft.id, "invitation": invitation.id}
+
+
+async def _shared_objects(session: Any, group: int) -> dict[str, int]:
     person = await _registered(session, 7_990_001, "Person", Role.LEADER)
     requester = await _registered(session, 7_990_002, "Requester", Role.RESIDENT)
     boss = await _registered(session, 7_990_003, "Boss", Role.COORDINATOR)
     assert person.id and requester.id and boss.id
-    await _in_group(session, person.id, world.group, MembershipStatus.MEMBER)
-    await _in_group(session, requester.id, world.group, MembershipStatus.PENDING)
+    await _in_group(session, person.id, group, MembershipStatus.MEMBER)
+    await _in_group(session, requester.id, group, MembershipStatus.PENDING)
     area = (await session.exec(select(ProblemArea).order_by(ProblemArea.id))).first()
-
-    def idea(author: int) -> Contribution:
-        return Contribution(
-            kind=ContributionKind.IDEA,
-            title="A bench by the bus stop",
-            details={"for_whom": "older people", "first_step": "ask the council"},
-            area_id=area.id,
-            group_id=world.group,
-            author_id=author,
-        )
-
-    theirs, mine = idea(person.id), idea(world.me or person.id)
+    theirs = _idea(area.id, group, person.id)
     small = Group(slug=f"small-{utcnow().timestamp()}", kind=GroupKind.SMALL, name="Small")
     small.names = {"en": "Small"}
     opportunity = Opportunity(
@@ -735,50 +766,36 @@ async def _feature_objects(session: Any, world: World) -> dict[str, int]:
         area_id=area.id,
         posted_by_id=boss.id,
     )
-    audience = {"kind": "group", "group_id": world.group}
+    audience = {"kind": "group", "group_id": group}
     running = Broadcast(
         author_id=boss.id, audience=audience, text="Hello", status=BroadcastStatus.RUNNING
     )
-    draft = Broadcast(author_id=world.me or person.id, audience=audience, text="Hello")
-    session.add_all([theirs, mine, small, opportunity, running, draft])
+    session.add_all([theirs, small, opportunity, running])
     volunteer = (
         await session.exec(select(Volunteer).where(Volunteer.member_id == person.id))
     ).first()
     if volunteer is None:
         volunteer = Volunteer(member_id=person.id, name="Person", skills="painting")
         session.add(volunteer)
-    await session.flush()
     soon = utcnow() + timedelta(days=3)
     meeting = Meeting(
-        group_id=world.group,
+        group_id=group,
         topic="Playground repairs",
         starts_at=soon,
         ends_at=soon + timedelta(minutes=90),
         place="City Hall",
         created_by_id=boss.id,
     )
-    poll = DatePoll(group_id=world.group, topic="When?", place="City Hall", created_by_id=boss.id)
+    poll = DatePoll(group_id=group, topic="When?", place="City Hall", created_by_id=boss.id)
     session.add_all([meeting, poll])
     await session.flush()
     item = ActionItem(
         meeting_id=meeting.id, text="Ask for a quote", owner_id=person.id, due_on=soon.date()
     )
     option = DatePollOption(poll_id=poll.id, starts_at=soon)
-    invitation = Broadcast(
-        author_id=world.me or person.id,
-        meeting_id=meeting.id,
-        audience={
-            "kind": "invitation",
-            "meeting_id": meeting.id,
-            "audiences": [{"kind": "everyone"}],
-        },
-        text=meeting.topic,
-        outsiders_allowed=True,
-    )
-    session.add_all([item, option, invitation])
+    session.add_all([item, option])
     await session.flush()
     return {
-        "invitation": invitation.id,
         "meeting": meeting.id,
         "item": item.id,
         "poll": poll.id,
@@ -787,13 +804,18 @@ async def _feature_objects(session: Any, world: World) -> dict[str, int]:
         "requester": requester.id,
         "area": area.id,
         "idea": theirs.id,
-        "mine": mine.id,
         "small": small.id,
         "opportunity": opportunity.id,
         "running": running.id,
-        "draft": draft.id,
         "volunteer": volunteer.id,
     }
+
+
+def _shared_part(ids: dict[str, int]) -> dict[str, int]:
+    return {key: value for key, value in ids.items() if key not in OWN_OBJECTS}
+
+
+OWN_OBJECTS = frozenset({"mine", "draft", "invitation"})
 
 
 async def perform(harness: Harness, user: User, action: str) -> list[Call]:
@@ -811,14 +833,17 @@ async def settle(harness: Harness) -> None:
 @pytest.mark.parametrize("row", MATRIX, ids=str)
 async def test_authorization(harness: Harness, row: Row) -> None:
     db = harness.app.bot_data["runtime"].db
+    shared: dict[str, int] | None = None
     for number, role in enumerate(ROLES):
         user = User(7_000_000 + number * 1000 + MATRIX.index(row), language_code="en")
-        world = await world_for(harness, user, role)
+        world = await world_for(harness, user, role, shared)
         action = world.format(row.action)
         before = await snapshot(db)
         calls = await perform(harness, user, action)
         await settle(harness)
         after = await snapshot(db)
+        # Objects nothing changed serve the next role as they are; else they are made anew.
+        shared = _shared_part(world.ids) if before == after else None
         where = f"{action!r} by {role}"
         assert calls, f"{where}: no answer at all"
         if role in row.allowed:

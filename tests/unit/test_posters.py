@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from bot import i18n
 from bot.posters import poster_pdf
-from tests.unit.test_settings_and_cli import ROOT, run_cli
+from tests.unit.test_settings_and_cli import ROOT, STARTS_THE_BOT, run_cli
 
 LINK = "https://t.me/chelmza_bot?start=i-Zx9_kQ2mLw8vT3rYbN4cHd"
 PROGRAMME = "Strefa Miejskich Inspiracji"
@@ -83,6 +83,7 @@ def test_the_poster_speaks_the_chosen_language() -> None:
     assert "Встановіть Telegram на телефон" in ukrainian
 
 
+@STARTS_THE_BOT
 def test_invite_command_writes_a_poster(tmp_path: Path) -> None:
     import asyncio
 

@@ -13,6 +13,9 @@ import pytest
 from bot.config import SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+# Tests that start the real `leaders-bot` process (1-3 s each, mostly imports) are end to end:
+# `slow`, left out of the quick `uv run pytest` and run by CI (see tests/conftest.py).
+STARTS_THE_BOT = pytest.mark.slow
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None):
@@ -28,6 +31,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     )
 
 
+@STARTS_THE_BOT
 def test_missing_token_is_one_line_exit_2(tmp_path: Path) -> None:
     result = run_cli("run", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert result.returncode == 2
@@ -37,6 +41,7 @@ def test_missing_token_is_one_line_exit_2(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@STARTS_THE_BOT
 def test_bad_values_name_the_setting(tmp_path: Path) -> None:
     result = run_cli(
         "run",
@@ -69,6 +74,7 @@ def test_settings_parse_the_contract_formats() -> None:
         load_settings(telegram_bot_token="1:x", bot_default_language="de")
 
 
+@STARTS_THE_BOT
 def test_invite_command_prints_a_link_offline(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
     env = {"PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{db}"}
@@ -113,6 +119,7 @@ def test_invite_command_prints_a_link_offline(tmp_path: Path) -> None:
     assert result.returncode == 1 and "nope" in result.stderr
 
 
+@STARTS_THE_BOT
 def test_db_upgrade_and_check(tmp_path: Path) -> None:
     env = {
         "PYTHONPATH": str(ROOT),
@@ -149,6 +156,7 @@ def _assert_one_clean_line(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
+@STARTS_THE_BOT
 @pytest.mark.parametrize(
     "command",
     [
@@ -176,6 +184,7 @@ def test_rejected_token_is_one_line_exit_2(tmp_path: Path, command: tuple[str, .
     assert "TELEGRAM_BOT_TOKEN" in line and "rejected" in line and "BotFather" in line
 
 
+@STARTS_THE_BOT
 def test_invite_says_in_one_line_that_telegram_is_unreachable(tmp_path: Path) -> None:
     result = run_cli(
         "invite",
@@ -194,6 +203,7 @@ def test_invite_says_in_one_line_that_telegram_is_unreachable(tmp_path: Path) ->
     assert "cannot reach Telegram" in line
 
 
+@STARTS_THE_BOT
 def test_run_waits_for_telegram_with_capped_exponential_backoff(tmp_path: Path) -> None:
     """Telegram unreachable at start: one log line per attempt, growing delays, no traceback."""
     import re
