@@ -115,13 +115,24 @@ def database_url(_template_db: str, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite+aiosqlite:///{target}"
 
 
+# What TRUNCATE ... RESTART IDENTITY does, in one round trip and 5-10 ms instead of 40-50 (a
+# TRUNCATE makes new files for every table; these tables hold a few rows). Foreign keys are
+# not checked while deleting (replication role), so the order does not matter.
+_EMPTY_EVERY_TABLE = (
+    "DO $$ BEGIN SET LOCAL session_replication_role = replica; "
+    + " ".join(f'DELETE FROM "{t.name}";' for t in SQLModel.metadata.sorted_tables)
+    + " PERFORM setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n"
+    " ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema();"
+    " END $$"
+)
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     if PG_URL:
-        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         async with database.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await conn.exec_driver_sql(_EMPTY_EVERY_TABLE)
     yield database
     await database.dispose()
 

@@ -327,3 +327,6 @@ async def test_screenshots(page: Page, world: World, db: Database) -> None:
         if tab == "meetings":
             await off_loop(show_month, page, world.meeting.starts_at.strftime("%Y-%m"))
         page.driver.save_screenshot(str(Path(folder) / f"panel-{tab}.png"))
+        if tab == "meetings":  # and one meeting's page, with its attendance-list downloads
+            await off_loop(open_meeting, page, world)
+            page.driver.save_screenshot(str(Path(folder) / "panel-meeting.png"))
