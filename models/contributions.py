@@ -36,6 +36,9 @@ class Contribution(SQLModel, table=True):
     __table_args__ = (
         Index("ix_contrib_kind_id", "kind", "id"),
         Index("ix_contrib_area_id", "area_id", "id"),
+        # On PostgreSQL migration 0010 adds INCLUDE (status): the panel's board of a group
+        # counts from the index. Not declared here: `postgresql_include` would import the
+        # PostgreSQL dialect with the models, on SQLite too.
         Index("ix_contrib_group_id", "group_id", "id"),
         Index("ix_contrib_status_id", "status", "id"),
         Index("ix_contrib_author_id", "author_id", "id"),
@@ -51,7 +54,8 @@ class Contribution(SQLModel, table=True):
         Index("ix_contrib_area_kind", "area_id", "kind", "support_count", "status"),
     )
     # On SQLite, migration 0009 also indexes titles for search (FTS5 `contributions_search`,
-    # kept by triggers; outside this metadata): see bot/panel/search.py.
+    # kept by triggers), on PostgreSQL migration 0010 (a pg_trgm GIN index, where the
+    # extension may be created): both outside this metadata; see bot/panel/search.py.
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(sa_type=String(16))

@@ -3,9 +3,10 @@ contributions there are.
 
 The problem map is the chat's /map (bot/services/problem_map.py: the same counts, lists and
 chains, by the same rules, tested to agree); the service reads every contribution into
-Python, which takes seconds on 100,000 of them. Here the counts come from one GROUP BY (kept
-while nothing changes), the chains from the linked contributions only (links are few), and
-each list's first few from the (area, support) index, however long the list.
+Python, which takes seconds on 100,000 of them. Here the counts come from one query over the
+(area, kind, support, status) index (kept while nothing changes), the chains from the linked
+contributions only (links are few, read as plain rows), and each list's first few from the
+same index in support order, however long the list.
 """
 
 from __future__ import annotations
@@ -15,14 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, literal_column, union_all
+from sqlalchemy import ARRAY, Integer, all_, any_, bindparam, literal_column, union, union_all
 from sqlmodel import SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.i18n import N_
 from bot.i18n import gettext as _
 from bot.panel.cache import KeptCounts
-from bot.services import links as links_service
 from bot.services import problem_map as map_service
 from bot.services import programme as programme_service
 from bot.services.permissions import Action, can
@@ -40,7 +40,8 @@ Node = map_service.Node
 Chain = map_service.Chain
 LISTED = map_service.LIST_LIMIT
 CAUSE, IDEA = ContributionKind.CAUSE.value, ContributionKind.IDEA.value
-LISTS = {CAUSE: ContributionKind.IDEA.value, IDEA: ContributionKind.RESOURCE.value}
+BARRIER, RESOURCE = ContributionKind.BARRIER.value, ContributionKind.RESOURCE.value
+LISTS = {CAUSE: IDEA, IDEA: RESOURCE}
 _REJECTED = ContributionStatus.REJECTED.value
 _SHOWN = col(Contribution.status) != _REJECTED
 
@@ -65,34 +66,69 @@ class MapArea:
         return sum(self.counts.values())
 
 
-async def area_kind_counts(session: AsyncSession) -> dict[tuple[int | None, str], int]:
-    rows = await session.exec(
-        select(Contribution.area_id, Contribution.kind, func.count())
-        .where(_SHOWN)
-        .group_by(col(Contribution.area_id), col(Contribution.kind))
+KINDS = tuple(k.value for k in ContributionKind)
+
+
+@cache
+def _counts_statement(areas: tuple[int | None, ...]) -> Any:
+    """One count per (area, kind), each read from its own range of the (area, kind, support,
+    status) index: a quarter to a third faster than one GROUP BY on either database."""
+    area, kind = col(Contribution.area_id), col(Contribution.kind)
+    return select(
+        *(
+            select(func.count())
+            .select_from(Contribution)
+            .where(area.is_(None) if a is None else area == a, kind == k, _SHOWN)
+            .scalar_subquery()
+            for a in areas
+            for k in KINDS
+        )
     )
-    return {(area, kind): int(n) for area, kind, n in rows.all()}
+
+
+async def area_kind_counts(session: AsyncSession) -> dict[tuple[int | None, str], int]:
+    """Contributions (not rejected) per problem area (None: none) and kind; none if none."""
+    ids = sorted(i for i in (await session.exec(select(ProblemArea.id))).all() if i is not None)
+    areas: tuple[int | None, ...] = (*ids, None)
+    row = (await session.exec(_counts_statement(areas))).one()
+    keys = [(a, k) for a in areas for k in KINDS]
+    return {key: int(n) for key, n in zip(keys, row, strict=True) if n}
+
+
+Row = tuple[str, str, int, int | None]  # kind, title, support, area
 
 
 @dataclass
 class Graph:
-    """The linked contributions (not rejected) and who is linked to whom."""
+    """The linked contributions (not rejected) and, per contribution and kind, those of that
+    kind linked to it. Plain rows by id: a Node is made only for what the page shows (a map
+    has a thousand linked contributions)."""
 
-    nodes: dict[int, Node]
-    area_of: dict[int, int | None]
-    neighbours: dict[int, list[int]]
-    _linked: dict[tuple[int, str], list[Node]] = field(default_factory=dict)
+    rows: dict[int, Row]
+    links: dict[tuple[int, str], list[int]]
+    _sorted: set[tuple[int, str]] = field(default_factory=set)
 
-    def linked(self, node_id: int, kind: str) -> list[Node]:
+    def node(self, node_id: int) -> Node:
+        kind, title, support, _area = self.rows[node_id]
+        return Node(node_id, kind, title, support)
+
+    def support(self, node_id: int) -> int:
+        return self.rows[node_id][2]
+
+    def linked(self, node_id: int, kind: str) -> list[int]:
         """Its linked contributions of `kind`, most supported first (sorted when asked)."""
         key = (node_id, kind)
-        if key not in self._linked:
-            found = (self.nodes[o] for o in self.neighbours.get(node_id, ()))
-            self._linked[key] = sorted((n for n in found if n.kind == kind), key=_rank)
-        return self._linked[key]
+        found = self.links.get(key)
+        if found is None:
+            return []
+        if key not in self._sorted:
+            rows = self.rows
+            found.sort(key=lambda o: (-rows[o][2], o))
+            self._sorted.add(key)
+        return found
 
     def has_linked(self, node_id: int, kind: str) -> bool:
-        return any(self.nodes[o].kind == kind for o in self.neighbours.get(node_id, ()))
+        return (node_id, kind) in self.links
 
 
 def _rank(node: Node) -> tuple[int, int]:
@@ -100,54 +136,84 @@ def _rank(node: Node) -> tuple[int, int]:
 
 
 _C = SQLModel.metadata.tables["contributions"].c  # plain rows: no ORM layer for a thousand
+_L = SQLModel.metadata.tables["contribution_links"].c
+_LINKS = select(_L.first_id, _L.second_id)
 _NODE = select(_C.id, _C.kind, _C.title, _C.support_count, _C.area_id).where(  # type: ignore[call-overload]
-    _C.id.in_(bindparam("ids", expanding=True)), _C.status != _REJECTED
+    _C.status != _REJECTED
 )
-CHUNK = 5000  # ids per query (both databases take tens of thousands of parameters)
+# PostgreSQL: the ids as one array (a list of a thousand parameters takes longer to send and
+# plan than the rows to read). SQLite: the linked ids read by the query itself, which looks
+# each one up by primary key.
+_NODES_PG = _NODE.where(_C.id == any_(bindparam("ids", type_=ARRAY(Integer))))
+_NODES_SQLITE = _NODE.where(_C.id.in_(union(select(_L.first_id), select(_L.second_id))))
+
+
+def _is_postgresql(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
 async def _graph(session: AsyncSession) -> Graph:
     """The links first, then their ends by primary key: a plan that does not depend on the
     database's statistics (a join may start from the 100,000 contributions without them)."""
-    links = await links_service.all_links(session)
-    ids = sorted({i for pair in links for i in pair})
-    nodes: dict[int, Node] = {}
-    area_of: dict[int, int | None] = {}
-    for start in range(0, len(ids), CHUNK):
-        rows = await session.exec(_NODE, params={"ids": ids[start : start + CHUNK]})
-        for node_id, kind, title, support, area_id in rows.all():
-            nodes[node_id] = Node(node_id, kind, title, support)
-            area_of[node_id] = area_id
-    neighbours: dict[int, list[int]] = defaultdict(list)
+    links = (await session.exec(_LINKS)).all()
+    if _is_postgresql(session):
+        ids = sorted({i for pair in links for i in pair})
+        found = await session.exec(_NODES_PG, params={"ids": ids})
+    else:
+        found = await session.exec(_NODES_SQLITE)
+    rows: dict[int, Row] = {i: (kind, title, n, area) for i, kind, title, n, area in found.all()}
+    linked: dict[tuple[int, str], list[int]] = defaultdict(list)
     for a, b in links:
-        if a in nodes and b in nodes:
-            neighbours[a].append(b)
-            neighbours[b].append(a)
-    return Graph(nodes, area_of, neighbours)
+        first, second = rows.get(a), rows.get(b)
+        if first is not None and second is not None:
+            linked[(a, second[0])].append(b)
+            linked[(b, first[0])].append(a)
+    return Graph(rows, dict(linked))
 
 
-def _chains(graph: Graph, ideas: list[Node]) -> list[Chain]:
+def _chains(graph: Graph, ideas: list[int]) -> list[Chain]:
     """As /map: each idea with each cause it addresses, a barrier on the way (linked to the
     idea, preferably to the cause too) and its best resource; the most supported first."""
-    chains = []
+    found = []
     for idea in ideas:
-        barriers = graph.linked(idea.id, ContributionKind.BARRIER)
-        resources = graph.linked(idea.id, ContributionKind.RESOURCE)
-        for cause in graph.linked(idea.id, CAUSE):
-            with_cause = set(graph.neighbours[cause.id])
-            on_the_way = [b for b in barriers if b.id in with_cause] or barriers
-            barrier = on_the_way[0] if on_the_way else None
-            chains.append(Chain(cause, idea, barrier, resources[0] if resources else None))
-    chains.sort(key=lambda ch: (-ch.support, ch.idea.id, ch.cause.id))
-    return chains[: map_service.TOP_CHAINS]
+        causes = graph.linked(idea, CAUSE)
+        if not causes:
+            continue
+        barriers = graph.linked(idea, BARRIER)
+        resources = graph.linked(idea, RESOURCE)
+        resource = resources[0] if resources else None
+        for cause in causes:
+            barrier = None
+            if barriers:
+                with_cause = graph.links.get((cause, BARRIER), ())
+                barrier = next((b for b in barriers if b in with_cause), barriers[0])
+            steps = (cause, barrier, idea, resource)
+            support = sum(graph.support(n) for n in steps if n is not None)
+            found.append((-support, idea, cause, barrier, resource))
+    found.sort(key=lambda chain: chain[:3])
+
+    def node(node_id: int | None) -> Node | None:
+        return None if node_id is None else graph.node(node_id)
+
+    return [
+        Chain(graph.node(cause), graph.node(idea), node(barrier), node(resource))
+        for _s, idea, cause, barrier, resource in found[: map_service.TOP_CHAINS]
+    ]
 
 
 @cache
-def _lists_statement(no_area: tuple[bool, ...]) -> Any:
-    """`_first_listed`'s query for lists in these areas (True: contributions with none)."""
+def _lists_statement(no_area: tuple[bool, ...], arrays: bool) -> Any:
+    """`_first_listed`'s query for lists in these areas (True: contributions with none). The
+    ids left out as arrays (PostgreSQL: the statement's text, and so its prepared plan, stay
+    the same however many there are) or as lists of parameters."""
     parts = []
     for index, missing in enumerate(no_area):
         area = col(Contribution.area_id)
+        out = (
+            col(Contribution.id) != all_(bindparam(f"out_{index}", type_=ARRAY(Integer)))
+            if arrays
+            else col(Contribution.id).not_in(bindparam(f"out_{index}", expanding=True))
+        )
         part = (
             select(  # type: ignore[call-overload]
                 literal_column(str(index), Integer).label("list"),
@@ -158,7 +224,7 @@ def _lists_statement(no_area: tuple[bool, ...]) -> Any:
             )
             .where(Contribution.kind == bindparam(f"kind_{index}"), _SHOWN)
             .where(area.is_(None) if missing else area == bindparam(f"area_{index}"))
-            .where(col(Contribution.id).not_in(bindparam(f"out_{index}", expanding=True)))
+            .where(out)
             .order_by(col(Contribution.support_count).desc(), col(Contribution.id))
             .limit(LISTED)
             .subquery()
@@ -180,7 +246,8 @@ async def _first_listed(
     params: dict[str, Any] = {}
     for index, (area_id, kind, left_out) in enumerate(wanted):
         params |= {f"kind_{index}": kind, f"area_{index}": area_id, f"out_{index}": list(left_out)}
-    statement = _lists_statement(tuple(area_id is None for area_id, _k, _o in wanted))
+    no_area = tuple(area_id is None for area_id, _k, _o in wanted)
+    statement = _lists_statement(no_area, _is_postgresql(session))
     found: dict[tuple[int | None, str], list[Node]] = defaultdict(list)
     for index, node_id, kind, title, support in (
         await session.exec(statement, params=params)
@@ -204,13 +271,14 @@ async def problem_map(session: AsyncSession, kept: KeptCounts, language: str) ->
     graph = await _graph(session)
     # Per area and list: the linked causes (ideas) that an idea (a resource) answers.
     answered: dict[tuple[int | None, str], set[int]] = defaultdict(set)
-    ideas: dict[int | None, list[Node]] = defaultdict(list)
-    for node in graph.nodes.values():
-        area_id = graph.area_of[node.id] if graph.area_of[node.id] in maps else None
-        if node.kind in LISTS and graph.has_linked(node.id, LISTS[node.kind]):
-            answered[(area_id, node.kind)].add(node.id)
-        if node.kind == IDEA:
-            ideas[area_id].append(node)
+    ideas: dict[int | None, list[int]] = defaultdict(list)
+    for node_id, (kind, _title, _support, area_id) in graph.rows.items():
+        if area_id not in maps:
+            area_id = None
+        if kind in LISTS and graph.has_linked(node_id, LISTS[kind]):
+            answered[(area_id, kind)].add(node_id)
+        if kind == IDEA:
+            ideas[area_id].append(node_id)
     wanted = [
         (area_id, kind, answered[(area_id, kind)])
         for area_id, area in maps.items()

@@ -111,12 +111,19 @@ async def _rows(session: AsyncSession, ids: list[int] | None) -> list[BoardRow]:
     return sorted((BoardRow(*row) for row in rows.all()), key=lambda r: -r.id)
 
 
+@cache
+def _status_counts_statement() -> Any:
+    counted = select(func.count()).select_from(Contribution)
+    status = col(Contribution.status)
+    return select(*(counted.where(status == s.value).scalar_subquery() for s in ContributionStatus))
+
+
 async def status_counts(session: AsyncSession) -> Counter[str]:
-    """Contributions per status, all of them (the (status, id) index, read whole)."""
-    rows = await session.exec(
-        select(Contribution.status, func.count()).group_by(col(Contribution.status))
-    )
-    return Counter(dict(rows.all()))
+    """Contributions per status, all of them: each status's range of the (status, id) index
+    counted on its own, in one query (a GROUP BY over the table takes a third to half as
+    long again on either database)."""
+    row = (await session.exec(_status_counts_statement())).one()
+    return Counter({s.value: int(n) for s, n in zip(ContributionStatus, row, strict=True) if n})
 
 
 async def board(
