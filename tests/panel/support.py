@@ -200,3 +200,67 @@ async def build_programme(db: Any, world: World) -> Programme:
         )  # type: ignore[arg-type]
         await session.flush()
         return Programme(cause, lonely, idea, ready, elsewhere, action)
+
+
+async def add_titles(db: Any, *titles: str) -> list[int]:
+    """New ideas with these titles (for the search), their ids in order."""
+    async with db.session() as session:
+        rows = [Contribution(kind="idea", title=t, details={}) for t in titles]
+        session.add_all(rows)
+        await session.flush()
+        return [c.id for c in rows if c.id is not None]
+
+
+async def panel_and_chat_maps(db: Any) -> list[Any]:
+    """The panel's problem map, after checking it against the chat's /map area by area:
+    the counts, the listed loose ends with their totals, and the chains in order."""
+    from bot.i18n import use_language
+    from bot.panel import programme
+    from bot.panel.cache import KeptCounts
+    from bot.services import problem_map as map_service
+
+    def ids(nodes: list[Any]) -> list[int]:
+        return [n.id for n in nodes]
+
+    def chain(c: Any) -> list[int | None]:
+        return [n.id if n else None for n in (c.cause, c.barrier, c.idea, c.resource)]
+
+    with use_language("en"):
+        async with db.session() as session:
+            chat = await map_service.problem_map(session, language="en")
+            panel = await programme.problem_map(session, KeptCounts(), "en")
+    assert [a.name for a in panel] == [a.name for a in chat]
+    for ours, theirs in zip(panel, chat, strict=True):
+        assert ours.counts == theirs.counts
+        for listed, full in (
+            (ours.orphan_causes, theirs.orphan_causes),
+            (ours.ideas_without_resource, theirs.ideas_without_resource),
+        ):
+            assert listed.total == len(full)
+            assert ids(listed.nodes) == ids(full[: programme.LISTED])
+        assert [chain(c) for c in ours.chains] == [chain(c) for c in theirs.chains]
+        assert [c.support for c in ours.chains] == [c.support for c in theirs.chains]
+    return panel
+
+
+async def demote(db: Any, telegram_id: int, world: World) -> None:
+    """The member becomes a plain leader; the world's own group loses its lead."""
+    from bot.services import members as members_service
+
+    async with db.session() as session:
+        member = await members_service.get_by_telegram_id(session, telegram_id)
+        assert member is not None
+        await members_service.set_role(session, member, Role.LEADER)
+        group = world.own_group
+        group.lead_id = None
+        session.add(group)
+
+
+async def speaks(db: Any, telegram_id: int, language: str) -> None:
+    """The member chose `language` in the bot."""
+    from bot.services import members as members_service
+
+    async with db.session() as session:
+        member = await members_service.get_by_telegram_id(session, telegram_id)
+        assert member is not None
+        await members_service.set_language(session, member, language)

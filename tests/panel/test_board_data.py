@@ -19,7 +19,7 @@ from bot.panel.cache import KeptCounts
 from bot.services import contributions as contributions_service
 from bot.services import members as members_service
 from models import Contribution
-from tests.panel.support import COORDINATOR, LEADER, World, auth
+from tests.panel.support import COORDINATOR, LEADER, World, add_titles, auth
 
 TITLES = (
     "ŁĄKA przy szkole",
@@ -31,21 +31,13 @@ TITLES = (
 )
 
 
-async def _add(db: Database, *titles: str) -> list[int]:
-    async with db.session() as session:
-        rows = [Contribution(kind="idea", title=t, details={}) for t in titles]
-        session.add_all(rows)
-        await session.flush()
-        return [c.id for c in rows if c.id is not None]
-
-
 async def _search(db: Database, words: str) -> list[int]:
     async with db.session() as session:
         return [i for i, _status in await search.newest_matches(session, words, [], 100)]
 
 
 async def test_titles_are_found_by_any_part_in_any_case(world: World, db: Database) -> None:
-    meadow, river, cleaning, turtle, sale, bus = await _add(db, *TITLES)
+    meadow, river, cleaning, turtle, sale, bus = await add_titles(db, *TITLES)
     assert await _search(db, "łąka") == [river, meadow]
     assert await _search(db, "ŁĄK") == [cleaning, river, meadow]
     assert await _search(db, "ąk") == [cleaning, river, meadow]  # shorter than the index
@@ -58,7 +50,7 @@ async def test_titles_are_found_by_any_part_in_any_case(world: World, db: Databa
 
 
 async def test_the_index_follows_edits_and_deletions(world: World, db: Database) -> None:
-    (meadow,) = await _add(db, "Łąka przy szkole")
+    (meadow,) = await add_titles(db, "Łąka przy szkole")
     async with db.session() as session:
         found = await session.get(Contribution, meadow)
         assert found is not None
@@ -73,7 +65,7 @@ async def test_the_index_follows_edits_and_deletions(world: World, db: Database)
 async def test_the_search_on_the_board(
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
-    await _add(db, *TITLES)
+    await add_titles(db, *TITLES)
     page = await client.get("/api/view/board", params={"q": "łąka"}, headers=auth(LEADER))
     assert "ŁĄKA przy szkole" in page.text and "Łąka nad rzeką" in page.text
     assert "Żółw" not in page.text and "Seniors" not in page.text
@@ -90,7 +82,7 @@ async def _new_count(db: Database, kept: KeptCounts) -> int:
 async def test_kept_counts_change_with_every_change(world: World, db: Database) -> None:
     kept = KeptCounts()
     before = await _new_count(db, kept)
-    await _add(db, "One more idea")
+    await add_titles(db, "One more idea")
     assert await _new_count(db, kept) == before + 1
     async with db.session() as session:
         coordinator = await members_service.get_by_telegram_id(session, COORDINATOR)
@@ -146,7 +138,7 @@ async def test_the_migrations_give_the_models_contributions(db: Database) -> Non
 
 @pytest.mark.parametrize("words", ["łą", "łąka"])
 async def test_a_search_gives_the_newest_matches(world: World, db: Database, words: str) -> None:
-    ids = await _add(db, *(f"Łąka {n}" for n in range(30)))
+    ids = await add_titles(db, *(f"Łąka {n}" for n in range(30)))
     async with db.session() as session:
         found = await search.newest_matches(session, words, [], 10)
     assert [i for i, _s in found] == sorted(ids, reverse=True)[:10]

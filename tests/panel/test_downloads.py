@@ -20,11 +20,10 @@ from sqlmodel import select
 from bot.db import Database
 from bot.i18n import local
 from bot.panel import downloads
-from bot.services import members as members_service
-from models import AuditEntry, Member, Role, Rsvp, utcnow
+from models import AuditEntry, Member, Rsvp, utcnow
 from tests.conftest import TOKEN
 from tests.harness import Harness
-from tests.panel.support import COORDINATOR, LEAD, LEADER, RESIDENT, World, auth
+from tests.panel.support import COORDINATOR, LEAD, LEADER, RESIDENT, World, auth, demote, speaks
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -62,16 +61,6 @@ async def check_in(db: Database, world: World) -> None:
         ).one()
         rsvp.checked_in_at = utcnow()
         session.add(rsvp)
-
-
-async def demote(db: Database, telegram_id: int, world: World) -> None:
-    async with db.session() as session:
-        member = await members_service.get_by_telegram_id(session, telegram_id)
-        assert member is not None
-        await members_service.set_role(session, member, Role.LEADER)
-        group = world.own_group
-        group.lead_id = None
-        session.add(group)
 
 
 async def test_a_coordinator_gets_the_attendance_list_the_chat_sends(
@@ -130,10 +119,7 @@ async def test_members_who_may_not_have_the_list_are_refused_at_the_post(
 async def test_the_refusal_is_in_the_members_language(
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
-    async with db.session() as session:
-        member = await members_service.get_by_telegram_id(session, LEADER)
-        assert member is not None
-        await members_service.set_language(session, member, "pl")
+    await speaks(db, LEADER, "pl")
     response = await link(client, LEADER, f"attendance/{world.meeting.id}")
     assert response.status_code == 403 and "koordynator" in response.json()["message"]
 

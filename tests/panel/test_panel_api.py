@@ -18,6 +18,8 @@ from tests.panel.support import (
     STRANGER,
     World,
     auth,
+    demote,
+    speaks,
 )
 
 PAGES = (
@@ -201,16 +203,7 @@ async def test_a_move_is_checked_like_a_button_press(
     assert await status_of(db, world.barrier.id) == "new"  # type: ignore[arg-type]
     assert not panel_harness.calls  # nobody was told anything
     # A role taken away counts at once: the role is read on every request.
-    async with db.session() as session:
-        from bot.services import members as members_service
-        from models import Role
-
-        lead = await members_service.get_by_telegram_id(session, LEAD)
-        assert lead is not None
-        await members_service.set_role(session, lead, Role.LEADER)
-        group = world.own_group
-        group.lead_id = None
-        session.add(group)
+    await demote(db, LEAD, world)
     response = await client.post(
         f"/api/contributions/{world.idea.id}/status",
         json={"status": "discussion"},
@@ -257,12 +250,7 @@ def test_the_default_limit_is_ten_a_second_per_member() -> None:
 async def test_pages_speak_the_members_language(
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
-    async with db.session() as session:
-        from bot.services import members as members_service
-
-        lead = await members_service.get_by_telegram_id(session, LEAD)
-        assert lead is not None
-        await members_service.set_language(session, lead, "pl")
+    await speaks(db, LEAD, "pl")
     text = (await client.get("/api/view/board", headers=auth(LEAD))).text
     assert "Tablica" in text or "w dyskusji" in text
 

@@ -19,13 +19,11 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.i18n import use_language
 from bot.panel import programme, queries, search
 from bot.panel.cache import KeptCounts
-from bot.services import problem_map as map_service
 from models import Contribution, ContributionKind, ContributionLink, Group, ProblemArea
 from tests.conftest import PG_URL
-from tests.panel.support import COORDINATOR, World, auth
+from tests.panel.support import COORDINATOR, World, add_titles, auth, panel_and_chat_maps
 
 TITLES = (
     "ŁĄKA przy szkole nr 12",
@@ -50,21 +48,13 @@ SEARCHES = (
 )
 
 
-async def _add(db: Database, *titles: str) -> list[int]:
-    async with db.session() as session:
-        rows = [Contribution(kind="idea", title=t, details={}) for t in titles]
-        session.add_all(rows)
-        await session.flush()
-        return [c.id for c in rows if c.id is not None]
-
-
 def _expected(titles: dict[int, str], words: str) -> list[int]:
     """Any part of a title, in any case: the newest first."""
     return sorted((i for i, t in titles.items() if words.lower() in t.lower()), reverse=True)
 
 
 async def test_every_search_finds_what_it_found_before(world: World, db: Database) -> None:
-    ids = await _add(db, *TITLES)
+    ids = await add_titles(db, *TITLES)
     titles = dict(zip(ids, TITLES, strict=True))
     async with db.session() as session:
         for words in SEARCHES:
@@ -83,7 +73,7 @@ async def test_every_search_finds_what_it_found_before(world: World, db: Databas
 async def test_a_search_of_digits_on_the_board(
     client: httpx.AsyncClient, world: World, db: Database
 ) -> None:
-    await _add(db, *TITLES)
+    await add_titles(db, *TITLES)
     page = await client.get("/api/view/board", params={"q": "12"}, headers=auth(COORDINATOR))
     assert page.status_code == 200
     for title in ("ŁĄKA przy szkole nr 12", "Ulica Kwiatowa 120", "Rok 2012: 5% więcej"):
@@ -131,14 +121,6 @@ async def test_counts_range_by_range_are_the_grouped_counts(world: World, db: Da
         assert (None, "idea") in expected  # contributions with no area are counted too
 
 
-def _ids(nodes: list[map_service.Node]) -> list[int]:
-    return [n.id for n in nodes]
-
-
-def _chain(chain: map_service.Chain) -> list[int | None]:
-    return [n.id if n else None for n in (chain.cause, chain.barrier, chain.idea, chain.resource)]
-
-
 async def test_the_map_of_a_tangled_programme_is_the_chats_map(world: World, db: Database) -> None:
     ids = await _fill(db, 300, seed=11)
     rng = random.Random(12)
@@ -150,21 +132,7 @@ async def test_the_map_of_a_tangled_programme_is_the_chats_map(world: World, db:
             if kinds[a] != kinds[b]:
                 pairs.add((a, b))
         session.add_all(ContributionLink(first_id=a, second_id=b) for a, b in pairs)
-    with use_language("en"):
-        async with db.session() as session:
-            chat = await map_service.problem_map(session, language="en")
-            panel = await programme.problem_map(session, KeptCounts(), "en")
-    assert [a.name for a in panel] == [a.name for a in chat]
-    for ours, theirs in zip(panel, chat, strict=True):
-        assert ours.counts == theirs.counts
-        for listed, full in (
-            (ours.orphan_causes, theirs.orphan_causes),
-            (ours.ideas_without_resource, theirs.ideas_without_resource),
-        ):
-            assert listed.total == len(full)
-            assert _ids(listed.nodes) == _ids(full[: programme.LISTED])
-        assert [_chain(c) for c in ours.chains] == [_chain(c) for c in theirs.chains]
-        assert [c.support for c in ours.chains] == [c.support for c in theirs.chains]
+    panel = await panel_and_chat_maps(db)
     assert sum(len(a.chains) for a in panel) >= 6  # chains, barriers and resources were there
     assert any(c.barrier and c.resource for a in panel for c in a.chains)
 
