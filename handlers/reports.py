@@ -18,7 +18,6 @@ from bot.services import export as export_service
 from bot.services import members as members_service
 from bot.services import privacy
 from bot.services import stats as stats_service
-from bot.services.audit import record
 from bot.services.permissions import Action, can
 from bot.services.report_extensions import mydata_labels
 from handlers import keyboards as kb
@@ -175,12 +174,9 @@ async def _build_and_send(
             ext="xlsx" if fmt == "xlsx" else "zip",
         )
         path = folder / name
-        result = await export_service.write_export(
-            runtime.db, path, fmt, language=current_language(), progress=progress
+        result = await export_service.write_recorded_export(
+            runtime.db, member.id, path, fmt, language=current_language(), progress=progress
         )
-        async with runtime.db.session() as session:
-            actor = await session.get(Member, member.id)
-            await record(session, actor, "export", None, format=fmt, rows=result.total_rows)
         caption = ngettext(
             "Export of {sheets} sheet, {rows} rows.",
             "Export of {sheets} sheets, {rows} rows.",

@@ -42,11 +42,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from bot import reminders
 from bot.i18n import N_, resolve_language, use_language
 from bot.i18n import gettext as _
-from bot.offload import run_blocking
 from bot.runtime import Runtime, runtime
-from bot.services import meetings as meetings_service
+from bot.services import attendance_files
+from bot.services.attendance_files import XLSX, Prepared
 from bot.services.errors import DomainError, NotAllowed, NotFound
-from bot.services.meetings.access import require_manage
 from bot.services.permissions import Action, can
 from models import Member
 
@@ -55,8 +54,6 @@ if TYPE_CHECKING:
 
 TTL = 300  # seconds a download link lives
 MAX_TOKEN = 512  # characters: real tokens are about 120
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PDF = "application/pdf"
 
 
 # --- the signed link -----------------------------------------------------------------------
@@ -156,59 +153,36 @@ class Env:
     now: datetime
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A file the member may have: its name and type, and how to make it (after the
-    session is closed, in the current language)."""
-
-    file_name: str
-    media_type: str
-    build: Callable[[], Awaitable[bytes]]
-
-
 Prepare = Callable[[AsyncSession, Member, int | None, Env], Awaitable[Prepared]]
 
 
 async def attendance_xlsx(
     session: AsyncSession, member: Member, meeting_id: int | None, env: Env
 ) -> Prepared:
-    """The chat's roster file (handlers/meetings/attendance.py): who checked in and when,
-    for a coordinator or the group's lead, in the member's language."""
-    from bot.documents.attendance_xlsx import attendance_xlsx as write
-
-    meeting = await meetings_service.get(session, meeting_id)
-    group = await require_manage(session, member, meeting)
-    rows = await meetings_service.present(session, meeting.id)  # type: ignore[arg-type]
-    tz = env.runtime.settings.timezone
-    day = meeting.starts_at.astimezone(tz).date().isoformat()
-
-    async def build() -> bytes:
-        return await run_blocking(write, meeting, group, rows, tz)
-
-    return Prepared(f"attendance-{meeting.id}-{day}.xlsx", XLSX, build)
+    """The chat's roster file (handlers/meetings/attendance.py), in the member's language."""
+    return await attendance_files.attendance_xlsx(
+        session, member, _meeting(meeting_id), env.runtime.settings.timezone
+    )
 
 
 async def attendance_pdf(
     session: AsyncSession, member: Member, meeting_id: int | None, env: Env
 ) -> Prepared:
-    """The chat's printable list (the meeting card's button, handlers/programme): in the
-    programme's own language, the one its funder reads."""
-    from bot.documents.attendance_pdf import attendance_pdf as render
-    from bot.services import programme as programme_service
+    """The chat's printable list (the meeting card's button), in the programme's language."""
+    return await attendance_files.attendance_pdf(
+        session,
+        member,
+        _meeting(meeting_id),
+        profile=env.runtime.profile,
+        now=env.now,
+        language=env.runtime.settings.bot_default_language,
+    )
 
+
+def _meeting(meeting_id: int | None) -> int:
     if meeting_id is None:
         raise NotFound(N_("This meeting no longer exists."))
-    language = env.runtime.settings.bot_default_language
-    with use_language(language):
-        sheet = await programme_service.attendance_sheet(
-            session, member, meeting_id, profile=env.runtime.profile, now=env.now, language=language
-        )
-
-    async def build() -> bytes:
-        with use_language(language):
-            return await run_blocking(render, sheet)
-
-    return Prepared(f"lista-obecnosci-{meeting_id}.pdf", PDF, build)
+    return meeting_id
 
 
 async def volunteers(
@@ -218,36 +192,29 @@ async def volunteers(
     the chat has no filtered export. Written like /export (off the loop, in the exports'
     private folder) and recorded in the audit log like it."""
     from bot.services import export as export_service
-    from bot.services.audit import record
 
     if not can(member, Action.EXPORT):
         raise NotAllowed(N_("Sorry, only coordinators can do this."))
     spec = next(s for s in export_service.sheets() if s.table.name == "volunteers")
     day = env.now.astimezone(env.runtime.settings.timezone).date().isoformat()
-    name = f"{spec.title()}-{day}.xlsx"
-    db, language = env.runtime.db, resolve_language(member.language, None)
+    db, language, member_id = env.runtime.db, resolve_language(member.language, None), member.id
 
     async def build() -> bytes:
         with export_service.scratch() as folder:
             path = folder / "volunteers.xlsx"
-            result = await export_service.write_export(
-                db, path, export_service.ExportFormat.XLSX, language=language, specs=[spec]
-            )
-            content = path.read_bytes()
-        async with db.session() as writing:
-            await record(
-                writing,
-                member,
-                "export",
-                None,
-                format="xlsx",
-                rows=result.total_rows,
+            await export_service.write_recorded_export(
+                db,
+                member_id,
+                path,
+                export_service.ExportFormat.XLSX,
+                language=language,
+                specs=[spec],
                 sheet="volunteers",
                 source="panel",
             )
-        return content
+            return path.read_bytes()
 
-    return Prepared(name, XLSX, build)
+    return Prepared(f"{spec.title()}-{day}.xlsx", XLSX, spec.title(), build)
 
 
 # name -> (how to prepare it, whether it is about one object, the ASCII stand-in name)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from bot.db import Database
 from bot.i18n import use_language
@@ -191,6 +192,39 @@ async def write_export(
         for future in reported:
             with contextlib.suppress(Exception):
                 await asyncio.wrap_future(future)
+
+
+async def write_recorded_export(
+    db: Database,
+    member_id: int | None,
+    path: Path,
+    export_format: ExportFormat | str,
+    *,
+    language: str,
+    progress: Progress | None = None,
+    specs: Sequence[SheetSpec] | None = None,
+    **audit: Any,
+) -> ExportResult:
+    """`write_export`, then the audit entry every export gets (who, the format, the rows;
+    `audit` adds to it, e.g. which sheet and from where)."""
+    from bot.services.audit import record
+    from models import Member
+
+    result = await write_export(
+        db, path, export_format, language=language, progress=progress, specs=specs
+    )
+    async with db.session() as session:
+        actor = await session.get(Member, member_id) if member_id is not None else None
+        await record(
+            session,
+            actor,
+            "export",
+            None,
+            format=str(export_format),
+            rows=result.total_rows,
+            **audit,
+        )
+    return result
 
 
 def export_file(

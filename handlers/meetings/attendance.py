@@ -7,11 +7,11 @@ from telegram import InputFile, Update
 
 from bot.i18n import gettext as _
 from bot.i18n import ngettext
-from bot.offload import run_blocking
+from bot.services import attendance_files
 from bot.services import meetings as service
 from handlers import keyboards as kb
 from handlers.common import Context, answer, clip_label, esc, reply, requires
-from handlers.meetings import cards, files
+from handlers.meetings import cards
 from handlers.meetings import routes as r
 from handlers.meetings.listing import show_meeting
 from handlers.meetings.shared import LABEL_MAX, args_of, id_of, is_private, managed_meeting, now
@@ -77,21 +77,16 @@ async def mark(update: Update, context: Context) -> None:
 
 @requires(Role.RESIDENT)
 async def attendance_file(update: Update, context: Context) -> None:
-    tz = context.runtime.settings.timezone
     async with context.db.session() as session:
-        meeting = await managed_meeting(
-            session, context.me, id_of(update, r.ATTENDANCE_FILE), scheduled=False
+        prepared = await attendance_files.attendance_xlsx(
+            session, context.me, id_of(update, r.ATTENDANCE_FILE), context.runtime.settings.timezone
         )
-        group = await service.group_of(session, meeting)
-        rows = await service.present(session, meeting.id)  # type: ignore[arg-type]
     await answer(update)
-    # Writing cells is CPU work: off the event loop (the language travels with the context).
-    payload = await run_blocking(files.attendance_xlsx, meeting, group, rows, tz)
-    day = meeting.starts_at.astimezone(tz).date().isoformat()
+    payload = await prepared.build()
     assert update.effective_chat is not None
     await update.effective_chat.send_document(
-        InputFile(payload, filename=f"attendance-{meeting.id}-{day}.xlsx"),
-        caption=_("Attendance list: {topic}").format(topic=esc(meeting.topic)),
+        InputFile(payload, filename=prepared.file_name),
+        caption=_("Attendance list: {topic}").format(topic=esc(prepared.topic)),
     )
 
 

@@ -1,18 +1,15 @@
 """A meeting as a file: the .ics invitation and the attendance list (XLSX).
 
-The list is written by bot/documents/attendance_xlsx.py (the panel offers it too). Both are
-CPU work, so the handlers run them through `bot.offload.run_blocking`.
+(The attendance list is bot/services/attendance_files.py, shared with the panel.) Writing
+the calendar is CPU work, so the handler runs it through `bot.offload.run_blocking`.
 """
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.documents.attendance_xlsx import attendance_xlsx
 from bot.i18n import current_language
 from models import Group, Meeting
-
-__all__ = ["attendance_xlsx", "ics_file"]
 
 
 def ics_file(meeting: Meeting, group: Group, tz: ZoneInfo, bot_username: str) -> bytes:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bot import reminders as jobs
-from bot.documents.attendance_pdf import attendance_pdf
 from bot.documents.programme_docx import programme_docx
-from bot.i18n import current_language, format_date, use_language
+from bot.i18n import current_language, format_date
 from bot.i18n import gettext as _
 from bot.offload import run_blocking
+from bot.services import attendance_files
 from bot.services import programme as service
 from bot.services.audit import record
 from handlers.common import Context, answer, esc, requires
@@ -28,27 +28,20 @@ async def attendance_list(update: Update, context: Context) -> None:
     assert update.callback_query is not None and update.effective_chat is not None
     (meeting_id,) = r.ATTENDANCE_PDF.parse(update.callback_query.data)
     runtime = context.runtime
-    language = runtime.settings.bot_default_language
-    with use_language(language):
-        async with context.db.session() as session:
-            sheet = await service.attendance_sheet(
-                session,
-                context.me,
-                meeting_id,
-                profile=runtime.profile,
-                now=_now(context),
-                language=language,
-            )
+    async with context.db.session() as session:
+        prepared = await attendance_files.attendance_pdf(
+            session,
+            context.me,
+            meeting_id,
+            profile=runtime.profile,
+            now=_now(context),
+            language=runtime.settings.bot_default_language,
+        )
     await answer(update, _("Preparing the attendance list…"))
-
-    def render() -> bytes:
-        with use_language(language):
-            return attendance_pdf(sheet)
-
-    payload = await run_blocking(render)
+    payload = await prepared.build()
     await update.effective_chat.send_document(
-        InputFile(payload, filename=f"lista-obecnosci-{meeting_id}.pdf"),
-        caption=_("Attendance list: {topic}").format(topic=esc(sheet.topic)),
+        InputFile(payload, filename=prepared.file_name),
+        caption=_("Attendance list: {topic}").format(topic=esc(prepared.topic)),
     )
 
 

@@ -195,7 +195,7 @@ def test_the_meetings_attendance_xlsx_keeps_formula_like_names_as_text() -> None
 
     from openpyxl import load_workbook
 
-    from handlers.meetings.files import attendance_xlsx
+    from bot.documents.attendance_xlsx import attendance_xlsx
     from models import Group, Meeting, Member, Rsvp
 
     start = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)

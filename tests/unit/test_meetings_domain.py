@@ -267,7 +267,7 @@ async def test_attendance_xlsx_lists_names_institutions_and_local_check_in(db: D
 
     from openpyxl import load_workbook
 
-    from handlers.meetings.files import attendance_xlsx
+    from bot.documents.attendance_xlsx import attendance_xlsx
 
     t = await team(db)
     m = await meeting(db, t, starts_in=timedelta(hours=1))
