@@ -2,7 +2,13 @@
 
 from models.base import UTCDateTime, utcnow
 from models.broadcasts import Broadcast, BroadcastRecipient, BroadcastStatus, RecipientState
-from models.contributions import Contribution, ContributionKind, ContributionStatus, Support
+from models.contributions import (
+    Contribution,
+    ContributionCount,
+    ContributionKind,
+    ContributionStatus,
+    Support,
+)
 from models.groups import Group, GroupKind, Membership, MembershipStatus, ProblemArea
 from models.invitations import MeetingInvitation
 from models.invites import Invite, InviteUse
@@ -45,6 +51,7 @@ __all__ = [
     "BroadcastRecipient",
     "BroadcastStatus",
     "Contribution",
+    "ContributionCount",
     "ContributionKind",
     "ContributionLink",
     "ContributionStatus",

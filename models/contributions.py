@@ -78,6 +78,21 @@ class Contribution(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class ContributionCount(SQLModel, table=True):
+    """How many contributions there are per problem area (0: none), kind and status.
+
+    Kept by triggers on `contributions` (migration 0011) whatever writes there, never by the
+    bot's code: the panel's board and problem map read these few rows for their totals
+    instead of counting 100,000 contributions after every change."""
+
+    __tablename__ = "contribution_counts"
+
+    area_key: int = Field(primary_key=True)
+    kind: str = Field(primary_key=True, sa_type=String(16))
+    status: str = Field(primary_key=True, sa_type=String(16))
+    n: int = Field(default=0)
+
+
 class Support(SQLModel, table=True):
     """One member's support of one contribution; withdrawing deletes the row."""
 

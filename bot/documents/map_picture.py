@@ -9,7 +9,7 @@ import io
 import textwrap
 
 from bot.i18n import gettext as _
-from bot.services.problem_map import AreaMap, Node, kind_label
+from bot.services.problem_map import AreaPicture, Node, kind_label
 
 COLUMNS = ("cause", "barrier", "idea", "resource")
 COLOURS = {
@@ -26,7 +26,7 @@ def _label(node: Node) -> str:
     return f"#{node.id} ({node.support})\n" + "\n".join(textwrap.wrap(title, 22)[:3])
 
 
-def map_png(area: AreaMap) -> bytes:
+def map_png(area: AreaPicture) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -35,11 +35,10 @@ from bot.config import SUPPORTED_LANGUAGES
 from bot.context import BotApplication, BotContext
 from bot.i18n import gettext as _
 from bot.i18n import resolve_language, use_language
-from bot.panel import queries, views
+from bot.panel import views
 from bot.panel.auth import InitDataError, WebAppUser, verify
 from bot.panel.cache import Caches, StatsCache
 from bot.panel.downloads import Downloads
-from bot.panel.programme import area_kind_counts
 from bot.runtime import runtime
 from bot.services import contributions as contributions_service
 from bot.services import members as members_service
@@ -129,15 +128,12 @@ class Panel:
         )
 
     async def warm(self) -> None:
-        """At start, beside the bot's first updates (server.py): the templates compiled, the
-        overview's figures in every language and the whole-table counts of the board and the
-        map, so that the first visitors do not wait for scans of the whole database."""
+        """At start, beside the bot's first updates (server.py): the templates compiled and
+        the overview's figures in every language, so that the first visitors do not wait for
+        scans of the whole database."""
         for name in self.templates.list_templates():
             self.templates.get_template(name)
         await self.caches.stats.warm(SUPPORTED_LANGUAGES)
-        async with runtime(self.application).db.session() as session:
-            await self.caches.counts.get(session, "status", queries.status_counts)
-            await self.caches.counts.get(session, "map", area_kind_counts)
 
     @property
     def token(self) -> str:

@@ -1,8 +1,8 @@
-"""What the panel keeps between requests: the overview's statistics (for a while) and
-whole-table counts (while the contributions do not change).
+"""What the panel keeps between requests: the overview's statistics, for a while.
 
-Both are filled at start (`Panel.warm`), so that the first people to open the panel do not
-wait for scans of the whole database.
+They are computed at start (`Panel.warm`), so that the first people to open the panel do not
+wait for scans of the whole database. (The board's and the map's totals need no keeping:
+`contribution_counts` holds them, exact after every change.)
 """
 
 from __future__ import annotations
@@ -10,19 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
 from bot.i18n import current_language, use_language
 from bot.services import stats as stats_service
-from models import AuditEntry, Contribution
 
 log = logging.getLogger(__name__)
 STATS_TTL = 30.0  # seconds the overview's numbers are reused (they are the same for all)
@@ -83,48 +78,6 @@ class StatsCache:
         self.entries.clear()
 
 
-Marker = tuple[Any, ...]
-
-
-@cache
-def _marker_statement() -> Any:
-    newest = select(func.max(Contribution.id)).scalar_subquery()
-    changed = select(func.max(col(Contribution.updated_at))).scalar_subquery()
-    audited = select(func.max(AuditEntry.id)).scalar_subquery()
-    return select(newest, changed, audited)
-
-
-async def change_marker(session: AsyncSession) -> Marker:
-    """What moves whenever a contribution is added, edited, moved or withdrawn: the newest
-    id, the newest updated_at (edits and moves set it) and the newest audit entry (a
-    withdrawal is recorded there). Three index look-ups."""
-    return tuple((await session.exec(_marker_statement())).one())
-
-
-Compute = Callable[[AsyncSession], Awaitable[Any]]
-
-
-@dataclass
-class KeptCounts:
-    """Counts over the whole contributions table (a scan of 100,000 rows), kept while
-    `change_marker` stays the same: exact, and counted again after any change."""
-
-    entries: dict[str, tuple[Marker, Any]] = field(default_factory=dict)
-
-    async def get(self, session: AsyncSession, name: str, compute: Compute) -> Any:
-        marker = await change_marker(session)  # read first: a change after it counts again
-        kept = self.entries.get(name)
-        if kept is not None and kept[0] == marker:
-            return kept[1]
-        value = await compute(session)
-        self.entries[name] = (marker, value)
-        return value
-
-    def clear(self) -> None:
-        self.entries.clear()
-
-
 @dataclass
 class Caches:
     stats: StatsCache
-    counts: KeptCounts = field(default_factory=KeptCounts)

@@ -14,10 +14,10 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.panel import search
-from bot.panel.cache import KeptCounts
 from bot.services import contributions as contributions_service
 from bot.services import meetings as meetings_service
 from bot.services import volunteers as volunteers_service
+from bot.services.contributions import counts as contribution_counts
 from bot.services.permissions import has_role
 from models import (
     Contribution,
@@ -111,30 +111,15 @@ async def _rows(session: AsyncSession, ids: list[int] | None) -> list[BoardRow]:
     return sorted((BoardRow(*row) for row in rows.all()), key=lambda r: -r.id)
 
 
-@cache
-def _status_counts_statement() -> Any:
-    counted = select(func.count()).select_from(Contribution)
-    status = col(Contribution.status)
-    return select(*(counted.where(status == s.value).scalar_subquery() for s in ContributionStatus))
-
-
-async def status_counts(session: AsyncSession) -> Counter[str]:
-    """Contributions per status, all of them: each status's range of the (status, id) index
-    counted on its own, in one query (a GROUP BY over the table takes a third to half as
-    long again on either database)."""
-    row = (await session.exec(_status_counts_statement())).one()
-    return Counter({s.value: int(n) for s, n in zip(ContributionStatus, row, strict=True) if n})
-
-
 async def board(
-    session: AsyncSession, filters: BoardFilters, kept: KeptCounts
+    session: AsyncSession, filters: BoardFilters
 ) -> tuple[dict[str, list[BoardRow]], Counter[str], bool]:
     """Cards per status (newest first, at most COLUMN_LIMIT each), the count per status, and
     whether the counts are a lower bound (a filter matched more than COUNT_CAP).
 
-    Unfiltered: the exact counts (kept while nothing changes) and each column's newest
-    cards, in one query. Filtered: the newest COUNT_CAP matches (their id and status) give
-    the counts and pick the cards."""
+    Unfiltered: the exact counts (`contribution_counts`) and each column's newest cards.
+    Filtered: the newest COUNT_CAP matches (their id and status) give the counts and pick
+    the cards."""
     conditions = _conditions(filters)
     if filters.search:
         found = await search.newest_matches(session, filters.search, conditions, COUNT_CAP)
@@ -147,7 +132,7 @@ async def board(
         )
         found = [(i, s) for i, s in matching.all() if i is not None]
     else:
-        counts: Counter[str] = await kept.get(session, "status", status_counts)
+        counts = await contribution_counts.per_status(session)
         return _columns(await _rows(session, None)), counts, False
     chosen: dict[str, list[int]] = {status.value: [] for status in ContributionStatus}
     for contribution_id, status in found:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
-from bot.documents.map_picture import map_png
+from bot.documents.map_picture import COLUMNS, PER_COLUMN, map_png
 from bot.i18n import current_language
 from bot.i18n import gettext as _
 from bot.offload import run_blocking
@@ -19,14 +19,14 @@ from models import Role
 SHOWN = 4
 
 
-def _ids(nodes: list[service.Node]) -> str:
-    text = ", ".join(f"#{n.id}" for n in nodes[:SHOWN])
-    if len(nodes) > SHOWN:
-        text += " " + _("… and {n} more").format(n=len(nodes) - SHOWN)
+def _ids(listed: service.Listed) -> str:
+    text = ", ".join(f"#{n.id}" for n in listed.nodes[:SHOWN])
+    if listed.total > SHOWN:
+        text += " " + _("… and {n} more").format(n=listed.total - SHOWN)
     return text
 
 
-def map_text(areas: list[service.AreaMap]) -> str:
+def map_text(areas: list[service.MapArea]) -> str:
     lines = ["<b>" + _("🗺 Problem map") + "</b>"]
     for area in areas:
         if area.area_id is None and not area.total:
@@ -37,9 +37,9 @@ def map_text(areas: list[service.AreaMap]) -> str:
             f"{service.kind_label(k)} {area.counts.get(k, 0)}" for k in service.KINDS
         )
         lines.append(counts)
-        if area.orphan_causes:
+        if area.orphan_causes.total:
             lines.append(_("Causes no idea addresses: {ids}").format(ids=_ids(area.orphan_causes)))
-        if area.ideas_without_resource:
+        if area.ideas_without_resource.total:
             lines.append(
                 _("Ideas with no resource: {ids}").format(ids=_ids(area.ideas_without_resource))
             )
@@ -58,7 +58,7 @@ def map_text(areas: list[service.AreaMap]) -> str:
 async def show_map(update: Update, context: Context) -> None:
     await answer(update)
     async with context.db.session() as session:
-        areas = await service.problem_map(session, language=current_language())
+        areas = await service.problem_map(session, current_language())
     buttons = [
         r.MAP_AREA.button("🖼 " + clip_label(area.name, 22), area.area_id or 0)
         for area in areas
@@ -72,8 +72,9 @@ async def area_picture(update: Update, context: Context) -> None:
     assert update.callback_query is not None and update.effective_chat is not None
     (area_id,) = r.MAP_AREA.parse(update.callback_query.data)
     async with context.db.session() as session:
-        areas = await service.problem_map(session, language=current_language())
-    chosen = next((a for a in areas if (a.area_id or 0) == area_id), None)
+        chosen = await service.area_picture(
+            session, area_id or None, COLUMNS, PER_COLUMN, current_language()
+        )
     if chosen is None:
         await answer(update, _("This problem area no longer exists."), alert=True)
         return

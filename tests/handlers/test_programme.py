@@ -10,7 +10,14 @@ from sqlmodel import select
 from bot.db import Database
 from bot.reminders import CLOCK_KEY
 from handlers.programme import routes as r
-from models import ActionIndicator, ActionNote, ContributionLink, ProgrammeAction
+from models import (
+    ActionIndicator,
+    ActionNote,
+    Contribution,
+    ContributionLink,
+    ProblemArea,
+    ProgrammeAction,
+)
 from tests.harness import Call, Harness, User
 from tests.meeting_support import NOW
 from tests.programme_support import World, meeting_with_answers, world
@@ -103,6 +110,28 @@ async def test_map_shows_counts_gaps_and_draws_an_area(harness: Harness, db: Dat
     (photo,) = [c for c in calls if c.method == "sendPhoto"]
     (png,) = photo.files.values()
     assert png.startswith(b"\x89PNG")
+
+
+async def test_a_long_list_on_the_map_shows_the_most_supported_and_how_many_more(
+    harness: Harness, db: Database
+) -> None:
+    w = await _world(harness, db)
+    async with db.session() as session:
+        causes = [
+            Contribution(
+                kind="cause", title=f"Przyczyna {n}", details={}, area_id=w.area.id, support_count=n
+            )
+            for n in range(20, 26)
+        ]
+        session.add_all(causes)
+    calls = await harness.send(ALICE, "/map")
+    strongest = ", ".join(f"#{c.id}" for c in reversed(causes[2:]))  # 25, 24, 23, 22 supports
+    assert f"Przyczyny bez żadnego pomysłu: {strongest} … i 3 więcej" in calls[-1].text
+    async with db.session() as session:  # the area is deleted before its button is pressed
+        await session.delete(await session.get(ProblemArea, w.area.id))
+    calls = await harness.press(ALICE, r.MAP_AREA.data(w.area.id))
+    assert not [c for c in calls if c.method == "sendPhoto"]
+    assert "Ten obszar problemowy już nie istnieje." in calls[-1].text
 
 
 async def test_programme_document_for_coordinators_only(harness: Harness, db: Database) -> None:

@@ -212,12 +212,14 @@ async def add_titles(db: Any, *titles: str) -> list[int]:
 
 
 async def panel_and_chat_maps(db: Any) -> list[Any]:
-    """The panel's problem map, after checking it against the chat's /map area by area:
-    the counts, the listed loose ends with their totals, and the chains in order."""
+    """The problem map (the panel's page and the chat's /map), after checking it against the
+    map's rules written plainly (tests/map_rules.py) area by area: the counts, the listed
+    loose ends with their totals, the chains in order, and each area's picture (the most
+    supported of each kind drawn and the links between them)."""
+    from bot.documents.map_picture import COLUMNS, PER_COLUMN
     from bot.i18n import use_language
-    from bot.panel import programme
-    from bot.panel.cache import KeptCounts
     from bot.services import problem_map as map_service
+    from tests.map_rules import plain_map
 
     def ids(nodes: list[Any]) -> list[int]:
         return [n.id for n in nodes]
@@ -227,20 +229,29 @@ async def panel_and_chat_maps(db: Any) -> list[Any]:
 
     with use_language("en"):
         async with db.session() as session:
-            chat = await map_service.problem_map(session, language="en")
-            panel = await programme.problem_map(session, KeptCounts(), "en")
-    assert [a.name for a in panel] == [a.name for a in chat]
-    for ours, theirs in zip(panel, chat, strict=True):
+            rules = await plain_map(session, language="en")
+            found = await map_service.problem_map(session, "en")
+            pictures = [
+                await map_service.area_picture(session, a.area_id, COLUMNS, PER_COLUMN, "en")
+                for a in found
+            ]
+    assert [a.name for a in found] == [a.name for a in rules]
+    for ours, theirs, picture in zip(found, rules, pictures, strict=True):
         assert ours.counts == theirs.counts
         for listed, full in (
             (ours.orphan_causes, theirs.orphan_causes),
             (ours.ideas_without_resource, theirs.ideas_without_resource),
         ):
             assert listed.total == len(full)
-            assert ids(listed.nodes) == ids(full[: programme.LISTED])
+            assert ids(listed.nodes) == ids(full[: map_service.LISTED])
         assert [chain(c) for c in ours.chains] == [chain(c) for c in theirs.chains]
         assert [c.support for c in ours.chains] == [c.support for c in theirs.chains]
-    return panel
+        assert picture is not None and picture.counts == theirs.counts
+        drawn = [n for n in theirs.nodes if n.kind in COLUMNS]
+        drawn = [n for k in COLUMNS for n in [d for d in drawn if d.kind == k][:PER_COLUMN]]
+        assert sorted(ids(picture.nodes)) == sorted(ids(drawn))
+        assert picture.edges == [(a, b) for a, b in theirs.edges if {a, b} <= set(ids(drawn))]
+    return found
 
 
 async def demote(db: Any, telegram_id: int, world: World) -> None:

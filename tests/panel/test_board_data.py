@@ -15,7 +15,6 @@ from sqlmodel import SQLModel
 
 from bot.db import Database
 from bot.panel import queries, search
-from bot.panel.cache import KeptCounts
 from bot.services import contributions as contributions_service
 from bot.services import members as members_service
 from models import Contribution
@@ -71,24 +70,23 @@ async def test_the_search_on_the_board(
     assert "Żółw" not in page.text and "Seniors" not in page.text
 
 
-async def _new_count(db: Database, kept: KeptCounts) -> int:
+async def _new_count(db: Database) -> int:
     async with db.session() as session:
-        columns, counts, capped = await queries.board(session, queries.BoardFilters(), kept)
+        columns, counts, capped = await queries.board(session, queries.BoardFilters())
         assert not capped
         assert counts["new"] == len(columns["new"])  # fewer than a column's limit here
         return counts["new"]
 
 
-async def test_kept_counts_change_with_every_change(world: World, db: Database) -> None:
-    kept = KeptCounts()
-    before = await _new_count(db, kept)
+async def test_the_boards_counts_change_with_every_change(world: World, db: Database) -> None:
+    before = await _new_count(db)
     await add_titles(db, "One more idea")
-    assert await _new_count(db, kept) == before + 1
+    assert await _new_count(db) == before + 1
     async with db.session() as session:
         coordinator = await members_service.get_by_telegram_id(session, COORDINATOR)
         assert coordinator is not None
         await contributions_service.set_status(session, coordinator, world.barrier.id, "discussion")  # type: ignore[arg-type]
-    assert await _new_count(db, kept) == before
+    assert await _new_count(db) == before
     async with db.session() as session:
         leader = await members_service.get_by_telegram_id(session, LEADER)
         assert leader is not None
@@ -96,10 +94,10 @@ async def test_kept_counts_change_with_every_change(world: World, db: Database) 
         session.add(mine)
         await session.flush()
         assert mine.id is not None
-    assert await _new_count(db, kept) == before + 1
+    assert await _new_count(db) == before + 1
     async with db.session() as session:
         await contributions_service.withdraw(session, leader, mine.id)
-    assert await _new_count(db, kept) == before
+    assert await _new_count(db) == before
 
 
 async def test_the_migrations_give_the_models_contributions(db: Database) -> None:

@@ -1,8 +1,8 @@
 """The panel's faster paths show what the pages showed before: the title search on either
 database (PostgreSQL: a trigram index, LIKE for a search without letters), the counts per
-status and per (area, kind) read range by range, the problem map built from plain rows. On
-PostgreSQL, a search of three letters or more and a group's board read the indexes made for
-them (migration 0010), and a shorter search never the trigram index."""
+status and per (area, kind) read from `contribution_counts`, the problem map built from
+plain rows. On PostgreSQL, a search of three letters or more and a group's board read the
+indexes made for them (migration 0010), and a shorter search never the trigram index."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import Database
-from bot.panel import programme, queries, search
-from bot.panel.cache import KeptCounts
+from bot.panel import queries, search
+from bot.services.contributions import counts as contribution_counts
 from models import Contribution, ContributionKind, ContributionLink, Group, ProblemArea
 from tests.conftest import PG_URL
 from tests.panel.support import COORDINATOR, World, add_titles, auth, panel_and_chat_maps
@@ -104,20 +104,20 @@ async def _fill(db: Database, count: int, seed: int) -> list[int]:
         return [c.id for c in rows if c.id is not None]
 
 
-async def test_counts_range_by_range_are_the_grouped_counts(world: World, db: Database) -> None:
+async def test_the_kept_counts_are_the_grouped_counts(world: World, db: Database) -> None:
     await _fill(db, 400, seed=3)
     async with db.session() as session:
         by_status = await session.exec(
             select(Contribution.status, func.count()).group_by(col(Contribution.status))
         )
-        assert await queries.status_counts(session) == Counter(dict(by_status.all()))
+        assert await contribution_counts.per_status(session) == Counter(dict(by_status.all()))
         by_area_kind = await session.exec(
             select(Contribution.area_id, Contribution.kind, func.count())
             .where(col(Contribution.status) != "rejected")
             .group_by(col(Contribution.area_id), col(Contribution.kind))
         )
         expected = {(area, kind): n for area, kind, n in by_area_kind.all()}
-        assert await programme.area_kind_counts(session) == expected
+        assert await contribution_counts.per_area_and_kind(session) == expected
         assert (None, "idea") in expected  # contributions with no area are counted too
 
 
@@ -215,7 +215,7 @@ async def test_postgresql_counts_a_groups_board_from_its_index(world: World, db:
     filters = queries.BoardFilters(group_id=world.own_group.id)
     with _statements(db) as seen:
         async with db.session() as session:
-            columns, counts, _capped = await queries.board(session, filters, KeptCounts())
+            columns, counts, _capped = await queries.board(session, filters)
             (chosen,) = [(s, p) for s, p in seen if "group_id =" in s]
             plan = await _plan(session, *chosen)
     assert "Index Only Scan" in plan and "ix_contrib_group_id" in plan

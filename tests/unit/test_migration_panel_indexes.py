@@ -14,7 +14,7 @@ import asyncpg
 import pytest
 from sqlalchemy import make_url
 
-from bot.db import Database, downgrade, migrate
+from bot.db import Database, downgrade, head_revision, migrate
 from bot.panel import search
 from models import Contribution
 from tests.conftest import PG_URL
@@ -30,7 +30,9 @@ def test_sqlite_goes_down_to_0009_and_up_again(tmp_path: Path) -> None:
     downgrade(url, "0009")
     migrate(url)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0010",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            head_revision(),
+        )
         (index,) = conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'ix_contrib_group_id'"
         ).fetchone()
@@ -109,7 +111,7 @@ def test_without_pg_trgm_the_upgrade_goes_on_and_titles_are_still_found(
         migrate(scratch)
     assert "cannot create pg_trgm" in caplog.text
     assert _index(name, "ix_contrib_title_trgm") is None
-    assert _admin("SELECT version_num FROM alembic_version", database=name)[0][0] == "0010"
+    assert _admin("SELECT version_num FROM alembic_version", database=name)[0][0] == head_revision()
 
     async def found() -> list[int]:
         db = Database(scratch)

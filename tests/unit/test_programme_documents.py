@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from bot.db import Database
 from bot.documents.attendance_pdf import attendance_pdf
-from bot.documents.map_picture import map_png
+from bot.documents.map_picture import COLUMNS, PER_COLUMN, map_png
 from bot.documents.programme_docx import programme_docx
 from bot.i18n import use_language
 from bot.profile import DEFAULT_FUNDER, load_profile
@@ -193,7 +193,7 @@ def test_cli_writes_the_programme_and_the_attendance_list(
 async def test_problem_map_counts_gaps_and_chains(db: Database) -> None:
     w = await world(db)
     async with db.session() as session:
-        before = await problem_map.problem_map(session, language="pl")
+        before = await problem_map.problem_map(session, "pl")
     employment = before[0]
     assert employment.counts == {
         "cause": 1,
@@ -202,15 +202,18 @@ async def test_problem_map_counts_gaps_and_chains(db: Database) -> None:
         "resource": 1,
         "experience": 1,
     }
-    assert [c.id for c in employment.orphan_causes] == [w.cause.id]
-    assert [i.id for i in employment.ideas_without_resource] == [w.idea.id]
+    assert [c.id for c in employment.orphan_causes.nodes] == [w.cause.id]
+    assert [i.id for i in employment.ideas_without_resource.nodes] == [w.idea.id]
     assert employment.chains == []
     async with db.session() as session:
         for other in (w.cause, w.barrier, w.resource):
             await links_service.link(session, w.alice, w.idea.id, other.id)  # type: ignore[arg-type]
-        after = await problem_map.problem_map(session, language="pl")
+        after = await problem_map.problem_map(session, "pl")
+        picture = await problem_map.area_picture(
+            session, employment.area_id, COLUMNS, PER_COLUMN, "pl"
+        )
     employment = after[0]
-    assert employment.orphan_causes == [] and employment.ideas_without_resource == []
+    assert employment.orphan_causes.total == employment.ideas_without_resource.total == 0
     chain = employment.chains[0]
     assert (chain.cause.id, chain.barrier.id, chain.idea.id, chain.resource.id) == (  # type: ignore[union-attr]
         w.cause.id,
@@ -219,6 +222,8 @@ async def test_problem_map_counts_gaps_and_chains(db: Database) -> None:
         w.resource.id,
     )
     assert chain.support == 7 + 4 + 9 + 5
+    assert picture is not None and len(picture.nodes) == 4  # the experience is not drawn
+    assert len(picture.edges) == 3
     with use_language("pl"):
-        png = map_png(employment)
+        png = map_png(picture)
     assert png.startswith(b"\x89PNG") and len(png) > 10_000

@@ -87,7 +87,7 @@ async def page(session: AsyncSession, ask: PageRequest) -> dict[str, Any]:
         group_id=ask.number("group"),
         search=" ".join(ask.params.get("q", "").split())[: queries.SEARCH_MAX],
     )
-    columns, counts, capped = await queries.board(session, filters, ask.caches.counts)
+    columns, counts, capped = await queries.board(session, filters)
     areas, groups = await queries.choices(session)
     language = current_language()
     area_names: dict[int | None, str] = {a.id: a.names.get(language) or a.slug for a in areas}

@@ -32,13 +32,13 @@ def _supports(n: int) -> str:
     return ngettext("{n} support", "{n} supports", n).format(n=n)
 
 
-def _listed(listed: programme.Listed) -> dict[str, Any]:
+def _listed(listed: map_service.Listed) -> dict[str, Any]:
     shown = [(n.id, n.title, _supports(n.support)) for n in listed.nodes]
     more = listed.total - len(shown)
     return {"items": shown, "more": _("… and {n} more").format(n=more) if more > 0 else None}
 
 
-def _area(area: programme.MapArea) -> dict[str, Any]:
+def _area(area: map_service.MapArea) -> dict[str, Any]:
     top = max(area.counts.values(), default=0) or 1
     return {
         "name": area.name,
@@ -64,7 +64,7 @@ def _area(area: programme.MapArea) -> dict[str, Any]:
 
 
 async def problem_map(session: AsyncSession, ask: PageRequest) -> dict[str, Any]:
-    areas = await programme.problem_map(session, ask.caches.counts, current_language())
+    areas = await map_service.problem_map(session, current_language())
     return {"areas": [_area(a) for a in areas if a.area_id is not None or a.total]}
 
 
