@@ -30,7 +30,6 @@ from models import Contribution, ContributionKind, ContributionLink, Contributio
 KINDS = ("cause", "barrier", "experience", "idea", "resource")
 TOP_CHAINS = 3
 LIST_LIMIT = 5
-LISTED = LIST_LIMIT
 CAUSE, IDEA = ContributionKind.CAUSE.value, ContributionKind.IDEA.value
 BARRIER, RESOURCE = ContributionKind.BARRIER.value, ContributionKind.RESOURCE.value
 LISTS = {CAUSE: IDEA, IDEA: RESOURCE}
@@ -60,7 +59,7 @@ class Chain:
 
 @dataclass
 class Listed:
-    nodes: list[Node] = field(default_factory=list)  # the first LISTED, most supported first
+    nodes: list[Node] = field(default_factory=list)  # the first LIST_LIMIT, most supported first
     total: int = 0
 
 
@@ -209,7 +208,7 @@ def _lists_statement(no_area: tuple[bool, ...], arrays: bool) -> Any:
             .where(area.is_(None) if missing else area == bindparam(f"area_{index}"))
             .where(out)
             .order_by(col(Contribution.support_count).desc(), col(Contribution.id))
-            .limit(LISTED)
+            .limit(LIST_LIMIT)
             .subquery()
         )
         parts.append(select(part))
@@ -220,7 +219,7 @@ def _lists_statement(no_area: tuple[bool, ...], arrays: bool) -> Any:
 async def _first_listed(
     session: AsyncSession, wanted: list[tuple[int | None, str, set[int]]]
 ) -> dict[tuple[int | None, str], list[Node]]:
-    """For each (area, kind, ids left out): the most supported LISTED of that kind in that
+    """For each (area, kind, ids left out): the most supported LIST_LIMIT of that kind in that
     area, but those ids. One query: a part per list, each read in support order on the
     (area, kind, support) index. (The ids are given, not found with NOT EXISTS on the
     links: PostgreSQL would then read every contribution of the area.)"""

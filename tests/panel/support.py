@@ -243,7 +243,7 @@ async def panel_and_chat_maps(db: Any) -> list[Any]:
             (ours.ideas_without_resource, theirs.ideas_without_resource),
         ):
             assert listed.total == len(full)
-            assert ids(listed.nodes) == ids(full[: map_service.LISTED])
+            assert ids(listed.nodes) == ids(full[: map_service.LIST_LIMIT])
         assert [chain(c) for c in ours.chains] == [chain(c) for c in theirs.chains]
         assert [c.support for c in ours.chains] == [c.support for c in theirs.chains]
         assert picture is not None and picture.counts == theirs.counts
