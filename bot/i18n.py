@@ -11,8 +11,10 @@ from __future__ import annotations
 import functools
 import gettext as _gettext
 import io
+import os
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
@@ -70,11 +72,22 @@ def _load_language(language: str, locales_dir: Path) -> _gettext.GNUTranslations
         return _parsed(mo, mo.stat().st_mtime_ns)
     # Missing or stale .mo: compile now, so a fresh checkout just works.
     data = compile_language(language, locales_dir)
-    try:
-        mo.write_bytes(data)
-    except OSError:
-        pass
+    _write_whole(mo, data)
     return _gettext.GNUTranslations(io.BytesIO(data))
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Writes `data` to a file of its own, then renames it over `path`: another process (a
+    CLI command beside the bot, a test worker) that reads the catalog meanwhile finds the old
+    file or the whole new one, never a half-written one (which it would fail to parse). A
+    folder that cannot be written is no error: the catalog was compiled in memory."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        with suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 @functools.lru_cache(maxsize=16)

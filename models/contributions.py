@@ -48,9 +48,7 @@ class Contribution(SQLModel, table=True):
         Index("ix_contrib_group_support", "group_id", "support_count", "id"),
         Index("ix_contrib_status_support", "status", "support_count", "id"),
         Index("ix_contrib_created", "created_at"),
-        # The newest change at once: the panel checks its kept counts with it.
-        Index("ix_contrib_updated", "updated_at"),
-        # The problem map: counts per area and kind from the index alone; lists by support.
+        # The problem map: each area's lists, and a picture's columns, in support order.
         Index("ix_contrib_area_kind", "area_id", "kind", "support_count", "status"),
     )
     # On SQLite, migration 0009 also indexes titles for search (FTS5 `contributions_search`,

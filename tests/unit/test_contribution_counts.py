@@ -184,8 +184,15 @@ def test_an_upgrade_counts_what_is_there_and_a_downgrade_leaves_no_trigger(tmp_p
     with sqlite3.connect(path) as conn:
         kept = conn.execute("SELECT area_key, kind, status, n FROM contribution_counts")
         assert sorted(kept.fetchall()) == [(0, "idea", "done", 1), (0, "idea", "new", 2)]
+        assert _has(conn, "ix_contrib_updated") is False  # nothing reads it any more
     downgrade(url, "0010")
     with sqlite3.connect(path) as conn:
         conn.execute("DELETE FROM contributions")  # no trigger left to reach a missing table
         names = conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'contribution_c%'")
         assert names.fetchall() == []
+        assert _has(conn, "ix_contrib_updated") is True
+
+
+def _has(conn: sqlite3.Connection, name: str) -> bool:
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+    return found is not None

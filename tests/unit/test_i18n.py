@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot import i18n
 from bot.i18n_tools import gaps
@@ -78,3 +81,33 @@ def test_the_check_finds_a_string_missing_from_a_catalog(tmp_path) -> None:
     problems = gaps(locales)
     assert any("out of date" in p for p in problems)
     assert any("untranslated" in p and "'Help'" in p for p in problems)
+
+
+def test_processes_starting_together_never_read_a_half_written_catalog(tmp_path: Path) -> None:
+    """On a fresh checkout the first to start compiles the .mo files and writes them; the
+    others (the bot beside a CLI command, the suite's workers) read them meanwhile. They must
+    find no file or a whole one: a half-written one fails to parse ("unpack requires a buffer
+    of 4 bytes", seen in CI), and one left by a crash would fail every start after it."""
+    locales = tmp_path / "locales"
+    shutil.copytree(i18n.LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.mo"))
+    mo = locales / "pl" / "LC_MESSAGES" / "messages.mo"
+    failures: list[str] = []
+    for _round in range(15):
+        mo.unlink(missing_ok=True)
+        together = threading.Barrier(4)
+
+        def start(together: threading.Barrier = together) -> None:
+            together.wait()
+            for _ in range(3):
+                try:
+                    i18n._load_language("pl", locales)
+                except Exception as error:  # what a reader would crash with
+                    failures.append(repr(error))
+
+        starting = [threading.Thread(target=start) for _ in range(4)]
+        for thread in starting:
+            thread.start()
+        for thread in starting:
+            thread.join()
+    assert failures == []
+    assert sorted(p.name for p in mo.parent.iterdir()) == ["messages.mo", "messages.po"]

@@ -12,6 +12,9 @@ read of a few rows instead of a count of every contribution.
 On PostgreSQL two changes that touch the same rows change them in the same order (the
 smaller key first), so that two moves in opposite directions at once never deadlock.
 
+`ix_contrib_updated` (0009) goes: it served only the panel's check of whether its counts were
+still true (the newest updated_at), which this table replaces.
+
 (A future batch ALTER that rebuilds `contributions` on SQLite drops its triggers with the
 table, as in 0009: recreate them with `SQLITE_TRIGGERS` below.)
 
@@ -106,6 +109,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("area_key", "kind", "status"),
     )
     op.execute(BACKFILL)
+    op.drop_index("ix_contrib_updated", table_name="contributions")
     if op.get_bind().dialect.name == "postgresql":
         for statement in (*POSTGRESQL_FUNCTIONS, *POSTGRESQL_TRIGGERS):
             op.execute(statement)
@@ -123,3 +127,4 @@ def downgrade() -> None:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS contribution_counts_{name}")
     op.drop_table("contribution_counts")
+    op.create_index("ix_contrib_updated", "contributions", ["updated_at"])
