@@ -48,8 +48,9 @@ class Contribution(SQLModel, table=True):
         Index("ix_contrib_group_support", "group_id", "support_count", "id"),
         Index("ix_contrib_status_support", "status", "support_count", "id"),
         Index("ix_contrib_created", "created_at"),
-        # The problem map: each area's lists, and a picture's columns, in support order.
-        Index("ix_contrib_area_kind", "area_id", "kind", "support_count", "status"),
+        # One kind in one area, most supported first: /browse with both filters, the map's
+        # lists and a picture's columns read the first few rows in order, not all of them.
+        Index("ix_contrib_area_kind_support", "area_id", "kind", "support_count", "id"),
     )
     # On SQLite, migration 0009 also indexes titles for search (FTS5 `contributions_search`,
     # kept by triggers), on PostgreSQL migration 0010 (a pg_trgm GIN index, where the

@@ -6,7 +6,7 @@ In a few queries however many contributions there are (the chat's /map and the p
 page; 100,000 contributions read into Python took seconds on the event loop): the counts come
 from `contribution_counts` (a few rows kept by triggers), the chains from the linked
 contributions only (links are few, read as plain rows), and each list's first few, and a
-picture's most supported per kind, from the (area, kind, support, status) index. The rules,
+picture's most supported per kind, from the (area, kind, support, id) index. The rules,
 written plainly over every contribution, are in tests/map_rules.py; the tests check that
 both give the same map.
 """

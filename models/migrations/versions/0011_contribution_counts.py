@@ -13,7 +13,13 @@ On PostgreSQL two changes that touch the same rows change them in the same order
 smaller key first), so that two moves in opposite directions at once never deadlock.
 
 `ix_contrib_updated` (0009) goes: it served only the panel's check of whether its counts were
-still true (the newest updated_at), which this table replaces.
+still true (the newest updated_at), which this table replaces. `ix_contrib_area_kind` (0009:
+area, kind, support, status, for counting from the index alone) becomes
+`ix_contrib_area_kind_support` (area, kind, support, id): the counts come from this table now,
+and with the id last, one kind in one area most supported first (/browse with both filters,
+the map's lists) is read in order, a page's rows only. (Without statistics, as after a bulk
+import, PostgreSQL read all ~4,000 ideas of an area through the old index, joined each to its
+author and group and sorted them: 20 ms for 6 cards; now 0.2 ms.)
 
 (A future batch ALTER that rebuilds `contributions` on SQLite drops its triggers with the
 table, as in 0009: recreate them with `SQLITE_TRIGGERS` below.)
@@ -110,6 +116,10 @@ def upgrade() -> None:
     )
     op.execute(BACKFILL)
     op.drop_index("ix_contrib_updated", table_name="contributions")
+    op.drop_index("ix_contrib_area_kind", table_name="contributions")
+    op.create_index(
+        "ix_contrib_area_kind_support", "contributions", ["area_id", "kind", "support_count", "id"]
+    )
     if op.get_bind().dialect.name == "postgresql":
         for statement in (*POSTGRESQL_FUNCTIONS, *POSTGRESQL_TRIGGERS):
             op.execute(statement)
@@ -127,4 +137,8 @@ def downgrade() -> None:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS contribution_counts_{name}")
     op.drop_table("contribution_counts")
+    op.drop_index("ix_contrib_area_kind_support", table_name="contributions")
+    op.create_index(
+        "ix_contrib_area_kind", "contributions", ["area_id", "kind", "support_count", "status"]
+    )
     op.create_index("ix_contrib_updated", "contributions", ["updated_at"])
