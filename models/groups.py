@@ -29,6 +29,10 @@ class ProblemArea(SQLModel, table=True):
     names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     position: int = 0
 
+    def display_name(self, language: str) -> str:
+        """In `language`, else in Polish (the profile's own), else the slug."""
+        return self.names.get(language) or self.names.get("pl") or self.slug
+
 
 class Group(SQLModel, table=True):
     __tablename__ = "groups"

@@ -30,6 +30,7 @@ from models import Contribution, ContributionKind, ContributionLink, Contributio
 KINDS = ("cause", "barrier", "experience", "idea", "resource")
 TOP_CHAINS = 3
 LIST_LIMIT = 5
+NO_AREA = N_("No problem area")  # the name of what has none
 CAUSE, IDEA = ContributionKind.CAUSE.value, ContributionKind.IDEA.value
 BARRIER, RESOURCE = ContributionKind.BARRIER.value, ContributionKind.RESOURCE.value
 LISTS = {CAUSE: IDEA, IDEA: RESOURCE}
@@ -242,13 +243,11 @@ async def problem_map(session: AsyncSession, language: str) -> list[MapArea]:
     """The problem areas in order (then contributions with no area, if any), as /map."""
     areas = (await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all()
     counts = await contribution_counts.per_area_and_kind(session)
-    maps = {
-        a.id: MapArea(a.id, a.names.get(language) or a.names.get("pl") or a.slug, {}) for a in areas
-    }
+    maps = {a.id: MapArea(a.id, a.display_name(language), {}) for a in areas}
     for (area_id, kind), n in counts.items():
         area = maps.get(area_id)
         if area is None:
-            area = maps.setdefault(None, MapArea(None, _(N_("No problem area")), {}))
+            area = maps.setdefault(None, MapArea(None, _(NO_AREA), {}))
         area.counts[kind] = n
     graph = await _graph(session)
     # Per area and list: the linked causes (ideas) that an idea (a resource) answers.
@@ -293,12 +292,12 @@ async def area_picture(
 ) -> AreaPicture | None:
     """The picture of a problem area (None: contributions with no area), or None if the area
     no longer exists. Each kind's first `per_kind` read in support order from the index."""
-    name = _(N_("No problem area"))
+    name = _(NO_AREA)
     if area_id is not None:
         area = await session.get(ProblemArea, area_id)
         if area is None:
             return None
-        name = area.names.get(language) or area.names.get("pl") or area.slug
+        name = area.display_name(language)
     counts = {
         kind: n
         for (area_key, kind), n in (await contribution_counts.per_area_and_kind(session)).items()

@@ -42,7 +42,7 @@ def status_name(status: str) -> str:
 def area_name(area: ProblemArea | None) -> str:
     if area is None:
         return "—"
-    return area.names.get(current_language()) or area.names.get("pl") or area.slug
+    return area.display_name(current_language())
 
 
 def group_name(group: Group | None) -> str:

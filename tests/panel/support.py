@@ -211,7 +211,7 @@ async def add_titles(db: Any, *titles: str) -> list[int]:
         return [c.id for c in rows if c.id is not None]
 
 
-async def panel_and_chat_maps(db: Any) -> list[Any]:
+async def map_checked_against_rules(db: Any) -> list[Any]:
     """The problem map (the panel's page and the chat's /map), after checking it against the
     map's rules written plainly (tests/map_rules.py) area by area: the counts, the listed
     loose ends with their totals, the chains in order, and each area's picture (the most

@@ -24,7 +24,7 @@ from bot.services import contributions as contributions_service
 from bot.services.contributions import counts as contribution_counts
 from models import Contribution, ContributionKind, ContributionLink, Group, ProblemArea
 from tests.conftest import PG_URL
-from tests.panel.support import COORDINATOR, World, add_titles, auth, panel_and_chat_maps
+from tests.panel.support import COORDINATOR, World, add_titles, auth, map_checked_against_rules
 
 TITLES = (
     "ŁĄKA przy szkole nr 12",
@@ -133,7 +133,7 @@ async def test_the_map_of_a_tangled_programme_is_the_chats_map(world: World, db:
             if kinds[a] != kinds[b]:
                 pairs.add((a, b))
         session.add_all(ContributionLink(first_id=a, second_id=b) for a, b in pairs)
-    panel = await panel_and_chat_maps(db)
+    panel = await map_checked_against_rules(db)
     assert sum(len(a.chains) for a in panel) >= 6  # chains, barriers and resources were there
     assert any(c.barrier and c.resource for a in panel for c in a.chains)
 

@@ -19,7 +19,7 @@ from tests.panel.support import (
     World,
     auth,
     build_programme,
-    panel_and_chat_maps,
+    map_checked_against_rules,
 )
 
 
@@ -30,7 +30,7 @@ def _chain(chain: map_service.Chain) -> list[int | None]:
 
 async def test_the_map_is_the_chats_map(world: World, db: Database) -> None:
     await build_programme(db, world)
-    panel = await panel_and_chat_maps(db)
+    panel = await map_checked_against_rules(db)
     first = panel[0]
     assert first.chains and _chain(first.chains[0])[0] is not None  # cause → … → idea
 

@@ -176,7 +176,7 @@ async def programme_data(
 ) -> ProgrammeData:
     """Everything the programme document shows; people appear only as institutions or teams."""
     areas = (await session.exec(select(ProblemArea).order_by(col(ProblemArea.position)))).all()
-    area_names = {a.id: (a.names.get(language) or a.names.get("pl") or a.slug) for a in areas}
+    area_names = {a.id: a.display_name(language) for a in areas}
     groups = (await session.exec(select(Group))).all()
     teams = {g.id or 0: g.display_name(language) for g in groups}
     contributions = (
